@@ -1,0 +1,94 @@
+/* The SQLite catalog: sources, jobs, output files, experiments, datasets,
+ * regions, dependencies and metadata (schema in sql/, migrated on open).
+ *
+ * This header is the contract other modules (omsi-watchd, omsi-catalog) use.
+ * The query API lives in catalog/query.h. */
+#ifndef OMSI_CATALOG_H
+#define OMSI_CATALOG_H
+
+#include "convert.h"
+#include "omsi_error.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct omsi_catalog omsi_catalog;
+
+typedef enum omsi_catalog_mode {
+    OMSI_CATALOG_READ_WRITE = 0, /* create if missing, migrate forward */
+    OMSI_CATALOG_READ_ONLY = 1   /* must exist and be at the current schema version */
+} omsi_catalog_mode;
+
+/* Path of the catalog: explicit (non-NULL) > $OMSI_CATALOG > the default
+ * /var/lib/omsi-catalog/catalog.sqlite. Returned string is static or the argument. */
+const char *omsi_catalog_default_path(const char *explicit_path);
+
+int omsi_catalog_open(const char *path, omsi_catalog_mode mode, omsi_catalog **out,
+                      omsi_error *err);
+void omsi_catalog_close(omsi_catalog *cat);
+
+/* ---- jobs (the daemon's persistent queue) ---- */
+typedef enum omsi_job_state {
+    OMSI_JOB_PENDING,
+    OMSI_JOB_RUNNING,
+    OMSI_JOB_DONE,
+    OMSI_JOB_FAILED,      /* failed, will be retried after next_attempt_at */
+    OMSI_JOB_QUARANTINED  /* failed max_attempts times; needs an operator */
+} omsi_job_state;
+
+const char *omsi_job_state_name(omsi_job_state s);
+
+typedef struct omsi_job {
+    int64_t id;
+    char *source_path;
+    char *format;          /* may be NULL = detect */
+    omsi_job_state state;
+    int attempts;
+    char *last_error;
+    double next_attempt_at; /* unix seconds */
+} omsi_job;
+
+void omsi_job_free(omsi_job *job);
+
+/* Adds a pending job for path unless an unfinished (pending/running/failed)
+ * job for the same path exists. *job_id gets the new or existing id. */
+int omsi_catalog_job_enqueue(omsi_catalog *cat, const char *source_path, const char *format,
+                             int64_t *job_id, omsi_error *err);
+/* Takes the oldest job that is pending, or failed with next_attempt_at <= now,
+ * and marks it running (attempts + 1). Returns 1 with *job filled, 0 if none. */
+int omsi_catalog_job_claim(omsi_catalog *cat, double now, omsi_job *job, omsi_error *err);
+/* At start-up: jobs left running by a dead process go back to pending. */
+int omsi_catalog_job_requeue_running(omsi_catalog *cat, int *count, omsi_error *err);
+int omsi_catalog_job_done(omsi_catalog *cat, int64_t job_id, omsi_error *err);
+/* Records the error; state becomes failed with next_attempt_at = now +
+ * backoff_seconds * 2^(attempts-1), or quarantined when attempts >= max_attempts. */
+int omsi_catalog_job_fail(omsi_catalog *cat, int64_t job_id, const char *error, double now,
+                          int max_attempts, double backoff_seconds, omsi_error *err);
+/* Puts a running job back to pending without counting an attempt (shutdown). */
+int omsi_catalog_job_abandon(omsi_catalog *cat, int64_t job_id, omsi_error *err);
+
+/* ---- ingest: classify, fingerprint, convert, record (one transaction) ---- */
+typedef struct omsi_ingest_options {
+    const char *output_dir;         /* where <name>.h5 files go */
+    omsi_convert_options convert;   /* writer options */
+} omsi_ingest_options;
+
+typedef enum omsi_ingest_outcome {
+    OMSI_INGEST_NEW,        /* converted and recorded as a new source */
+    OMSI_INGEST_NEW_VERSION,/* the path was known with other content: new version recorded */
+    OMSI_INGEST_UNCHANGED   /* same path and fingerprint already recorded: nothing done */
+} omsi_ingest_outcome;
+
+typedef struct omsi_ingest_report {
+    omsi_ingest_outcome outcome;
+    int64_t source_id;
+    char *output_path;      /* malloc'ed; NULL when unchanged */
+    uint64_t datasets;
+} omsi_ingest_report;
+
+void omsi_ingest_report_free(omsi_ingest_report *report);
+
+int omsi_ingest_path(omsi_catalog *cat, const char *path, const omsi_ingest_options *opts,
+                     omsi_ingest_report *report, omsi_error *err);
+
+#endif

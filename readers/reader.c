@@ -1,0 +1,164 @@
+#include "reader.h"
+
+#include <string.h>
+
+size_t omsi_dtype_size(omsi_dtype t)
+{
+    switch (t) {
+    case OMSI_DT_UINT8: case OMSI_DT_INT8: return 1;
+    case OMSI_DT_UINT16: case OMSI_DT_INT16: return 2;
+    case OMSI_DT_UINT32: case OMSI_DT_INT32: case OMSI_DT_FLOAT32: return 4;
+    case OMSI_DT_UINT64: case OMSI_DT_INT64: case OMSI_DT_FLOAT64: return 8;
+    }
+    return 0;
+}
+
+const char *omsi_dtype_name(omsi_dtype t)
+{
+    switch (t) {
+    case OMSI_DT_UINT8: return "uint8";
+    case OMSI_DT_INT8: return "int8";
+    case OMSI_DT_UINT16: return "uint16";
+    case OMSI_DT_INT16: return "int16";
+    case OMSI_DT_UINT32: return "uint32";
+    case OMSI_DT_INT32: return "int32";
+    case OMSI_DT_UINT64: return "uint64";
+    case OMSI_DT_INT64: return "int64";
+    case OMSI_DT_FLOAT32: return "float32";
+    case OMSI_DT_FLOAT64: return "float64";
+    }
+    return "unknown";
+}
+
+double omsi_dtype_get(omsi_dtype t, const void *array, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)array + i * omsi_dtype_size(t);
+    switch (t) {
+    case OMSI_DT_UINT8: return *p;
+    case OMSI_DT_INT8: return (int8_t)*p;
+    case OMSI_DT_UINT16: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case OMSI_DT_INT16: { int16_t v; memcpy(&v, p, 2); return v; }
+    case OMSI_DT_UINT32: { uint32_t v; memcpy(&v, p, 4); return v; }
+    case OMSI_DT_INT32: { int32_t v; memcpy(&v, p, 4); return v; }
+    case OMSI_DT_UINT64: { uint64_t v; memcpy(&v, p, 8); return (double)v; }
+    case OMSI_DT_INT64: { int64_t v; memcpy(&v, p, 8); return (double)v; }
+    case OMSI_DT_FLOAT32: { float v; memcpy(&v, p, 4); return v; }
+    case OMSI_DT_FLOAT64: { double v; memcpy(&v, p, 8); return v; }
+    }
+    return 0.0;
+}
+
+omsi_open_options omsi_open_options_default(void)
+{
+    omsi_open_options o = {.axis_mode = OMSI_AXIS_EXACT};
+    return o;
+}
+
+const char *omsi_validity_name(omsi_validity v)
+{
+    switch (v) {
+    case OMSI_NOT_THIS_FORMAT: return "not-format";
+    case OMSI_VALID: return "valid";
+    case OMSI_INCOMPLETE: return "incomplete";
+    case OMSI_BROKEN: return "broken";
+    }
+    return "unknown";
+}
+
+size_t omsi_reader_number_of_datasets(omsi_reader *r)
+{
+    return r->ops->number_of_datasets ? r->ops->number_of_datasets(r) : 1;
+}
+
+int omsi_reader_set_dataset(omsi_reader *r, size_t index, omsi_error *err)
+{
+    if (r->ops->set_dataset_selection)
+        return r->ops->set_dataset_selection(r, index, err);
+    if (index == 0)
+        return 0;
+    return omsi_error_set(err, OMSI_ERR_USAGE, "%s reader has one dataset; %zu requested",
+                          r->format->name, index);
+}
+
+size_t omsi_reader_number_of_regions(omsi_reader *r)
+{
+    return r->ops->number_of_regions ? r->ops->number_of_regions(r) : 0;
+}
+
+int omsi_reader_get_region(omsi_reader *r, size_t index, omsi_region *out)
+{
+    if (!r->ops->get_region)
+        return OMSI_ERR_USAGE;
+    return r->ops->get_region(r, index, out);
+}
+
+int omsi_reader_set_region(omsi_reader *r, long index, omsi_error *err)
+{
+    if (r->ops->set_region_selection)
+        return r->ops->set_region_selection(r, index, err);
+    if (index < 0)
+        return 0;
+    return omsi_error_set(err, OMSI_ERR_USAGE, "%s reader has no regions; region %ld requested",
+                          r->format->name, index);
+}
+
+void omsi_reader_info(omsi_reader *r, omsi_dataset_info *out)
+{
+    memset(out, 0, sizeof *out);
+    r->ops->info(r, out);
+}
+
+const double *omsi_reader_mz(omsi_reader *r)
+{
+    return r->ops->mz(r);
+}
+
+size_t omsi_reader_dependencies(omsi_reader *r, const omsi_dependency **out)
+{
+    *out = NULL;
+    return r->ops->dependencies ? r->ops->dependencies(r, out) : 0;
+}
+
+const omsi_metadata *omsi_reader_metadata(omsi_reader *r)
+{
+    return r->ops->metadata ? r->ops->metadata(r) : NULL;
+}
+
+int omsi_reader_rewind(omsi_reader *r, omsi_error *err)
+{
+    return r->ops->rewind(r, err);
+}
+
+int omsi_reader_next(omsi_reader *r, omsi_spectrum *out, omsi_error *err)
+{
+    return r->ops->next_spectrum(r, out, err);
+}
+
+int omsi_reader_read_spectrum(omsi_reader *r, uint64_t x, uint64_t y, void *buf,
+                              omsi_error *err)
+{
+    if (!r->ops->read_spectrum)
+        return omsi_error_set(err, OMSI_ERR_UNSUPPORTED,
+                              "%s reader has no random access to spectra", r->format->name);
+    return r->ops->read_spectrum(r, x, y, buf, err);
+}
+
+void omsi_reader_close(omsi_reader *r)
+{
+    if (r)
+        r->ops->close(r);
+}
+
+int omsi_reader_open(const char *path, const omsi_format *fmt, const omsi_open_options *opts,
+                     omsi_reader **out, omsi_error *err)
+{
+    *out = NULL;
+    if (!fmt) {
+        omsi_validity validity;
+        int rc = omsi_detect_format(path, &fmt, &validity, err);
+        if (rc)
+            return rc;
+    }
+    omsi_open_options defaults = omsi_open_options_default();
+    return fmt->open(path, opts ? opts : &defaults, out, err);
+}

@@ -1,0 +1,102 @@
+/* The conversion pipeline: readers -> OpenMSI HDF5 file (openmsi-hdf5.md),
+ * as convertToOMSI does it, but streaming and atomic. Used by omsi-convert,
+ * `omsi-catalog ingest` and omsi-watchd.
+ *
+ * Each input becomes its own experiment (entry_N); each dataset (scan type)
+ * and region its own data_M, with dependency links. Output is written to a
+ * temporary file in the output's directory and renamed into place only when
+ * complete; on any error or cancellation no file is left at output. */
+#ifndef OMSI_CONVERT_H
+#define OMSI_CONVERT_H
+
+#include "reader.h"
+
+#include <signal.h>
+
+typedef enum omsi_region_mode {
+    OMSI_REGIONS_SPLIT_MERGE = 0, /* merged cube + one per region (convertToOMSI default) */
+    OMSI_REGIONS_SPLIT,
+    OMSI_REGIONS_MERGE
+} omsi_region_mode;
+
+typedef enum omsi_chunking_mode {
+    OMSI_CHUNK_AUTO = 0,  /* spectrum-chunked data_0 + image-chunked data_1 (spec 12.2) */
+    OMSI_CHUNK_EXPLICIT,  /* data_0 chunked as chunk[] (clipped to the shape) */
+    OMSI_CHUNK_NONE       /* contiguous data_0 (requires compression_level < 0) */
+} omsi_chunking_mode;
+
+typedef void (*omsi_progress_fn)(void *ctx, const char *stage, uint64_t done, uint64_t total);
+
+typedef struct omsi_convert_options {
+    const char *format;            /* "auto" or NULL = detect; else a format name */
+    omsi_region_mode regions;
+    omsi_chunking_mode chunking;
+    uint64_t chunk[3];             /* for OMSI_CHUNK_EXPLICIT */
+    int compression_level;         /* gzip 0..9; < 0 = no compression; default 4 */
+    const char *experiment_id;     /* NULL: the input's base name (stable, path-free) */
+    omsi_open_options reader;      /* passed to every reader */
+    omsi_progress_fn progress;     /* may be NULL; called at most a few times per second */
+    void *progress_ctx;
+    volatile sig_atomic_t *cancel; /* non-zero -> stop, remove temp file, OMSI_ERR_CANCELLED */
+    const omsi_logger *log;
+} omsi_convert_options;
+
+omsi_convert_options omsi_convert_options_default(void);
+
+/* A dependency link as written (owner data_M -> target data_K). */
+typedef struct omsi_converted_link {
+    char link_name[256];
+    size_t target;        /* index into omsi_convert_result.datasets */
+    char type[16];
+    char help[256];
+} omsi_converted_link;
+
+/* One data_M written. */
+typedef struct omsi_converted_dataset {
+    size_t experiment;        /* index into omsi_convert_result.experiments */
+    size_t entry_index;       /* N of /entry_N */
+    size_t data_index;        /* M of /entry_N/data_M */
+    char hdf5_path[64];       /* "/entry_N/data_M" */
+    size_t source_dataset;    /* reader dataset (scan type) index */
+    long source_region;       /* -1 = merged / no regions */
+    bool is_region;
+    omsi_region region;       /* when is_region */
+    omsi_dataset_info info;   /* shape, dtype, n_spectra, name */
+    double mz_min, mz_max;
+    uint64_t spectra_written;
+    double total_intensity;   /* sum of all stored intensities */
+    omsi_metadata metadata;   /* copy of the reader's metadata for this dataset */
+    omsi_converted_link *links;
+    size_t n_links;
+} omsi_converted_dataset;
+
+typedef struct omsi_converted_experiment {
+    char identifier[512];
+    char *input_path;
+    const omsi_format *format;
+    size_t first_dataset;     /* index into datasets */
+    size_t n_datasets;
+    uint64_t input_bytes;     /* sum of the sizes of the input's files */
+} omsi_converted_experiment;
+
+typedef struct omsi_convert_result {
+    char *output_path;
+    omsi_converted_experiment *experiments;
+    size_t n_experiments;
+    omsi_converted_dataset *datasets;
+    size_t n_datasets;
+    uint64_t bytes_in;
+    uint64_t bytes_out;       /* size of the finished HDF5 file */
+    double seconds;
+} omsi_convert_result;
+
+/* Converts inputs into one new OpenMSI file at output (which must not exist
+ * unless overwrite is true). result may be NULL; free it with
+ * omsi_convert_result_free. */
+int omsi_convert(const char *const *inputs, size_t n_inputs, const char *output,
+                 bool overwrite, const omsi_convert_options *opts, omsi_convert_result *result,
+                 omsi_error *err);
+
+void omsi_convert_result_free(omsi_convert_result *result);
+
+#endif

@@ -1,0 +1,45 @@
+#include "omsi_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+omsi_logger omsi_logger_make(const char *program, int max_priority)
+{
+    omsi_logger log = {
+        .program = program,
+        .max_priority = max_priority,
+        .journald_prefixes = getenv("JOURNAL_STREAM") != NULL,
+    };
+    return log;
+}
+
+static const char *priority_word(omsi_log_priority priority)
+{
+    switch (priority) {
+    case OMSI_LOG_ERR: return "error: ";
+    case OMSI_LOG_WARNING: return "warning: ";
+    case OMSI_LOG_NOTICE: return "";
+    case OMSI_LOG_INFO: return "";
+    case OMSI_LOG_DEBUG: return "debug: ";
+    }
+    return "";
+}
+
+void omsi_log(const omsi_logger *log, omsi_log_priority priority, const char *fmt, ...)
+{
+    int max = log ? log->max_priority : OMSI_LOG_WARNING;
+    if ((int)priority > max)
+        return;
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    const char *program = log && log->program ? log->program : "omsi";
+    /* One fprintf per line so that concurrent writers do not interleave. */
+    if (log && log->journald_prefixes)
+        fprintf(stderr, "<%d>%s\n", (int)priority, line);
+    else
+        fprintf(stderr, "%s: %s%s\n", program, priority_word(priority), line);
+}
