@@ -1,0 +1,88 @@
+/* Shared by the imzML and mzML readers: a safe libxml2 streaming reader
+ * (no network, no entity substitution, no DTD loading, errors captured into
+ * omsi_error instead of printed) and PSI-MS cvParam lists with
+ * referenceableParamGroup resolution, matched by accession (never by name). */
+#ifndef OMSI_PSI_XML_H
+#define OMSI_PSI_XML_H
+
+#include "omsi_error.h"
+
+#include <libxml/xmlreader.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct omsi_xml {
+    xmlTextReaderPtr reader;
+    char *path;
+    char first_error[512]; /* first libxml2 error, with line number */
+} omsi_xml;
+
+/* Opens path for streaming. Heap-allocated so libxml2's error callback can
+ * point at it. */
+int omsi_xml_open(const char *path, omsi_xml **out, omsi_error *err);
+void omsi_xml_close(omsi_xml *x);
+
+/* Advances to the next node: 1 = node, 0 = end of document, < 0 = error
+ * (err names the file, line and libxml2's message). */
+int omsi_xml_next(omsi_xml *x, omsi_error *err);
+
+/* Current node helpers. */
+bool omsi_xml_is_start(const omsi_xml *x, const char *local_name); /* element start */
+bool omsi_xml_is_end(const omsi_xml *x, const char *local_name);   /* element end */
+/* True for a start tag with no content (<cvParam .../>): no end event follows. */
+bool omsi_xml_is_empty(const omsi_xml *x);
+int omsi_xml_depth(const omsi_xml *x);
+/* malloc'ed attribute value or NULL. */
+char *omsi_xml_attr(const omsi_xml *x, const char *name);
+/* Current line number (for messages). */
+int omsi_xml_line(const omsi_xml *x);
+/* Skips the current element's subtree (cursor ends on its end tag). */
+int omsi_xml_skip(omsi_xml *x, omsi_error *err);
+
+/* ---- cvParams ---- */
+typedef struct omsi_cv_param {
+    char *accession;      /* "MS:1000521" */
+    char *value;          /* "" when absent */
+    char *unit_accession; /* NULL when absent */
+    char *name;           /* as written; informative only */
+} omsi_cv_param;
+
+typedef struct omsi_cv_params {
+    omsi_cv_param *items;
+    size_t count;
+    size_t capacity;
+} omsi_cv_params;
+
+void omsi_cv_params_init(omsi_cv_params *p);
+void omsi_cv_params_clear(omsi_cv_params *p); /* empties, keeps capacity */
+void omsi_cv_params_free(omsi_cv_params *p);
+/* Appends the <cvParam> the cursor is on. */
+int omsi_cv_params_add_current(omsi_cv_params *p, const omsi_xml *x, omsi_error *err);
+int omsi_cv_params_append(omsi_cv_params *dst, const omsi_cv_params *src, omsi_error *err);
+/* First param with this accession, or NULL. */
+const omsi_cv_param *omsi_cv_find(const omsi_cv_params *p, const char *accession);
+/* First param whose accession is in the NULL-terminated list. */
+const omsi_cv_param *omsi_cv_find_any(const omsi_cv_params *p, const char *const *accessions);
+
+/* ---- referenceableParamGroupList ---- */
+typedef struct omsi_param_group {
+    char *id;
+    omsi_cv_params params;
+} omsi_param_group;
+
+typedef struct omsi_param_groups {
+    omsi_param_group *items;
+    size_t count;
+    size_t capacity;
+} omsi_param_groups;
+
+void omsi_param_groups_init(omsi_param_groups *g);
+void omsi_param_groups_free(omsi_param_groups *g);
+/* Cursor on <referenceableParamGroupList> start: reads every group up to its
+ * end tag. */
+int omsi_param_groups_read(omsi_param_groups *g, omsi_xml *x, omsi_error *err);
+/* Appends the params of group `ref` to dst; unknown ref = OMSI_ERR_FORMAT. */
+int omsi_param_groups_resolve(const omsi_param_groups *g, const char *ref,
+                              omsi_cv_params *dst, const char *path, omsi_error *err);
+
+#endif
