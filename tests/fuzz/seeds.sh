@@ -1,0 +1,40 @@
+# Sourced by replay.sh and run.sh: make_seeds OUTDIR writes one packed seed
+# input per target variant, from datasets the fixture generator writes.
+make_seeds() {
+  local out=$1 gen="$OMSI_BUILDDIR/omsi-gen" replay="$OMSI_BUILDDIR/tests/fuzz/fuzz_replay"
+  local work; work=$(mktemp -d "${TMPDIR:-/tmp}/omsi-seeds-XXXXXX")
+  mkdir -p "$out"/{img,imzml,mzml,bruker_tree,bruker_spotlist}
+  local i=0
+  for args in "--dtype int16" "--dtype float32 --big-endian" "--dtype float64 --variant hdr384"; do
+    i=$((i + 1)); rm -rf "$work"/*
+    $gen img "$work" --stem d --shape 3 2 20 $args >/dev/null 2>&1 &&
+      $replay --pack img "$work" "$out/img/seed$i" 2>/dev/null || true
+  done
+  i=0
+  for variant in "" processed "processed,zlib" "int32,groups"; do
+    i=$((i + 1)); rm -rf "$work"/*
+    $gen imzml "$work" --stem d --shape 3 2 20 ${variant:+--variant $variant} >/dev/null 2>&1 &&
+      $replay --pack imzml "$work" "$out/imzml/seed$i" 2>/dev/null || true
+  done
+  i=0
+  for variant in "" "scantypes=3" "scantypes=2,zlib,indexed" "coords=bruker"; do
+    i=$((i + 1)); rm -rf "$work"/*
+    $gen mzml "$work" --stem d --shape 3 2 20 ${variant:+--variant $variant} >/dev/null 2>&1 &&
+      $replay --pack mzml "$work" "$out/mzml/seed$i" 2>/dev/null || true
+  done
+  rm -rf "$work"/*
+  if $gen brukerflex "$work" --stem run --shape 2 1 16 >/dev/null 2>&1; then
+    # the generator's spot names may differ from the target's fixed names
+    local spots; spots=$(cd "$work/run" && ls -d *R*X*Y* 2>/dev/null | sort | head -2)
+    set -- $spots
+    if [ $# -eq 2 ]; then
+      mkdir -p "$work/pack/run"
+      cp -r "$work/run/$1" "$work/pack/run/0_R00X000Y000"
+      cp -r "$work/run/$2" "$work/pack/run/0_R00X001Y000"
+      printf '# X-pos Y-pos spot-name region\n0 0 R00X000Y000 area one\n' >"$work/pack/run_spot_list.txt"
+      $replay --pack bruker_tree "$work/pack" "$out/bruker_tree/seed1" 2>/dev/null || true
+      $replay --pack bruker_spotlist "$work/pack" "$out/bruker_spotlist/seed1" 2>/dev/null || true
+    fi
+  fi
+  rm -rf "$work"
+}
