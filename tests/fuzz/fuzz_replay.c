@@ -45,7 +45,8 @@ static int replay_dir(const omsi_fuzz_target *t, const char *dir, int *count)
         if (e->d_name[0] != '.')
             omsi_path_list_add(&names, e->d_name);
     closedir(d);
-    qsort(names.paths, names.count, sizeof *names.paths, compare_names);
+    if (names.count > 1)
+        qsort(names.paths, names.count, sizeof *names.paths, compare_names);
     int rc = 0;
     for (size_t i = 0; i < names.count && rc == 0; i++) {
         char *path = omsi_path_join(dir, names.paths[i]);
