@@ -40,6 +40,15 @@ int omsi_gen_mzml(const char *dir, const char *stem, const omsi_gen_params *p,
 int omsi_gen_bruker_flex(const char *dir, const char *stem, const omsi_gen_params *p,
                          char **dataset_path, omsi_error *err);
 
+/* Variant switches: true when the comma-separated list holds name or
+ * name=VALUE; *value (may be NULL) gets VALUE, or default_value without one. */
+bool omsi_gen_variant(const omsi_gen_params *p, const char *name, long default_value,
+                      long *value);
+
+/* Writes len bytes to dir/name (created/truncated). */
+int omsi_gen_write_file(const char *dir, const char *name, const void *data, size_t len,
+                        omsi_error *err);
+
 /* mkdir -p */
 int omsi_gen_mkdirs(const char *dir, omsi_error *err);
 

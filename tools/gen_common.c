@@ -1,6 +1,7 @@
 #include "gen.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,5 +43,45 @@ int omsi_gen_mkdirs(const char *dir, omsi_error *err)
         }
     }
     free(copy);
+    return rc;
+}
+
+bool omsi_gen_variant(const omsi_gen_params *p, const char *name, long default_value,
+                      long *value)
+{
+    size_t name_len = strlen(name);
+    for (const char *s = p->variant; s && *s;) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        if (len >= name_len && strncmp(s, name, name_len) == 0 &&
+            (len == name_len || s[name_len] == '=')) {
+            if (value)
+                *value = len > name_len ? strtol(s + name_len + 1, NULL, 10) : default_value;
+            return true;
+        }
+        s = end ? end + 1 : NULL;
+    }
+    if (value)
+        *value = default_value;
+    return false;
+}
+
+int omsi_gen_write_file(const char *dir, const char *name, const void *data, size_t len,
+                        omsi_error *err)
+{
+    char *path = omsi_path_join(dir, name);
+    if (!path)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    int rc = 0;
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", path);
+    } else {
+        if (len && fwrite(data, 1, len, f) != len)
+            rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "write %s", path);
+        if (fclose(f) != 0 && rc == 0)
+            rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "close %s", path);
+    }
+    free(path);
     return rc;
 }
