@@ -15,6 +15,10 @@
 
 /* Spectra are read in batches of about this many bytes. */
 enum { IMG_READ_BATCH_BYTES = 4 << 20 };
+/* The .t2m is converted in blocks of this many values. */
+enum { IMG_MZ_BLOCK = 16384 };
+/* Largest m/z axis accepted: 2^27 values (1 GiB as float64). */
+#define IMG_MAX_MZ_VALUES ((uint64_t)1 << 27)
 
 extern const omsi_format omsi_format_img;
 
@@ -105,6 +109,14 @@ static omsi_validity probe(const char *path, bool force_unsigned, img_probe *p, 
         return OMSI_INCOMPLETE;
     }
     p->nz = p->t2m_bytes / 4;
+    /* The axis is held in memory (8 bytes per value) and one spectrum is the
+     * smallest read: refuse absurd axes before any allocation. */
+    if (p->nz > IMG_MAX_MZ_VALUES) {
+        omsi_error_set(why, OMSI_ERR_FORMAT, "%s: %llu m/z values, more than the %llu supported",
+                       p->files.t2m, (unsigned long long)p->nz,
+                       (unsigned long long)IMG_MAX_MZ_VALUES);
+        return OMSI_BROKEN;
+    }
     uint64_t cube = 0;
     if (!omsi_mul4_u64(p->nx, p->ny, p->nz, omsi_dtype_size(p->dtype), &cube) ||
         !omsi_add_u64(cube, p->data_offset, &p->expected_img_bytes)) {
@@ -136,11 +148,13 @@ static omsi_validity img_is_valid(const char *path, omsi_error *why)
 static int img_size(const char *path, uint64_t *bytes, omsi_error *err)
 {
     img_probe p;
-    omsi_validity v = probe(path, false, &p, err);
+    omsi_error scratch = {0};
+    omsi_error *e = err ? err : &scratch;
+    omsi_validity v = probe(path, false, &p, e);
     if (v == OMSI_VALID)
         *bytes = p.expected_img_bytes - p.data_offset;
     probe_free(&p);
-    return v == OMSI_VALID ? 0 : (err->status ? err->status : OMSI_ERR_FORMAT);
+    return v == OMSI_VALID ? 0 : (e->status ? e->status : OMSI_ERR_FORMAT);
 }
 
 static int img_list_files(const char *path, omsi_path_list *files, omsi_error *err)
@@ -303,7 +317,7 @@ static const omsi_reader_ops img_ops = {
 static int load_mz(img_reader *r, omsi_error *err)
 {
     uint64_t nz = r->probe.nz;
-    float *raw = malloc((size_t)nz * sizeof *raw);
+    float *raw = malloc(IMG_MZ_BLOCK * sizeof *raw);
     r->mz = malloc((size_t)nz * sizeof *r->mz);
     int fd = open(r->probe.files.t2m, O_RDONLY | O_CLOEXEC);
     int rc = 0;
@@ -316,15 +330,19 @@ static int load_mz(img_reader *r, omsi_error *err)
         rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", r->probe.files.t2m);
         goto done;
     }
-    rc = omsi_pread_exact(fd, raw, (size_t)nz * 4, 0, r->probe.files.t2m, err);
-    if (rc)
-        goto done;
-    if (r->swap)
-        omsi_swap_items(raw, 4, (size_t)nz);
     long first_drop = -1;
     for (uint64_t k = 0; k < nz; k++) {
-        r->mz[k] = raw[k];
-        if (!(raw[k] == raw[k])) {
+        if (k % IMG_MZ_BLOCK == 0) {
+            size_t n = nz - k < IMG_MZ_BLOCK ? (size_t)(nz - k) : IMG_MZ_BLOCK;
+            rc = omsi_pread_exact(fd, raw, n * 4, k * 4, r->probe.files.t2m, err);
+            if (rc)
+                goto done;
+            if (r->swap)
+                omsi_swap_items(raw, 4, n);
+        }
+        float value = raw[k % IMG_MZ_BLOCK];
+        r->mz[k] = value;
+        if (!(value == value)) {
             rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: m/z value %llu is not a number",
                                 r->probe.files.t2m, (unsigned long long)k);
             goto done;
@@ -384,6 +402,12 @@ static int img_open(const char *path, const omsi_open_options *opts, omsi_reader
                     omsi_error *err)
 {
     *out = NULL;
+    omsi_open_options defaults = omsi_open_options_default();
+    omsi_error scratch = {0};
+    if (!opts)
+        opts = &defaults;
+    if (!err)
+        err = &scratch;
     img_reader *r = calloc(1, sizeof *r);
     if (!r)
         return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");

@@ -3,7 +3,9 @@
  * streaming spectrum by spectrum). Generic over all registered formats. */
 #include "check_report.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +217,9 @@ bool check_describe_path(const char *path, const check_options *opts, json_objec
     omsi_validity validity = OMSI_NOT_THIS_FORMAT;
     omsi_error err = {0};
     int rc = classify(path, opts, &fmt, &validity, &err);
+    struct stat st;
+    if (rc == OMSI_ERR_NOT_FORMAT && stat(path, &st) != 0) /* say why: e.g. no such file */
+        omsi_error_errno(&err, OMSI_ERR_IO, errno, "%s", path);
     json_object_object_add(o, "format", json_object_new_string(rc || !fmt ? "unknown"
                                                                          : fmt->name));
     json_object_object_add(o, "validity", json_object_new_string(omsi_validity_name(validity)));
