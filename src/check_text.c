@@ -110,8 +110,12 @@ static void print_dataset(FILE *f, json_object *d, bool stats)
     print_dependencies(f, get(d, "dependencies"));
     if (stats) {
         json_object *total = get(d, "total_intensity");
-        line(f, 4, "total intensity", "%.15g (%s spectra read)",
-             total ? json_object_get_double(total) : 0.0, str(d, "spectra_read"));
+        if (total)
+            line(f, 4, "total intensity", "%.15g (%s spectra read)",
+                 json_object_get_double(total), str(d, "spectra_read"));
+        else if (get(d, "spectra_read"))
+            line(f, 4, "total intensity", "not a number (%s spectra read)",
+                 str(d, "spectra_read"));
     }
 }
 
