@@ -47,8 +47,9 @@ static omsi_validity probe(const char *path, bool force_unsigned, img_probe *p, 
     bool have_img = omsi_is_regular_file(p->files.img);
     if (!have_hdr) {
         /* A .t2m is MSI-specific: with it the header is probably still coming. */
-        if (have_t2m && have_img) {
-            omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: missing (have .t2m and .img)", p->files.hdr);
+        if (have_t2m) {
+            omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: missing (have %s%s)", p->files.hdr,
+                           p->files.t2m, have_img ? " and the .img" : "");
             return OMSI_INCOMPLETE;
         }
         omsi_error_set(why, OMSI_ERR_NOT_FORMAT, "%s: no such header file", p->files.hdr);

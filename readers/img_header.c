@@ -57,24 +57,43 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A directory: the first .hdr (name order) whose .t2m or .img exists. */
+/* A directory: the first .hdr (name order) whose .t2m or .img exists; with
+ * no .hdr at all, the first .t2m (a dataset whose header is still missing). */
 static int files_from_directory(const char *dir, omsi_img_files *out, omsi_error *err)
 {
     DIR *d = opendir(dir);
     if (!d)
         return omsi_error_errno(err, OMSI_ERR_NOT_FORMAT, errno, "%s", dir);
-    omsi_path_list names;
+    omsi_path_list names, t2ms;
     omsi_path_list_init(&names);
+    omsi_path_list_init(&t2ms);
     struct dirent *e;
     int rc = 0;
-    while ((e = readdir(d)) && rc == 0)
-        if (e->d_name[0] != '.' && omsi_has_suffix_ci(e->d_name, ".hdr"))
+    while ((e = readdir(d)) && rc == 0) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (omsi_has_suffix_ci(e->d_name, ".hdr"))
             rc = omsi_path_list_add(&names, e->d_name);
+        else if (omsi_has_suffix_ci(e->d_name, ".t2m"))
+            rc = omsi_path_list_add(&t2ms, e->d_name);
+    }
     closedir(d);
     if (rc) {
         omsi_path_list_free(&names);
+        omsi_path_list_free(&t2ms);
         return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
     }
+    if (names.count == 0 && t2ms.count > 0) {
+        qsort(t2ms.paths, t2ms.count, sizeof *t2ms.paths, compare_strings);
+        char *t2m = omsi_path_join(dir, t2ms.paths[0]);
+        char *stem = t2m ? omsi_strip_suffix_ci(t2m, ".t2m") : NULL;
+        rc = stem ? files_from_stem(stem, out, err) : omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+        free(stem);
+        free(t2m);
+        omsi_path_list_free(&t2ms);
+        return rc;
+    }
+    omsi_path_list_free(&t2ms);
     if (names.count > 1)
         qsort(names.paths, names.count, sizeof *names.paths, compare_strings);
     rc = omsi_error_set(err, OMSI_ERR_NOT_FORMAT, "%s: no .hdr/.t2m/.img triplet", dir);

@@ -341,6 +341,41 @@ START_TEST(malformed_variant)
 }
 END_TEST
 
+START_TEST(missing_header_is_incomplete)
+{
+    omsi_gen_params p = omsi_gen_params_default();
+    char *dir = omsi_test_mkdtemp("img-nohdr");
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_img(dir, "late", &p, &path, &err), 0);
+    ck_assert_int_eq(remove(path), 0); /* the .hdr */
+    const omsi_format *img = omsi_format_by_name("img");
+    const char *forms[] = {path, dir};
+    for (size_t i = 0; i < 2; i++) {
+        omsi_error why = {0};
+        ck_assert_int_eq(img->is_valid_dataset(forms[i], &why), OMSI_INCOMPLETE);
+        ck_assert_msg(strstr(why.message, "late.hdr: missing"), "%s", why.message);
+        const omsi_format *fmt = NULL;
+        omsi_validity v;
+        ck_assert_int_eq(omsi_detect_format(forms[i], &fmt, &v, &why), 0);
+        ck_assert_int_eq(v, OMSI_INCOMPLETE);
+        ck_assert_str_eq(fmt->name, "img");
+    }
+    omsi_reader *r = NULL;
+    ck_assert_int_lt(img->open(path, NULL, &r, &err), 0);
+    ck_assert_ptr_null(r);
+    ck_assert_ptr_nonnull(strstr(err.message, "late.hdr: missing"));
+    omsi_path_list files;
+    omsi_path_list_init(&files);
+    ck_assert_int_eq(img->list_files(dir, &files, &err), 0);
+    ck_assert_uint_eq(files.count, 3);
+    omsi_path_list_free(&files);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(not_analyze)
 {
     const omsi_format *img = omsi_format_by_name("img");
@@ -510,6 +545,7 @@ int main(void)
     suite_add_tcase(s, fixtures);
     TCase *bad = tcase_create("malformed");
     tcase_add_loop_test(bad, malformed_variant, 0, (int)(sizeof malformed / sizeof malformed[0]));
+    tcase_add_test(bad, missing_header_is_incomplete);
     tcase_add_test(bad, not_analyze);
     suite_add_tcase(s, bad);
     TCase *cli = tcase_create("cli");
