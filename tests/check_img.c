@@ -397,8 +397,20 @@ END_TEST
 
 /* ---- omsi-catalog check on fixtures ---- */
 
+/* Runs omsi-catalog with args; returns the exit status and stdout (malloc'ed). */
+static int run_catalog(const char *args, char **out);
+
 /* Runs omsi-catalog with args; returns the exit status and the stdout JSON. */
 static int run_check(const char *args, json_object **out)
+{
+    char *text = NULL;
+    int status = run_catalog(args, &text);
+    *out = json_tokener_parse(text);
+    free(text);
+    return status;
+}
+
+static int run_catalog(const char *args, char **out)
 {
     char *prog = omsi_test_program("omsi-catalog");
     char cmd[8192];
@@ -416,8 +428,7 @@ static int run_check(const char *args, json_object **out)
     }
     text[len] = '\0';
     int status = pclose(f);
-    *out = json_tokener_parse(text);
-    free(text);
+    *out = text;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -484,6 +495,24 @@ START_TEST(cli_check_json_on_fixtures)
     ck_assert_str_eq(omsi_test_jstring(p2, "format"), "unknown");
     ck_assert_ptr_nonnull(strstr(omsi_test_jstring(p2, "error"), "nothing"));
     json_object_put(root);
+
+    /* The aligned text for people. */
+    char *text = NULL;
+    snprintf(args, sizeof args, "check --stats '%s'", good);
+    ck_assert_int_eq(run_catalog(args, &text), 0);
+    const char *lines[] = {"  format              img\n", "  valid               yes (valid)\n",
+                           "  size                432 bytes\n",
+                           "    shape             3 x 2 x 9 (x, y, m/z)\n",
+                           "    data type         float64 (m/z axis float32)\n",
+                           "    m/z               9 values, 100 .. 104\n",
+                           "    spectra           6\n", "    dependencies      none\n"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        ck_assert_msg(strstr(text, lines[i]), "no line '%s' in:\n%s", lines[i], text);
+    char want_total[96];
+    snprintf(want_total, sizeof want_total, "    total intensity   %.15g (6 spectra read)\n",
+             total);
+    ck_assert_msg(strstr(text, want_total), "no '%s' in:\n%s", want_total, text);
+    free(text);
 
     /* Usage errors. */
     ck_assert_int_eq(run_check("check --no-such-option x", &root), 2);
