@@ -71,6 +71,7 @@ int omsi_catalog_job_abandon(omsi_catalog *cat, int64_t job_id, omsi_error *err)
 typedef struct omsi_ingest_options {
     const char *output_dir;         /* where <name>.h5 files go */
     omsi_convert_options convert;   /* writer options */
+    int64_t job_id;                 /* job marked done in the recording transaction, or 0 */
 } omsi_ingest_options;
 
 typedef enum omsi_ingest_outcome {

@@ -1,0 +1,150 @@
+/* Opening the catalog: pragmas, schema migrations, error helpers. */
+#include "catalog_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define OMSI_CATALOG_DEFAULT_PATH "/var/lib/omsi-catalog/catalog.sqlite"
+
+const char *omsi_catalog_default_path(const char *explicit_path)
+{
+    if (explicit_path && *explicit_path)
+        return explicit_path;
+    const char *env = getenv("OMSI_CATALOG");
+    return env && *env ? env : OMSI_CATALOG_DEFAULT_PATH;
+}
+
+double omsi_cat_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int omsi_cat_fail(omsi_catalog *cat, omsi_error *err, const char *what)
+{
+    int code = cat->db ? sqlite3_extended_errcode(cat->db) : SQLITE_ERROR;
+    const char *msg = cat->db ? sqlite3_errmsg(cat->db) : "no connection";
+    if ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT)
+        return omsi_error_set(err, OMSI_ERR_DB, "%s: %s: %s (not an omsi-catalog SQLite file, or damaged)",
+                              cat->path, what, msg);
+    if ((code & 0xff) == SQLITE_READONLY)
+        return omsi_error_set(err, OMSI_ERR_DB, "%s: %s: %s (check the file and folder permissions)",
+                              cat->path, what, msg);
+    return omsi_error_set(err, OMSI_ERR_DB, "%s: %s: %s", cat->path, what, msg);
+}
+
+int omsi_cat_exec(omsi_catalog *cat, const char *sql, omsi_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(cat->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    sqlite3_free(msg);
+    return omsi_cat_fail(cat, err, "SQL");
+}
+
+int omsi_cat_prepare(omsi_catalog *cat, const char *sql, sqlite3_stmt **out, omsi_error *err)
+{
+    if (sqlite3_prepare_v2(cat->db, sql, -1, out, NULL) == SQLITE_OK)
+        return 0;
+    *out = NULL;
+    return omsi_cat_fail(cat, err, "prepare");
+}
+
+static int user_version(omsi_catalog *cat, int *out, omsi_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = omsi_cat_prepare(cat, "PRAGMA user_version", &st, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    else
+        rc = omsi_cat_fail(cat, err, "reading the schema version");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Applies each migration above the file's version in its own transaction. */
+static int migrate(omsi_catalog *cat, omsi_error *err)
+{
+    int version = 0;
+    int rc = user_version(cat, &version, err);
+    if (rc)
+        return rc;
+    int latest = (int)omsi_catalog_migrations_count;
+    if (version > latest)
+        return omsi_error_set(err, OMSI_ERR_DB,
+                              "%s: schema version %d is newer than this program knows (%d); upgrade omsi-catalog",
+                              cat->path, version, latest);
+    if (cat->read_only) {
+        if (version != latest)
+            return omsi_error_set(err, OMSI_ERR_DB,
+                                  "%s: schema version %d, expected %d (open it read-write once to migrate)",
+                                  cat->path, version, latest);
+        return 0;
+    }
+    for (int v = version; v < latest; v++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        rc = omsi_cat_exec(cat, "BEGIN IMMEDIATE", err);
+        if (!rc)
+            rc = omsi_cat_exec(cat, omsi_catalog_migrations[v], err);
+        if (!rc)
+            rc = omsi_cat_exec(cat, pragma, err);
+        if (!rc)
+            rc = omsi_cat_exec(cat, "COMMIT", err);
+        if (rc) {
+            sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+            omsi_error_prefix(err, "migration %d", v + 1);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int omsi_catalog_open(const char *path, omsi_catalog_mode mode, omsi_catalog **out,
+                      omsi_error *err)
+{
+    *out = NULL;
+    omsi_catalog *cat = calloc(1, sizeof *cat);
+    if (!cat || !(cat->path = strdup(path))) {
+        free(cat);
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    }
+    cat->read_only = mode == OMSI_CATALOG_READ_ONLY;
+    int flags = (cat->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
+    int rc = 0;
+    if (sqlite3_open_v2(path, &cat->db, flags, NULL) != SQLITE_OK) {
+        rc = omsi_cat_fail(cat, err, cat->read_only ? "cannot open (does it exist?)" : "cannot open or create");
+        goto done;
+    }
+    sqlite3_extended_result_codes(cat->db, 1);
+    sqlite3_busy_timeout(cat->db, 30000);
+    /* The first statement reads the header: a non-database fails here. */
+    rc = omsi_cat_exec(cat, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", err);
+    if (!rc && !cat->read_only)
+        rc = omsi_cat_exec(cat, "PRAGMA journal_mode = WAL;", err);
+    if (!rc)
+        rc = migrate(cat, err);
+done:
+    if (rc) {
+        omsi_catalog_close(cat);
+        return rc;
+    }
+    *out = cat;
+    return 0;
+}
+
+void omsi_catalog_close(omsi_catalog *cat)
+{
+    if (!cat)
+        return;
+    if (cat->db)
+        sqlite3_close_v2(cat->db);
+    free(cat->path);
+    free(cat);
+}

@@ -1,0 +1,271 @@
+/* Catalog queries: filters -> one SQL statement with bound values. */
+#include "query.h"
+#include "catalog_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The SQL under construction and its bound values, in order. */
+typedef struct sql_builder {
+    char sql[4096];
+    size_t len;
+    struct {
+        enum { BIND_TEXT, BIND_TEXT_N, BIND_DOUBLE, BIND_INT } kind;
+        const char *text;
+        int text_len;
+        double d;
+        int64_t i;
+    } binds[64];
+    int n_binds;
+    bool overflow;
+} sql_builder;
+
+static void add(sql_builder *b, const char *text)
+{
+    size_t n = strlen(text);
+    if (b->len + n + 1 > sizeof b->sql) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->sql + b->len, text, n + 1);
+    b->len += n;
+}
+
+static bool room(sql_builder *b)
+{
+    if (b->n_binds < (int)(sizeof b->binds / sizeof b->binds[0]))
+        return true;
+    b->overflow = true;
+    return false;
+}
+
+static void bind_text(sql_builder *b, const char *text, int len)
+{
+    if (!room(b))
+        return;
+    b->binds[b->n_binds].kind = len < 0 ? BIND_TEXT : BIND_TEXT_N;
+    b->binds[b->n_binds].text = text;
+    b->binds[b->n_binds].text_len = len;
+    b->n_binds++;
+}
+
+static void bind_double(sql_builder *b, double d)
+{
+    if (!room(b))
+        return;
+    b->binds[b->n_binds].kind = BIND_DOUBLE;
+    b->binds[b->n_binds++].d = d;
+}
+
+static void bind_int(sql_builder *b, int64_t i)
+{
+    if (!room(b))
+        return;
+    b->binds[b->n_binds].kind = BIND_INT;
+    b->binds[b->n_binds++].i = i;
+}
+
+static int prepare_bound(omsi_catalog *cat, sql_builder *b, sqlite3_stmt **st, omsi_error *err)
+{
+    if (b->overflow)
+        return omsi_error_set(err, OMSI_ERR_USAGE, "query too complex");
+    int rc = omsi_cat_prepare(cat, b->sql, st, err);
+    for (int i = 0; i < b->n_binds && !rc; i++) {
+        switch (b->binds[i].kind) {
+        case BIND_TEXT: sqlite3_bind_text(*st, i + 1, b->binds[i].text, -1, SQLITE_STATIC); break;
+        case BIND_TEXT_N:
+            sqlite3_bind_text(*st, i + 1, b->binds[i].text, b->binds[i].text_len, SQLITE_STATIC);
+            break;
+        case BIND_DOUBLE: sqlite3_bind_double(*st, i + 1, b->binds[i].d); break;
+        case BIND_INT: sqlite3_bind_int64(*st, i + 1, b->binds[i].i); break;
+        }
+    }
+    return rc;
+}
+
+/* FTS5 query from free words: each word quoted, so punctuation in user
+ * input cannot form FTS syntax; words are ANDed. */
+static char *fts_query(const char *words)
+{
+    size_t n = strlen(words);
+    char *out = malloc(3 * n + 8);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    const char *p = words;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        if (o)
+            out[o++] = ' ';
+        out[o++] = '"';
+        while (*p && *p != ' ' && *p != '\t') {
+            if (*p == '"')
+                out[o++] = '"';
+            out[o++] = *p++;
+        }
+        out[o++] = '"';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void limit_clause(sql_builder *b, const omsi_query *q)
+{
+    /* One row more than asked tells whether the result was truncated. */
+    add(b, " LIMIT ? OFFSET ?");
+    bind_int(b, q->limit > 0 ? q->limit + 1 : -1);
+    bind_int(b, q->offset);
+}
+
+static const char *column_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return (const char *)t;
+}
+
+int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
+                       int (*row)(void *ctx, const omsi_query_row *r), void *ctx,
+                       bool *truncated, omsi_error *err)
+{
+    sql_builder b;
+    memset(&b, 0, sizeof b);
+    char *fts = NULL;
+    add(&b, "SELECT s.id, d.id, s.path, s.format, o.path, d.hdf5_path, d.name, d.dtype, d.nx, d.ny, "
+            "d.nz, d.spectra, s.version, d.mz_min, d.mz_max, d.total_intensity, s.ingested_at "
+            "FROM datasets d JOIN sources s ON s.id = d.source_id "
+            "JOIN experiments e ON e.id = d.experiment_id "
+            "JOIN output_files o ON o.id = e.output_id WHERE 1");
+    if (!q->all_versions)
+        add(&b, " AND s.superseded_by IS NULL");
+    if (q->format) {
+        add(&b, " AND s.format = ?");
+        bind_text(&b, q->format, -1);
+    }
+    if (q->has_since) {
+        add(&b, " AND s.ingested_at >= ?");
+        bind_double(&b, q->since);
+    }
+    if (q->has_until) {
+        add(&b, " AND s.ingested_at < ?");
+        bind_double(&b, q->until);
+    }
+    if (q->has_mz) {
+        double tol = q->mz * q->ppm * 1e-6;
+        add(&b, " AND d.mz_min <= ? AND d.mz_max >= ?");
+        bind_double(&b, q->mz + tol);
+        bind_double(&b, q->mz - tol);
+    }
+    if (q->min_pixels > 0) {
+        add(&b, " AND d.n_pixels >= ?");
+        bind_int(&b, q->min_pixels);
+    }
+    if (q->instrument) {
+        add(&b, " AND EXISTS (SELECT 1 FROM metadata m WHERE m.source_id = s.id AND "
+                "m.collection = 'instrument' AND instr(lower(m.value), lower(?)) > 0)");
+        bind_text(&b, q->instrument, -1);
+    }
+    for (size_t i = 0; i < q->n_meta; i++) {
+        const omsi_meta_filter *m = &q->meta[i];
+        int key_len = (int)(m->value - 1 - m->key);
+        add(&b, " AND EXISTS (SELECT 1 FROM metadata m WHERE m.source_id = s.id AND m.key = ?");
+        bind_text(&b, m->key, key_len);
+        add(&b, m->substring ? " AND instr(lower(m.value), lower(?)) > 0)" : " AND m.value = ?)");
+        bind_text(&b, m->value, -1);
+    }
+    if (q->text) {
+        fts = fts_query(q->text);
+        if (!fts)
+            return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+        add(&b, " AND s.id IN (SELECT rowid FROM search WHERE search MATCH ?)");
+        bind_text(&b, fts, -1);
+    }
+    add(&b, " ORDER BY s.ingested_at DESC, s.id DESC, d.id");
+    limit_clause(&b, q);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare_bound(cat, &b, &st, err);
+    int64_t count = 0;
+    *truncated = false;
+    while (!rc) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE)
+            break;
+        if (step != SQLITE_ROW) {
+            rc = omsi_cat_fail(cat, err, "query");
+            break;
+        }
+        if (q->limit > 0 && count == q->limit) {
+            *truncated = true;
+            break;
+        }
+        omsi_query_row r = {
+            .source_id = sqlite3_column_int64(st, 0), .dataset_id = sqlite3_column_int64(st, 1),
+            .path = column_text(st, 2), .format = column_text(st, 3), .output = column_text(st, 4),
+            .hdf5_path = column_text(st, 5), .name = column_text(st, 6), .dtype = column_text(st, 7),
+            .nx = sqlite3_column_int64(st, 8), .ny = sqlite3_column_int64(st, 9),
+            .nz = sqlite3_column_int64(st, 10), .spectra = sqlite3_column_int64(st, 11),
+            .version = sqlite3_column_int64(st, 12), .mz_min = sqlite3_column_double(st, 13),
+            .mz_max = sqlite3_column_double(st, 14), .total_intensity = sqlite3_column_double(st, 15),
+            .ingested_at = sqlite3_column_double(st, 16),
+        };
+        count++;
+        rc = row(ctx, &r);
+    }
+    sqlite3_finalize(st);
+    free(fts);
+    return rc;
+}
+
+int omsi_catalog_query_jobs(omsi_catalog *cat, const omsi_query *q,
+                            int (*row)(void *ctx, const omsi_job_row *r), void *ctx,
+                            bool *truncated, omsi_error *err)
+{
+    sql_builder b;
+    memset(&b, 0, sizeof b);
+    add(&b, "SELECT id, source_path, state, attempts, last_error, created_at, next_attempt_at, "
+            "COALESCE(source_id, 0) FROM jobs WHERE 1");
+    if (q->state) {
+        add(&b, " AND state = ?");
+        bind_text(&b, q->state, -1);
+    }
+    if (q->has_since) {
+        add(&b, " AND created_at >= ?");
+        bind_double(&b, q->since);
+    }
+    if (q->has_until) {
+        add(&b, " AND created_at < ?");
+        bind_double(&b, q->until);
+    }
+    add(&b, " ORDER BY id DESC");
+    limit_clause(&b, q);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare_bound(cat, &b, &st, err);
+    int64_t count = 0;
+    *truncated = false;
+    while (!rc) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE)
+            break;
+        if (step != SQLITE_ROW) {
+            rc = omsi_cat_fail(cat, err, "query");
+            break;
+        }
+        if (q->limit > 0 && count == q->limit) {
+            *truncated = true;
+            break;
+        }
+        omsi_job_row r = {
+            .id = sqlite3_column_int64(st, 0), .source_path = column_text(st, 1),
+            .state = column_text(st, 2), .attempts = sqlite3_column_int(st, 3),
+            .last_error = column_text(st, 4), .created_at = sqlite3_column_double(st, 5),
+            .next_attempt_at = sqlite3_column_double(st, 6), .source_id = sqlite3_column_int64(st, 7),
+        };
+        count++;
+        rc = row(ctx, &r);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

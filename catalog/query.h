@@ -1,0 +1,69 @@
+/* Searching the catalog: filters, result rows, and the argument parser of
+ * `omsi-catalog query` (pure: no globals, so it can be fuzzed). */
+#ifndef OMSI_CATALOG_QUERY_H
+#define OMSI_CATALOG_QUERY_H
+
+#include "catalog.h"
+
+enum { OMSI_QUERY_MAX_META = 16 };
+
+typedef struct omsi_meta_filter {
+    const char *key;
+    const char *value;
+    bool substring;           /* KEY~VALUE */
+} omsi_meta_filter;
+
+typedef enum omsi_query_output { OMSI_OUT_TABLE, OMSI_OUT_JSON, OMSI_OUT_CSV } omsi_query_output;
+
+typedef struct omsi_query {
+    const char *format;       /* reader name */
+    const char *instrument;   /* substring of an instrument metadata value */
+    const char *text;         /* FTS5 words */
+    const char *state;        /* job state: lists jobs instead of datasets */
+    bool has_since, has_until;
+    double since, until;      /* unix seconds, ingest time */
+    bool has_mz;
+    double mz, ppm;           /* datasets whose m/z range covers mz +- ppm */
+    int64_t min_pixels;
+    omsi_meta_filter meta[OMSI_QUERY_MAX_META];
+    size_t n_meta;
+    int64_t limit;            /* default 100; 0 = no limit */
+    int64_t offset;
+    omsi_query_output output;
+    bool all_versions;        /* include superseded versions */
+} omsi_query;
+
+/* Parses the arguments after "query" (argv[0] is "query"). Strings point
+ * into argv. OMSI_ERR_USAGE with a message on a bad argument; *help set
+ * when --help was given. */
+int omsi_query_parse(int argc, char *const *argv, omsi_query *q, bool *help, omsi_error *err);
+
+/* Parses a date "YYYY-MM-DD[THH:MM[:SS]]" (UTC) or unix seconds. */
+int omsi_query_parse_time(const char *text, double *out);
+
+typedef struct omsi_query_row {
+    int64_t source_id, dataset_id;
+    const char *path, *format, *output, *hdf5_path, *name, *dtype;
+    int64_t nx, ny, nz, spectra, version;
+    double mz_min, mz_max, total_intensity, ingested_at;
+} omsi_query_row;
+
+typedef struct omsi_job_row {
+    int64_t id, source_id;
+    const char *source_path, *state, *last_error;
+    int attempts;
+    double created_at, next_attempt_at;
+} omsi_job_row;
+
+/* Calls row() for each matching dataset, at most q->limit; *truncated is
+ * set when more rows matched. */
+int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
+                       int (*row)(void *ctx, const omsi_query_row *r), void *ctx,
+                       bool *truncated, omsi_error *err);
+
+/* Jobs in q->state (or all when NULL), newest first. */
+int omsi_catalog_query_jobs(omsi_catalog *cat, const omsi_query *q,
+                            int (*row)(void *ctx, const omsi_job_row *r), void *ctx,
+                            bool *truncated, omsi_error *err);
+
+#endif

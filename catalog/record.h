@@ -1,0 +1,28 @@
+/* Recording one finished conversion in the catalog, in one transaction. */
+#ifndef OMSI_CATALOG_RECORD_H
+#define OMSI_CATALOG_RECORD_H
+
+#include "catalog.h"
+
+typedef struct omsi_record_source {
+    const char *path;          /* canonical path of the dataset */
+    const char *format;
+    uint64_t size_bytes;
+    uint64_t n_files;
+    const char *fingerprint;   /* 64 hex digits */
+    const char *output_sha256; /* of the HDF5 file */
+    int64_t job_id;            /* job to mark done in the same transaction, or 0 */
+} omsi_record_source;
+
+/* Inserts the source (as a new version if the path is known with another
+ * fingerprint), its output file, experiments, datasets, regions,
+ * dependencies, metadata and search document. All or nothing. */
+int omsi_catalog_record(omsi_catalog *cat, const omsi_record_source *src,
+                        const omsi_convert_result *res, int64_t *source_id, omsi_error *err);
+
+/* The id of the source with this path and fingerprint, 0 if none (and
+ * *latest_version gets the highest version recorded for the path, 0 if none). */
+int omsi_catalog_find_source(omsi_catalog *cat, const char *path, const char *fingerprint,
+                             int64_t *source_id, int *latest_version, omsi_error *err);
+
+#endif

@@ -1,0 +1,161 @@
+#include "report.h"
+#include "catalog_internal.h"
+
+/* Runs sql with an optional int64 parameter; each row becomes an object
+ * keyed by column name, appended to a new array in *out. */
+static int rows_json(omsi_catalog *cat, const char *sql, int64_t param, json_object **out,
+                     omsi_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = omsi_cat_prepare(cat, sql, &st, err);
+    if (rc)
+        return rc;
+    if (sqlite3_bind_parameter_count(st) >= 1)
+        sqlite3_bind_int64(st, 1, param);
+    json_object *array = json_object_new_array();
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_object *o = json_object_new_object();
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            json_object *v = NULL;
+            switch (sqlite3_column_type(st, c)) {
+            case SQLITE_INTEGER: v = json_object_new_int64(sqlite3_column_int64(st, c)); break;
+            case SQLITE_FLOAT: v = json_object_new_double(sqlite3_column_double(st, c)); break;
+            case SQLITE_TEXT: v = json_object_new_string((const char *)sqlite3_column_text(st, c)); break;
+            default: break;
+            }
+            json_object_object_add(o, sqlite3_column_name(st, c), v);
+        }
+        json_object_array_add(array, o);
+    }
+    if (step != SQLITE_DONE) {
+        rc = omsi_cat_fail(cat, err, "report");
+        json_object_put(array);
+    } else {
+        *out = array;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int attach(omsi_catalog *cat, json_object *parent, const char *key, const char *sql,
+                  int64_t param, omsi_error *err)
+{
+    json_object *rows;
+    int rc = rows_json(cat, sql, param, &rows, err);
+    if (!rc)
+        json_object_object_add(parent, key, rows);
+    return rc;
+}
+
+int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, omsi_error *err)
+{
+    json_object *sources;
+    int rc = rows_json(cat,
+                       "SELECT id, path, format, version, size_bytes, n_files, fingerprint, "
+                       "first_seen, ingested_at, superseded_by FROM sources WHERE id = ?1",
+                       source_id, &sources, err);
+    if (rc)
+        return rc;
+    if (json_object_array_length(sources) == 0) {
+        json_object_put(sources);
+        return omsi_error_set(err, OMSI_ERR_USAGE, "no source with id %lld", (long long)source_id);
+    }
+    json_object *source = json_object_get(json_object_array_get_idx(sources, 0));
+    json_object_put(sources);
+    rc = attach(cat, source, "output_files",
+                "SELECT path, bytes, sha256, created_at, seconds FROM output_files WHERE source_id = ?1",
+                source_id, err);
+    json_object *experiments = NULL;
+    if (!rc)
+        rc = rows_json(cat,
+                       "SELECT id, entry_index, identifier FROM experiments WHERE source_id = ?1 "
+                       "ORDER BY entry_index",
+                       source_id, &experiments, err);
+    for (size_t e = 0; !rc && e < json_object_array_length(experiments); e++) {
+        json_object *x = json_object_array_get_idx(experiments, e);
+        int64_t eid = json_object_get_int64(json_object_object_get(x, "id"));
+        json_object *datasets;
+        rc = rows_json(cat,
+                       "SELECT id, hdf5_path, name, source_dataset, source_region, nx, ny, nz, dtype, "
+                       "mz_min, mz_max, spectra, total_intensity FROM datasets WHERE experiment_id = ?1 "
+                       "ORDER BY id",
+                       eid, &datasets, err);
+        for (size_t i = 0; !rc && i < json_object_array_length(datasets); i++) {
+            json_object *d = json_object_array_get_idx(datasets, i);
+            int64_t did = json_object_get_int64(json_object_object_get(d, "id"));
+            rc = attach(cat, d, "regions",
+                        "SELECT region_index, name, x0, y0, nx, ny, spectra FROM regions WHERE dataset_id = ?1",
+                        did, err);
+            if (!rc)
+                rc = attach(cat, d, "dependencies",
+                            "SELECT p.link_name, p.type, t.hdf5_path AS target, p.help FROM dependencies p "
+                            "JOIN datasets t ON t.id = p.to_dataset_id WHERE p.from_dataset_id = ?1 ORDER BY p.id",
+                            did, err);
+            if (!rc)
+                rc = attach(cat, d, "metadata",
+                            "SELECT collection, key, value, unit, accession FROM metadata "
+                            "WHERE dataset_id = ?1 ORDER BY id",
+                            did, err);
+        }
+        if (rc)
+            json_object_put(datasets);
+        else
+            json_object_object_add(x, "datasets", datasets);
+    }
+    if (!rc)
+        json_object_object_add(source, "experiments", json_object_get(experiments));
+    json_object_put(experiments);
+    if (!rc)
+        rc = attach(cat, source, "metadata",
+                    "SELECT collection, key, value, unit, accession FROM metadata "
+                    "WHERE source_id = ?1 AND dataset_id IS NULL ORDER BY id",
+                    source_id, err);
+    if (!rc)
+        rc = attach(cat, source, "jobs",
+                    "SELECT id, state, attempts, last_error, created_at, started_at, finished_at "
+                    "FROM jobs WHERE source_path = (SELECT path FROM sources WHERE id = ?1) ORDER BY id",
+                    source_id, err);
+    if (!rc)
+        rc = attach(cat, source, "versions",
+                    "SELECT id, version, fingerprint, ingested_at FROM sources "
+                    "WHERE path = (SELECT path FROM sources WHERE id = ?1) ORDER BY version",
+                    source_id, err);
+    if (rc) {
+        json_object_put(source);
+        return rc;
+    }
+    *out = source;
+    return 0;
+}
+
+int omsi_catalog_stats(omsi_catalog *cat, json_object **out, omsi_error *err)
+{
+    json_object *o = json_object_new_object();
+    int rc = attach(cat, o, "formats",
+                    "SELECT s.format, COUNT(DISTINCT s.id) AS sources, "
+                    "(SELECT COUNT(*) FROM datasets d JOIN sources t ON t.id = d.source_id "
+                    " WHERE t.format = s.format AND t.superseded_by IS NULL) AS datasets, "
+                    "SUM(s.size_bytes) AS bytes_in, "
+                    "(SELECT COALESCE(SUM(f.bytes), 0) FROM output_files f JOIN sources t ON t.id = f.source_id "
+                    " WHERE t.format = s.format AND t.superseded_by IS NULL) AS bytes_out "
+                    "FROM sources s WHERE s.superseded_by IS NULL GROUP BY s.format ORDER BY s.format",
+                    0, err);
+    if (!rc)
+        rc = attach(cat, o, "jobs", "SELECT state, COUNT(*) AS jobs FROM jobs GROUP BY state ORDER BY state", 0, err);
+    if (!rc)
+        rc = attach(cat, o, "totals",
+                    "SELECT (SELECT COUNT(*) FROM sources WHERE superseded_by IS NULL) AS sources, "
+                    "(SELECT COUNT(*) FROM sources WHERE superseded_by IS NOT NULL) AS superseded, "
+                    "(SELECT COUNT(*) FROM datasets d JOIN sources s ON s.id = d.source_id "
+                    " WHERE s.superseded_by IS NULL) AS datasets, "
+                    "(SELECT COALESCE(SUM(size_bytes), 0) FROM sources WHERE superseded_by IS NULL) AS bytes_in, "
+                    "(SELECT COALESCE(SUM(bytes), 0) FROM output_files) AS bytes_out",
+                    0, err);
+    if (rc) {
+        json_object_put(o);
+        return rc;
+    }
+    *out = o;
+    return 0;
+}

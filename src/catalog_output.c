@@ -1,0 +1,143 @@
+#include "catalog_output.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void omsi_table_init(omsi_table *t, size_t n_cols)
+{
+    memset(t, 0, sizeof *t);
+    t->n_cols = n_cols;
+}
+
+void omsi_table_add(omsi_table *t, const char *const *cells)
+{
+    if (t->failed)
+        return;
+    if (t->n_rows == t->cap_rows) {
+        size_t cap = t->cap_rows ? 2 * t->cap_rows : 16;
+        char **p = realloc(t->cells, cap * t->n_cols * sizeof *p);
+        if (!p) {
+            t->failed = true;
+            return;
+        }
+        t->cells = p;
+        t->cap_rows = cap;
+    }
+    for (size_t c = 0; c < t->n_cols; c++) {
+        char *copy = strdup(cells[c] ? cells[c] : "");
+        if (!copy)
+            t->failed = true;
+        t->cells[t->n_rows * t->n_cols + c] = copy;
+    }
+    t->n_rows++;
+}
+
+void omsi_table_print(const omsi_table *t, FILE *out)
+{
+    size_t width[32] = {0};
+    for (size_t r = 0; r < t->n_rows; r++)
+        for (size_t c = 0; c < t->n_cols && c < 32; c++) {
+            const char *s = t->cells[r * t->n_cols + c];
+            size_t n = s ? strlen(s) : 0;
+            if (n > width[c])
+                width[c] = n;
+        }
+    for (size_t r = 0; r < t->n_rows; r++) {
+        for (size_t c = 0; c < t->n_cols; c++) {
+            const char *s = t->cells[r * t->n_cols + c];
+            if (c + 1 == t->n_cols)
+                fprintf(out, "%s", s ? s : "");
+            else
+                fprintf(out, "%-*s  ", (int)(c < 32 ? width[c] : 0), s ? s : "");
+        }
+        fputc('\n', out);
+    }
+}
+
+static void csv_cell(const char *s, FILE *out)
+{
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+void omsi_table_print_csv(const omsi_table *t, FILE *out)
+{
+    for (size_t r = 0; r < t->n_rows; r++) {
+        for (size_t c = 0; c < t->n_cols; c++) {
+            if (c)
+                fputc(',', out);
+            csv_cell(t->cells[r * t->n_cols + c], out);
+        }
+        fputs("\r\n", out);
+    }
+}
+
+void omsi_table_free(omsi_table *t)
+{
+    for (size_t i = 0; i < t->n_rows * t->n_cols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}
+
+int omsi_open_cli_catalog(const omsi_cli *cli, omsi_catalog_mode mode, omsi_catalog **out)
+{
+    omsi_error err = {0};
+    const char *path = omsi_catalog_default_path(cli->catalog_path);
+    if (omsi_catalog_open(path, mode, out, &err)) {
+        omsi_log(cli->log, OMSI_LOG_ERR, "%s", err.message);
+        return 1;
+    }
+    return 0;
+}
+
+void omsi_print_json_as_text(json_object *o, FILE *out, int indent)
+{
+    if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, key, value) {
+            bool nested = json_object_is_type(value, json_type_object) ||
+                          json_object_is_type(value, json_type_array);
+            if (nested && (json_object_is_type(value, json_type_array) ? json_object_array_length(value) == 0
+                                                                        : json_object_object_length(value) == 0))
+                continue;
+            fprintf(out, "%*s%s:%s", indent, "", key, nested ? "\n" : " ");
+            if (nested)
+                omsi_print_json_as_text(value, out, indent + 2);
+            else
+                fprintf(out, "%s\n", value ? json_object_get_string(value) : "-");
+        }
+    } else if (json_object_is_type(o, json_type_array)) {
+        size_t n = json_object_array_length(o);
+        for (size_t i = 0; i < n; i++) {
+            json_object *v = json_object_array_get_idx(o, i);
+            if (json_object_is_type(v, json_type_object)) {
+                fprintf(out, "%*s- #%zu\n", indent, "", i + 1);
+                omsi_print_json_as_text(v, out, indent + 2);
+            } else {
+                fprintf(out, "%*s- %s\n", indent, "", json_object_get_string(v));
+            }
+        }
+    } else {
+        fprintf(out, "%*s%s\n", indent, "", json_object_get_string(o));
+    }
+}
+
+void omsi_format_time(double unix_seconds, char *out, size_t size)
+{
+    time_t t = (time_t)unix_seconds;
+    struct tm tm;
+    if (unix_seconds <= 0 || !gmtime_r(&t, &tm) || strftime(out, size, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
+        snprintf(out, size, "-");
+}
