@@ -6,6 +6,7 @@
 #include "watchd_scan.h"
 #include "watchd_worker.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -231,6 +232,25 @@ static void notify_status(daemon_state *d)
                d->config.watch.count, waiting, d->n_run_jobs);
 }
 
+/* Temporary files of conversions killed hard (kill -9, power loss) in an
+ * earlier run: hidden ".<name>.h5.partial-XXXXXX" files in the output folder. */
+static void remove_stale_partials(daemon_state *d)
+{
+    DIR *dir = opendir(d->config.output_dir);
+    if (!dir)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (e->d_name[0] != '.' || !strstr(e->d_name, ".h5.partial-"))
+            continue;
+        char *path = omsi_path_join(d->config.output_dir, e->d_name);
+        if (path && unlink(path) == 0)
+            omsi_log(&d->log, OMSI_LOG_NOTICE, "removed %s left by an interrupted conversion", path);
+        free(path);
+    }
+    closedir(dir);
+}
+
 static int run_daemon(daemon_state *d)
 {
     uint64_t watchdog_usec = 0;
@@ -378,6 +398,7 @@ int main(int argc, char **argv)
         omsi_log(&d.log, OMSI_LOG_ERR, "output folder %s: %s", d.config.output_dir, strerror(errno));
         goto done;
     }
+    remove_stale_partials(&d);
     int requeued = 0;
     if (omsi_catalog_job_requeue_running(d.cat, &requeued, &err)) {
         omsi_log(&d.log, OMSI_LOG_ERR, "%s", err.message);
