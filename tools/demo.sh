@@ -19,7 +19,7 @@ say "generating datasets into $demo/drop"
     --variant processed,gaps,missing=7
 # mzML and Bruker flex fixtures, where those readers are built:
 "$bin/omsi-gen" mzml "$demo/drop/mzml" --stem lipids --shape 10 8 300 --variant scantypes=3 2>/dev/null || true
-"$bin/omsi-gen" bruker_flex "$demo/drop/flex" --stem tumour --shape 12 10 400 --variant regions=3 2>/dev/null || true
+"$bin/omsi-gen" brukerflex "$demo/drop/flex" --stem tumour --shape 12 10 400 --variant regions=3 2>/dev/null || true
 
 say "omsi-catalog check: what the readers see"
 "$bin/omsi-catalog" check "$demo/drop/analyze/kidney.hdr" "$demo/drop/imzml/brain_processed.imzML"

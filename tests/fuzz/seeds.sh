@@ -11,9 +11,10 @@ make_seeds() {
       $replay --pack img "$work" "$out/img/seed$i" 2>/dev/null || true
   done
   i=0
-  for variant in "" processed "processed,zlib" "int32,groups"; do
+  for variant in "" processed "processed,zlib,gaps" "refgroups,missing=2,origin=3"; do
     i=$((i + 1)); rm -rf "$work"/*
-    $gen imzml "$work" --stem d --shape 3 2 20 ${variant:+--variant $variant} >/dev/null 2>&1 &&
+    $gen imzml "$work" --stem d --shape 3 2 20 --dtype $([ $i = 4 ] && echo int32 || echo float32) \
+      ${variant:+--variant $variant} >/dev/null 2>&1 &&
       $replay --pack imzml "$work" "$out/imzml/seed$i" 2>/dev/null || true
   done
   i=0
