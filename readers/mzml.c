@@ -106,6 +106,8 @@ static omsi_validity mzml_is_valid(const char *path, omsi_error *why)
             break;
     }
     omsi_xml_close(x);
+    if (rc < 0)
+        return OMSI_BROKEN; /* why holds the parser's message (DTD, bad XML) */
     if (!root) {
         omsi_error_set(why, OMSI_ERR_NOT_FORMAT, "%s: root element is not PSI mzML", path);
         return rc < 0 ? OMSI_BROKEN : OMSI_NOT_THIS_FORMAT;

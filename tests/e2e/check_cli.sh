@@ -8,7 +8,7 @@
 #                                            img imzml mzml bruckerflex)
 set -u
 
-CHECK_FORMATS=${OMSI_CHECK_FORMATS-"img imzml bruckerflex"}
+CHECK_FORMATS=${OMSI_CHECK_FORMATS-"img imzml mzml bruckerflex"}
 
 builddir=${OMSI_BUILDDIR:-.}
 srcdir=${OMSI_SRCDIR:-.}
@@ -74,6 +74,18 @@ for key in sorted(expected):
             problems.append("not valid: %s" % got.get("error"))
         if run.returncode != 0 and not spectra_absent:
             problems.append("exit status %d" % run.returncode)
+        if fmt == "mzml" and exp.get("scan_type_summary"):
+            types = exp["scan_type_summary"]
+            per_type = got.get("datasets", [])
+            if len(per_type) != len(types):
+                problems.append("%d datasets, expected %d scan types" % (len(per_type), len(types)))
+            for ds, t in zip(per_type, types):
+                if ds.get("name") != t["filter"]:
+                    problems.append("dataset name %r, expected %r" % (ds.get("name"), t["filter"]))
+                for k in ("total_intensity", "mz_min", "mz_max"):
+                    h = ds.get(k)
+                    if not (isinstance(h, (int, float)) and close(float(h), t[k])):
+                        problems.append("%s: %s = %r, expected %r" % (t["filter"], k, h, t[k]))
         if fmt == "bruckerflex" and "spots" in exp:
             first_spot = exp["spots"][0]
             merged_ds = [d for d in got.get("datasets", []) if d.get("region") is None]
