@@ -77,20 +77,17 @@ done:
 
 int omsi_fingerprint_file(const char *path, char hex[65], omsi_error *err)
 {
+    /* The same digest loop, over one file, without the name/size framing. */
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char *buf = malloc(READ_BYTES);
-    int rc = 0;
     uint64_t bytes = 0;
-    if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        rc = omsi_error_set(err, OMSI_ERR_NOMEM, "cannot start SHA-256");
-        goto done;
-    }
-    rc = hash_file(ctx, path, buf, &bytes, err);
+    int rc = !ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1
+                 ? omsi_error_set(err, OMSI_ERR_NOMEM, "cannot start SHA-256")
+                 : hash_file(ctx, path, buf, &bytes, err);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     if (!rc && EVP_DigestFinal_ex(ctx, md, &len) == 1)
         to_hex(md, len, hex);
-done:
     EVP_MD_CTX_free(ctx);
     free(buf);
     return rc;

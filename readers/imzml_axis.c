@@ -2,124 +2,25 @@
  * of every spectrum's values (default, lossless) or a geometric axis at a
  * ppm spacing. Streams: one m/z array in memory plus a bounded batch. */
 #include "imzml_axis.h"
+#include "sorted_union.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { BATCH_VALUES = 1 << 21 };
-
-static int compare_doubles(const void *a, const void *b)
+/* Calls fn for every distinct m/z array of the index (continuous files
+ * repeat one array), one array in memory at a time. */
+static int each_mz_array(const imzml_index *ix, int fd, const char *ibd_path,
+                         int (*fn)(void *ctx, const double *values, uint64_t n, size_t spectrum, omsi_error *err),
+                         void *ctx, omsi_error *err)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Sorts and de-duplicates v in place; returns the new length. */
-static size_t sort_unique(double *v, size_t n)
-{
-    if (n == 0)
-        return 0;
-    qsort(v, n, sizeof *v, compare_doubles);
-    size_t out = 1;
-    for (size_t i = 1; i < n; i++)
-        if (v[i] != v[out - 1])
-            v[out++] = v[i];
-    return out;
-}
-
-/* axis = union(axis, batch), both sorted and unique. */
-static int merge(double **axis, size_t *n_axis, const double *batch, size_t n_batch, uint64_t max,
-                 const char *path, omsi_error *err)
-{
-    double *out = malloc((*n_axis + n_batch) * sizeof *out);
-    if (!out)
-        return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory for the m/z axis", path);
-    size_t i = 0, j = 0, k = 0;
-    while (i < *n_axis || j < n_batch) {
-        double v;
-        if (j == n_batch || (i < *n_axis && (*axis)[i] < batch[j]))
-            v = (*axis)[i++];
-        else if (i == *n_axis || batch[j] < (*axis)[i])
-            v = batch[j++];
-        else {
-            v = (*axis)[i++];
-            j++;
-        }
-        out[k++] = v;
-    }
-    free(*axis);
-    *axis = out;
-    *n_axis = k;
-    if (max && k > max)
-        return omsi_error_set(err, OMSI_ERR_UNSUPPORTED,
-                              "%s: the exact m/z axis has more than %llu distinct values; convert with a ppm "
-                              "axis (--axis ppm:N) or raise the limit (--max-axis)",
-                              path, (unsigned long long)max);
-    return 0;
-}
-
-int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,
-                     double **axis_out, uint64_t *n_out, omsi_error *err)
-{
-    double *axis = NULL, *batch = malloc(BATCH_VALUES * sizeof *batch), *values = NULL;
-    size_t n_axis = 0, n_batch = 0, values_cap = 0, scratch_size = 0;
-    unsigned char *scratch = NULL;
-    int rc = batch ? 0 : omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
-    for (size_t s = 0; s < ix->count && !rc; s++) {
-        const imzml_array *a = &ix->spectra[s].mz;
-        if (s > 0 && a->offset == ix->spectra[s - 1].mz.offset && a->length == ix->spectra[s - 1].mz.length)
-            continue; /* the same array again */
-        if (a->length > values_cap) {
-            double *p = realloc(values, (size_t)a->length * sizeof *p);
-            if (!p) {
-                rc = omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory", ibd_path);
-                break;
-            }
-            values = p;
-            values_cap = (size_t)a->length;
-        }
-        rc = imzml_read_array(fd, ibd_path, a, values, &scratch, &scratch_size, err);
-        for (uint64_t k = 0; !rc && k < a->length; k++) {
-            if (!isfinite(values[k])) {
-                rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: m/z value %g in spectrum %zu", ibd_path,
-                                    values[k], s);
-                break;
-            }
-            batch[n_batch++] = values[k];
-            if (n_batch == BATCH_VALUES) {
-                n_batch = sort_unique(batch, n_batch);
-                rc = merge(&axis, &n_axis, batch, n_batch, max_points, ibd_path, err);
-                n_batch = 0;
-            }
-        }
-    }
-    if (!rc && n_batch) {
-        n_batch = sort_unique(batch, n_batch);
-        rc = merge(&axis, &n_axis, batch, n_batch, max_points, ibd_path, err);
-    }
-    free(batch);
-    free(values);
-    free(scratch);
-    if (rc) {
-        free(axis);
-        return rc;
-    }
-    *axis_out = axis;
-    *n_out = n_axis;
-    return 0;
-}
-
-int imzml_axis_ppm(const imzml_index *ix, int fd, const char *ibd_path, double ppm, uint64_t max_points,
-                   imzml_ppm_axis *out, double **axis_out, uint64_t *n_out, omsi_error *err)
-{
-    double lo = INFINITY, hi = -INFINITY, *values = NULL;
+    double *values = NULL;
     size_t values_cap = 0, scratch_size = 0;
     unsigned char *scratch = NULL;
     int rc = 0;
     for (size_t s = 0; s < ix->count && !rc; s++) {
         const imzml_array *a = &ix->spectra[s].mz;
-        if (s > 0 && a->offset == ix->spectra[s - 1].mz.offset)
+        if (s > 0 && a->offset == ix->spectra[s - 1].mz.offset && a->length == ix->spectra[s - 1].mz.length)
             continue;
         if (a->length > values_cap) {
             double *p = realloc(values, (size_t)a->length * sizeof *p);
@@ -131,17 +32,73 @@ int imzml_axis_ppm(const imzml_index *ix, int fd, const char *ibd_path, double p
             values_cap = (size_t)a->length;
         }
         rc = imzml_read_array(fd, ibd_path, a, values, &scratch, &scratch_size, err);
-        for (uint64_t k = 0; !rc && k < a->length; k++) {
-            if (values[k] < lo)
-                lo = values[k];
-            if (values[k] > hi)
-                hi = values[k];
-        }
+        if (!rc)
+            rc = fn(ctx, values, a->length, s, err);
     }
     free(values);
     free(scratch);
+    return rc;
+}
+
+typedef struct union_ctx {
+    sorted_union u;
+    const char *path;
+} union_ctx;
+
+static int add_to_union(void *ctx, const double *values, uint64_t n, size_t spectrum, omsi_error *err)
+{
+    union_ctx *c = ctx;
+    for (uint64_t k = 0; k < n; k++)
+        if (!isfinite(values[k]))
+            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: m/z value %g in spectrum %zu", c->path, values[k], spectrum);
+    sorted_union_add(&c->u, values, (size_t)n);
+    return 0;
+}
+
+int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,
+                     double **axis_out, uint64_t *n_out, omsi_error *err)
+{
+    union_ctx c = {.path = ibd_path};
+    sorted_union_init(&c.u, max_points);
+    int rc = each_mz_array(ix, fd, ibd_path, add_to_union, &c, err);
+    if (!rc && !sorted_union_finish(&c.u))
+        rc = c.u.failed ? omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory for the m/z axis", ibd_path)
+                        : omsi_error_set(err, OMSI_ERR_UNSUPPORTED,
+                                         "%s: the exact m/z axis has more than %llu distinct values; convert with a "
+                                         "ppm axis (--axis ppm:N) or raise the limit (--max-axis)",
+                                         ibd_path, (unsigned long long)max_points);
+    if (!rc) {
+        *axis_out = c.u.values;
+        *n_out = c.u.count;
+        c.u.values = NULL;
+    }
+    sorted_union_free(&c.u);
+    return rc;
+}
+
+typedef struct range_ctx {
+    double lo, hi;
+} range_ctx;
+
+static int widen_range(void *ctx, const double *values, uint64_t n, size_t spectrum, omsi_error *err)
+{
+    (void)spectrum, (void)err;
+    range_ctx *c = ctx;
+    for (uint64_t k = 0; k < n; k++) {
+        c->lo = values[k] < c->lo ? values[k] : c->lo;
+        c->hi = values[k] > c->hi ? values[k] : c->hi;
+    }
+    return 0;
+}
+
+int imzml_axis_ppm(const imzml_index *ix, int fd, const char *ibd_path, double ppm, uint64_t max_points,
+                   imzml_ppm_axis *out, double **axis_out, uint64_t *n_out, omsi_error *err)
+{
+    range_ctx range = {INFINITY, -INFINITY};
+    int rc = each_mz_array(ix, fd, ibd_path, widen_range, &range, err);
     if (rc)
         return rc;
+    double lo = range.lo, hi = range.hi;
     if (!(lo > 0) || !isfinite(hi) || hi < lo)
         return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: m/z range %g..%g cannot be binned in ppm", ibd_path, lo, hi);
     double step = log1p(ppm * 1e-6);
