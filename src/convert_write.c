@@ -151,7 +151,7 @@ static int fill_copy(const omsi_dataset_info *info, omsi_msidata *d, omsi_write_
         z_block = info->nz;
     /* Keep the source chunks of one tile row cached across its z blocks. */
     uint64_t src_band = x_tile * info->ny * chunk_dim(d->cube, 2) * item;
-    size_t cache = src_band > (256u << 20) ? (256u << 20) : (size_t)src_band + (1u << 20);
+    size_t cache = src_band > OMSI_CONVERT_READBACK_CACHE ? OMSI_CONVERT_READBACK_CACHE : (size_t)src_band + (1u << 20);
     hid_t cube = reopen_with_cache(d->cube, cache, err);
     if (cube < 0)
         return err->status;
@@ -195,12 +195,81 @@ done:
     return rc;
 }
 
+/* data_1 from the reader instead of from data_0, for cubes whose spectrum
+ * chunks cannot stay cached while data_0 is read in image order: each pass
+ * re-reads the input and keeps one block of x_tile x Y x z_block values,
+ * written as whole image chunks. Passes = cube bytes / block bytes. */
+static int fill_copy_from_reader(omsi_reader *r, const omsi_dataset_info *info, omsi_msidata *d,
+                                 omsi_write_progress *progress, const char *where, omsi_error *err)
+{
+    size_t item = omsi_dtype_size(info->dtype);
+    uint64_t cx = chunk_dim(d->copy, 0);
+    uint64_t row = info->ny * item; /* one x of one bin */
+    uint64_t plane = info->nx * row;
+    uint64_t z_block = OMSI_CONVERT_BLOCK_BYTES / (plane ? plane : 1);
+    uint64_t x_tile = info->nx;
+    if (z_block == 0) { /* one plane is larger than a block: tile along x */
+        z_block = 1;
+        x_tile = OMSI_CONVERT_BLOCK_BYTES / row / cx * cx;
+        if (x_tile == 0)
+            x_tile = cx;
+    }
+    if (z_block > info->nz)
+        z_block = info->nz;
+    unsigned char *buf = malloc((size_t)(x_tile * row * z_block));
+    hid_t dst_space = H5Dget_space(d->copy);
+    hid_t mem_type = omsi_h5_mem_type(info->dtype);
+    int rc = buf ? 0 : omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for the image-chunked copy");
+    for (uint64_t x0 = 0; x0 < info->nx && !rc; x0 += x_tile) {
+        uint64_t nx = info->nx - x0 < x_tile ? info->nx - x0 : x_tile;
+        for (uint64_t z0 = 0; z0 < info->nz && !rc; z0 += z_block) {
+            uint64_t nz = info->nz - z0 < z_block ? info->nz - z0 : z_block;
+            memset(buf, 0, (size_t)(nx * row * nz)); /* pixels without a spectrum stay zero */
+            rc = omsi_reader_rewind(r, err);
+            omsi_spectrum s;
+            int more = 0;
+            while (!rc && (more = omsi_reader_next(r, &s, err)) == 1) {
+                if (cancelled(progress->opts)) {
+                    rc = omsi_error_set(err, OMSI_ERR_CANCELLED, "conversion cancelled");
+                    break;
+                }
+                if (s.x < x0 || s.x >= x0 + nx)
+                    continue;
+                memcpy(buf + (((s.x - x0) * info->ny + s.y) * nz) * item,
+                       (const unsigned char *)s.intensities + z0 * item, (size_t)(nz * item));
+            }
+            if (!rc && more < 0)
+                rc = err->status ? err->status : OMSI_ERR_FORMAT;
+            hsize_t start[3] = {x0, 0, z0}, count[3] = {nx, info->ny, nz};
+            hid_t mem = rc ? -1 : H5Screate_simple(3, count, NULL);
+            if (!rc && (mem < 0 || H5Sselect_hyperslab(dst_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                        H5Dwrite(d->copy, mem_type, mem, dst_space, H5P_DEFAULT, buf) < 0))
+                rc = omsi_h5_fail(err, "%s/data_1: image-chunked copy", where);
+            if (mem >= 0)
+                H5Sclose(mem);
+            report(progress, "image copy");
+        }
+    }
+    free(buf);
+    if (dst_space >= 0)
+        H5Sclose(dst_space);
+    return rc;
+}
+
 int omsi_write_selection(omsi_reader *r, const omsi_dataset_info *info, omsi_msidata *d,
                          omsi_converted_dataset *cd, omsi_write_progress *progress,
                          omsi_error *err)
 {
     int rc = write_spectra(r, info, d, cd, progress, err);
-    if (!rc && d->copy >= 0 && info->nx * info->ny * info->nz > 0)
-        rc = fill_copy(info, d, progress, cd->hdf5_path, err);
-    return rc;
+    if (rc || d->copy < 0 || info->nx * info->ny * info->nz == 0)
+        return rc;
+    /* Reading data_0 back is cheapest while one band of its spectrum chunks
+     * fits the chunk cache; beyond that every chunk would be inflated once
+     * per block, so the input is re-read instead. */
+    uint64_t band = chunk_dim(d->copy, 0) * info->ny * chunk_dim(d->cube, 2) * omsi_dtype_size(info->dtype);
+    uint64_t limit = progress->opts->readback_cache_bytes ? progress->opts->readback_cache_bytes
+                                                           : OMSI_CONVERT_READBACK_CACHE;
+    if (band <= limit)
+        return fill_copy(info, d, progress, cd->hdf5_path, err);
+    return fill_copy_from_reader(r, info, d, progress, cd->hdf5_path, err);
 }

@@ -239,6 +239,43 @@ START_TEST(analyze_fixture_layout_and_values)
 }
 END_TEST
 
+/* The image-chunked copy made by re-reading the input (large cubes) holds
+ * the same values as data_0. */
+START_TEST(copy_from_reader_passes)
+{
+    char *dir = omsi_test_mkdtemp("writer-passes");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 7;
+    p.ny = 5;
+    p.nz = 300;
+    p.dtype = OMSI_DT_FLOAT32;
+    p.variant = "missing=4";
+    char *input = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_imzml(dir, "passes", &p, &input, &err), 0);
+    char out[4096];
+    snprintf(out, sizeof out, "%s/p.h5", dir);
+    omsi_convert_options o = omsi_convert_options_default();
+    o.readback_cache_bytes = 1; /* force the multi-pass path */
+    const char *inputs[] = {input};
+    ck_assert_msg(omsi_convert(inputs, 1, out, false, &o, NULL, &err) == 0, "%s", err.message);
+    hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hsize_t dims[3];
+    int rank;
+    double *cube = read_doubles(f, "/entry_0/data_0/data_0", dims, &rank);
+    double *copy = read_doubles(f, "/entry_0/data_0/data_1", dims, &rank);
+    for (uint64_t i = 0; i < dims[0] * dims[1] * dims[2]; i++)
+        ck_assert_double_eq(copy[i], cube[i]);
+    ck_assert_double_eq(cube[(1 * dims[1] + 2) * dims[2] + 7], omsi_gen_intensity(&p, 1, 2, 7));
+    free(cube);
+    free(copy);
+    H5Fclose(f);
+    free(input);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* ---- a mock reader: 2 datasets ("MS1", "MS2"), the second with 2 regions ---- */
 typedef struct mock {
     omsi_reader base;
@@ -584,6 +621,7 @@ int main(void)
     tcase_add_test(tc, chunk_clip);
     tcase_add_test(tc, analyze_fixture_layout_and_values);
     tcase_add_test(tc, mock_datasets_regions_links);
+    tcase_add_test(tc, copy_from_reader_passes);
     tcase_add_test(tc, cancelled_conversion_leaves_nothing);
     tcase_add_test(tc, existing_output_and_bad_folder);
     suite_add_tcase(s, tc);
