@@ -227,6 +227,7 @@ int main(int argc, char **argv)
     sqlite3_finalize(st);
     if (!rc && existing > 0) {
         n = existing; /* --catalog FILE of an earlier --keep run: reuse it */
+        rc = omsi_cat_exec(cat, "ANALYZE", &err);
     } else if (!rc) {
         fprintf(stderr, "filling %s with %ld datasets...\n", path, n);
         rc = fill(cat, n, &err);

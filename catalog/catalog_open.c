@@ -151,6 +151,8 @@ void omsi_catalog_close(omsi_catalog *cat)
 {
     if (!cat)
         return;
+    if (cat->db && !cat->read_only)
+        sqlite3_exec(cat->db, "PRAGMA optimize", NULL, NULL, NULL); /* keeps planner statistics fresh */
     if (cat->db)
         sqlite3_close_v2(cat->db);
     free(cat->path);

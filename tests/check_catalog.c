@@ -494,6 +494,9 @@ START_TEST(query_every_filter)
     ASSERT_QUERY(cat, "--meta sample~mouse --format img", "1:1");
     ASSERT_QUERY(cat, "--meta region=cortex", "2:2 2:3");
     ASSERT_QUERY(cat, "--meta nokey~a", "");
+    ASSERT_QUERY(cat, "--meta sample~%", "");   /* LIKE wildcards match themselves */
+    ASSERT_QUERY(cat, "--meta sample~e%b", "");
+    ASSERT_QUERY(cat, "--instrument %", "");
     ASSERT_QUERY(cat, "--text kidney", "2:2 2:3");
     ASSERT_QUERY(cat, "--text lipid", "3:4");
     ASSERT_QUERY(cat, "--text mouse", "3:4 1:1");
