@@ -636,6 +636,21 @@ START_TEST(query_parser)
     }
     ck_assert_int_eq(parse_words(many, &q, &help, &err), OMSI_ERR_USAGE);
     ck_assert_msg(strstr(err.message, "at most 16"), "%s", err.message);
+
+    /* The one-line form (fuzzing entry point). */
+    char line[] = "  --format\timzml   --mz 300 --meta a~b\n";
+    ck_assert_int_eq(omsi_query_parse_line(line, &q, &help, &err), 0);
+    ck_assert_str_eq(q.format, "imzml");
+    ck_assert(q.has_mz && q.mz == 300 && q.n_meta == 1 && q.meta[0].substring);
+    char empty[] = "";
+    ck_assert_int_eq(omsi_query_parse_line(empty, &q, &help, &err), 0);
+    ck_assert_int_eq(q.limit, 100);
+    char words[65 * 2 + 1];
+    for (int i = 0; i < 65; i++)
+        memcpy(words + 2 * i, "x ", 2);
+    words[130] = '\0';
+    ck_assert_int_eq(omsi_query_parse_line(words, &q, &help, &err), OMSI_ERR_USAGE);
+    ck_assert_msg(strstr(err.message, "more than 64 words"), "%s", err.message);
 }
 END_TEST
 
