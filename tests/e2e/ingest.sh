@@ -75,6 +75,7 @@ ls "$work/out" | grep -c '\.h5$' | grep -qx 3 || fail "three HDF5 files expected
 cli show 1 --json | python3 -c '
 import json,sys; s=json.load(sys.stdin)
 assert s["format"]=="img" and s["superseded_by"]==3 and len(s["versions"])==2, s
+assert [j["state"] for j in s["jobs"]]==["done", "done", "done"], s["jobs"]
 d=s["experiments"][0]["datasets"][0]
 assert d["nx"]==4 and d["nz"]==50 and any(m["key"]=="format" for m in d["metadata"]), d' || fail "show --json"
 cli stats --json | python3 -c '
@@ -95,6 +96,10 @@ grep -q "not an omsi-catalog SQLite file" "$work/err" || fail "corrupt catalog m
 cli ingest "$work/junk.sqlite" --output-dir "$work/out" >/dev/null 2>"$work/err"; [ $? = 1 ] ||
     fail "ingest of a non-dataset: exit 1"
 grep -q "junk.sqlite" "$work/err" || fail "non-dataset message names the file"
+cli query --state quarantined --json | python3 -c '
+import json,sys; r=json.load(sys.stdin)["rows"]
+assert len(r)==1 and r[0]["path"].endswith("junk.sqlite") and "junk.sqlite" in r[0]["last_error"], r' ||
+    fail "failed ingest recorded as a quarantined job"
 for c in ingest query show stats; do
     cli "$c" --help | grep -q "^Usage: omsi-catalog" || fail "$c --help"
 done
