@@ -716,13 +716,23 @@ START_TEST(ingest_unchanged_and_new_version)
                                   "(SELECT first_seen FROM sources WHERE id = 2)"), 1);
     ASSERT_QUERY(cat, "", "2:2");
     ASSERT_QUERY(cat, "--all-versions", "2:2 1:1");
+    /* The same content elsewhere: its own source, with the same fingerprint. */
+    char *drop2 = temp_path("drop2");
+    char *copy = gen_img(drop2, 2);
+    ck_assert_msg(omsi_ingest_path(cat, copy, &opts, &rep, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(rep.outcome, OMSI_INGEST_NEW);
+    omsi_ingest_report_free(&rep);
+    ck_assert_int_eq(sql_int(cat, "SELECT COUNT(DISTINCT fingerprint) FROM sources WHERE id IN (2, 3)"), 1);
+    ck_assert_int_eq(sql_int(cat, "SELECT COUNT(*) FROM sources WHERE superseded_by IS NULL"), 2);
+    free(copy);
+    free(drop2);
     /* A path no reader claims: a clear error, nothing recorded. */
     char *junk = temp_path("junk.txt");
     ck_assert_int_eq(omsi_gen_write_file(test_dir, "junk.txt", "hello", 5, &err), 0);
     omsi_error_clear(&err);
     ck_assert_int_ne(omsi_ingest_path(cat, junk, &opts, &rep, &err), 0);
     ck_assert_msg(strstr(err.message, "junk.txt"), "%s", err.message);
-    ck_assert_int_eq(sql_int(cat, "SELECT COUNT(*) FROM sources"), 2);
+    ck_assert_int_eq(sql_int(cat, "SELECT COUNT(*) FROM sources"), 3);
     free(junk);
     free(first_output);
     free(path);
