@@ -105,6 +105,32 @@ for c in ingest query show stats; do
 done
 echo "ok: generated fixtures ingested, filters, versions, show/stats, exit codes"
 
+# Regions and dependencies from real conversions: a Bruker tree with two
+# regions and an mzML file with two scan types (MS1 and MS2).
+"$GEN" brukerflex "$work/drop/c" --stem br --shape 4 4 30 --variant regions=2 >/dev/null || fail "omsi-gen brukerflex"
+"$GEN" mzml "$work/drop/c" --stem ms --shape 3 2 20 --variant scantypes=2 >/dev/null || fail "omsi-gen mzml"
+"$CATALOG_BIN" --catalog "$work/links.sqlite" ingest "$work/drop/c/br" "$work/drop/c/ms.mzML" \
+    --output-dir "$work/out" >/dev/null || fail "ingest of Bruker regions and mzML scan types"
+"$CATALOG_BIN" --catalog "$work/links.sqlite" show 1 --json | python3 -c '
+import json,sys; ds=json.load(sys.stdin)["experiments"][0]["datasets"]
+got=[(d["hdf5_path"], d["source_region"], d["nx"], d["ny"],
+      [(r["name"], r["x0"], r["y0"], r["nx"], r["ny"], r["spectra"]) for r in d["regions"]],
+      [(k["link_name"], k["target"], k["type"]) for k in d["dependencies"]]) for d in ds]
+want=[("/entry_0/data_0", -1, 4, 4, [], [("msi_region_0", "/entry_0/data_1", "contains"),
+                                        ("msi_region_1", "/entry_0/data_2", "contains")]),
+      ("/entry_0/data_1", 0, 2, 4, [("region_0", 0, 0, 2, 4, 8)], [("msi_full", "/entry_0/data_0", "subset")]),
+      ("/entry_0/data_2", 1, 2, 4, [("region_1", 2, 0, 2, 4, 8)], [("msi_full", "/entry_0/data_0", "subset")])]
+assert got==want, got' || fail "Bruker regions and dependencies rows"
+"$CATALOG_BIN" --catalog "$work/links.sqlite" show 2 --json | python3 -c '
+import json,sys; ds=json.load(sys.stdin)["experiments"][0]["datasets"]
+got=[(d["name"].split(" [")[0], d["spectra"], [(k["link_name"], k["target"]) for k in d["dependencies"]]) for d in ds]
+assert got==[("FTMS + p MALDI Full ms", 6, [("MS2_760.59@cid35.00_[205.00-775.00]", "/entry_0/data_1")]),
+             ("ITMS + c MALDI Full ms2 760.59@cid35.00", 6, [("MS1", "/entry_0/data_0")])], got' ||
+    fail "mzML scan types and MS1/MS2 links"
+[ "$("$CATALOG_BIN" --catalog "$work/links.sqlite" query --json --text ms2 |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rows"]))')" = 2 ] || fail "--text ms2 (scan type names)"
+echo "ok: regions and dependencies of generated Bruker and mzML datasets"
+
 # ---- shared corpus ----
 if [ ! -f "$shared/testdata/expected.json" ]; then
     echo "SKIP (part): ingest of the shared corpus: $shared/testdata not found (set OMSI_SHARED)"
