@@ -303,7 +303,7 @@ done:
         H5Gclose(experiment);
     if (r)
         omsi_reader_close(r);
-    if (rc)
+    if (rc && !strstr(err->message, input))
         omsi_error_prefix(err, "%s", input);
     return rc;
 }
