@@ -184,10 +184,10 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
     char *patterns[1 + OMSI_QUERY_MAX_META] = {NULL};
     add(&b, "SELECT s.id, d.id, s.path, s.format, o.path, d.hdf5_path, d.name, d.dtype, d.nx, d.ny, "
             "d.nz, d.spectra, s.version, d.mz_min, d.mz_max, d.total_intensity, s.ingested_at "
-            /* CROSS JOIN keeps sources the outer loop: walked newest first
-             * through sources_ingested, so a LIMIT stops the scan early and
-             * no sort is needed; filters are probes per row. */
-            "FROM sources s CROSS JOIN datasets d ON d.source_id = s.id "
+            /* The planner picks the loop order: sources newest first by id
+             * (a LIMIT stops the walk early, no sort) unless an index makes a
+             * filter selective (see selective_dataset_filter). */
+            "FROM sources s JOIN datasets d ON d.source_id = s.id "
             "JOIN experiments e ON e.id = d.experiment_id "
             "JOIN output_files o ON o.id = e.output_id WHERE 1");
     if (!q->all_versions)
