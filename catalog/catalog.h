@@ -70,6 +70,11 @@ int omsi_catalog_job_fail(omsi_catalog *cat, int64_t job_id, const char *error, 
 /* Puts a running job back to pending without counting an attempt (shutdown). */
 int omsi_catalog_job_abandon(omsi_catalog *cat, int64_t job_id, omsi_error *err);
 
+/* Records a job already taken in hand (a manual `omsi-catalog ingest`):
+ * running, attempt 1, so the ingest shows in the job history. */
+int omsi_catalog_job_start(omsi_catalog *cat, const char *source_path, const char *format,
+                           int64_t *job_id, omsi_error *err);
+
 /* The state of one job (OMSI_ERR_USAGE when there is no such job). */
 int omsi_catalog_job_state(omsi_catalog *cat, int64_t job_id, omsi_job_state *state,
                            omsi_error *err);

@@ -128,6 +128,12 @@ int omsi_catalog_open(const char *path, omsi_catalog_mode mode, omsi_catalog **o
     sqlite3_busy_timeout(cat->db, 30000);
     /* The first statement reads the header: a non-database fails here. */
     rc = omsi_cat_exec(cat, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", err);
+    /* SQLite silently opens a write-protected file read-only: say so now,
+     * not at the first ingest. */
+    if (!rc && !cat->read_only && sqlite3_db_readonly(cat->db, "main") == 1)
+        rc = omsi_error_set(err, OMSI_ERR_DB,
+                            "%s: the catalog is read-only (check the file and folder permissions)",
+                            cat->path);
     if (!rc && !cat->read_only)
         rc = omsi_cat_exec(cat, "PRAGMA journal_mode = WAL;", err);
     if (!rc)
@@ -145,6 +151,8 @@ void omsi_catalog_close(omsi_catalog *cat)
 {
     if (!cat)
         return;
+    if (cat->db && !cat->read_only)
+        sqlite3_exec(cat->db, "PRAGMA optimize", NULL, NULL, NULL); /* keeps planner statistics fresh */
     if (cat->db)
         sqlite3_close_v2(cat->db);
     free(cat->path);

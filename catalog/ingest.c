@@ -88,8 +88,14 @@ int omsi_ingest_path(omsi_catalog *cat, const char *path, const omsi_ingest_opti
         goto done;
     }
     rc = fmt->list_files(canonical, &files, err);
+    /* Names relative to the dataset's folder: the fingerprint is of the
+     * content, the same wherever the dataset lies. */
+    char *base = rc ? NULL : omsi_path_dirname(canonical);
+    if (!rc && !base)
+        rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
     if (!rc)
-        rc = omsi_fingerprint_files(&files, NULL, fingerprint, &bytes, err);
+        rc = omsi_fingerprint_files(&files, base, fingerprint, &bytes, err);
+    free(base);
     if (rc)
         goto done;
     int64_t existing = 0;

@@ -75,6 +75,28 @@ done:
     return rc;
 }
 
+int omsi_catalog_job_start(omsi_catalog *cat, const char *source_path, const char *format,
+                           int64_t *job_id, omsi_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = omsi_cat_prepare(cat,
+                              "INSERT INTO jobs (source_path, format, state, attempts, created_at, started_at) "
+                              "VALUES (?1, ?2, 'running', 1, ?3, ?3)",
+                              &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, source_path, -1, SQLITE_STATIC);
+    if (format)
+        sqlite3_bind_text(st, 2, format, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, omsi_cat_now());
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = omsi_cat_fail(cat, err, "adding a job");
+    else
+        *job_id = sqlite3_last_insert_rowid(cat->db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int omsi_catalog_job_claim(omsi_catalog *cat, double now, omsi_job *job, omsi_error *err)
 {
     memset(job, 0, sizeof *job);

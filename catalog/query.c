@@ -113,6 +113,53 @@ static char *fts_query(const char *words)
     return out;
 }
 
+/* "%text%" for LIKE ... ESCAPE '\\': the user's %, _ and \\ match themselves.
+ * LIKE is case-insensitive for ASCII, like lower() without ICU, and needs
+ * no allocation per row. */
+static char *like_pattern(const char *text, int len)
+{
+    size_t n = len < 0 ? strlen(text) : (size_t)len;
+    char *out = malloc(2 * n + 3);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    out[o++] = '%';
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '%' || text[i] == '_' || text[i] == '\\')
+            out[o++] = '\\';
+        out[o++] = text[i];
+    }
+    out[o++] = '%';
+    out[o] = '\0';
+    return out;
+}
+
+/* Whether the m/z and pixel filters alone match fewer than a few thousand
+ * datasets (counted from their indexes, stopping at the threshold). Then
+ * the plan starts from those indexes and sorts the few matches; otherwise
+ * it walks datasets newest first and stops after limit + 1 matches, which
+ * is faster than sorting many. */
+enum { SELECTIVE_BELOW = 2000 };
+
+static bool selective_dataset_filter(omsi_catalog *cat, const omsi_query *q)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cat->db,
+                           "SELECT COUNT(*) FROM (SELECT 1 FROM datasets WHERE (?1 = 0 OR (mz_min <= ?2 "
+                           "AND mz_max >= ?3)) AND n_pixels >= ?4 LIMIT ?5)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return false;
+    double tol = q->mz * q->ppm * 1e-6;
+    sqlite3_bind_int(st, 1, q->has_mz);
+    sqlite3_bind_double(st, 2, q->mz + tol);
+    sqlite3_bind_double(st, 3, q->mz - tol);
+    sqlite3_bind_int64(st, 4, q->min_pixels);
+    sqlite3_bind_int(st, 5, SELECTIVE_BELOW);
+    bool selective = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) < SELECTIVE_BELOW;
+    sqlite3_finalize(st);
+    return selective;
+}
+
 static void limit_clause(sql_builder *b, const omsi_query *q)
 {
     /* One row more than asked tells whether the result was truncated. */
@@ -134,12 +181,13 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
     sql_builder b;
     memset(&b, 0, sizeof b);
     char *fts = NULL;
+    char *patterns[1 + OMSI_QUERY_MAX_META] = {NULL};
     add(&b, "SELECT s.id, d.id, s.path, s.format, o.path, d.hdf5_path, d.name, d.dtype, d.nx, d.ny, "
             "d.nz, d.spectra, s.version, d.mz_min, d.mz_max, d.total_intensity, s.ingested_at "
-            /* CROSS JOIN keeps sources the outer loop: walked newest first
-             * through sources_ingested, so a LIMIT stops the scan early and
-             * no sort is needed; filters are probes per row. */
-            "FROM sources s CROSS JOIN datasets d ON d.source_id = s.id "
+            /* The planner picks the loop order: sources newest first by id
+             * (a LIMIT stops the walk early, no sort) unless an index makes a
+             * filter selective (see selective_dataset_filter). */
+            "FROM sources s JOIN datasets d ON d.source_id = s.id "
             "JOIN experiments e ON e.id = d.experiment_id "
             "JOIN output_files o ON o.id = e.output_id WHERE 1");
     if (!q->all_versions)
@@ -156,44 +204,57 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
         add(&b, " AND s.ingested_at < ?");
         bind_double(&b, q->until);
     }
+    /* A unary + keeps SQLite from driving the plan by that index. */
+    bool selective = (q->has_mz || q->min_pixels > 0) && selective_dataset_filter(cat, q);
     if (q->has_mz) {
         double tol = q->mz * q->ppm * 1e-6;
-        add(&b, " AND d.mz_min <= ? AND d.mz_max >= ?");
+        add(&b, selective ? " AND d.mz_min <= ? AND d.mz_max >= ?" : " AND +d.mz_min <= ? AND +d.mz_max >= ?");
         bind_double(&b, q->mz + tol);
         bind_double(&b, q->mz - tol);
     }
     if (q->min_pixels > 0) {
-        add(&b, " AND d.n_pixels >= ?");
+        add(&b, selective ? " AND d.n_pixels >= ?" : " AND +d.n_pixels >= ?");
         bind_int(&b, q->min_pixels);
     }
+    size_t n_patterns = 0;
     if (q->instrument) {
-        add(&b, " AND EXISTS (SELECT 1 FROM metadata m WHERE m.source_id = s.id AND "
-                "m.collection = 'instrument' AND instr(lower(m.value), lower(?)) > 0)");
-        bind_text(&b, q->instrument, -1);
+        /* IN (subquery) rather than a correlated EXISTS: the matching
+         * sources come from the covering (collection, value, source_id)
+         * index in one pass, whatever the selectivity. */
+        patterns[n_patterns] = like_pattern(q->instrument, -1);
+        if (!patterns[n_patterns])
+            goto nomem;
+        add(&b, " AND s.id IN (SELECT m.source_id FROM metadata m WHERE m.collection = 'instrument' "
+                "AND m.value LIKE ? ESCAPE '\\')");
+        bind_text(&b, patterns[n_patterns++], -1);
     }
     for (size_t i = 0; i < q->n_meta; i++) {
         const omsi_meta_filter *m = &q->meta[i];
         int key_len = (int)(m->value - 1 - m->key);
-        if (m->substring) {
-            add(&b, " AND EXISTS (SELECT 1 FROM metadata m WHERE m.source_id = s.id AND m.key = ?"
-                    " AND instr(lower(m.value), lower(?)) > 0)");
-        } else {
-            /* Exact values: the matching sources are found once through
-             * metadata_key_value, then each row is a set lookup ('+' keeps
-             * the set from driving the loop, which would need a sort). */
-            add(&b, " AND +s.id IN (SELECT source_id FROM metadata WHERE key = ? AND value = ?)");
-        }
+        /* Answered from the covering (key, value, source_id) index. */
+        add(&b, " AND s.id IN (SELECT m.source_id FROM metadata m WHERE m.key = ?");
         bind_text(&b, m->key, key_len);
-        bind_text(&b, m->value, -1);
+        if (m->substring) {
+            patterns[n_patterns] = like_pattern(m->value, -1);
+            if (!patterns[n_patterns])
+                goto nomem;
+            add(&b, " AND m.value LIKE ? ESCAPE '\\')");
+            bind_text(&b, patterns[n_patterns++], -1);
+        } else {
+            add(&b, " AND m.value = ?)");
+            bind_text(&b, m->value, -1);
+        }
     }
     if (q->text) {
         fts = fts_query(q->text);
         if (!fts)
-            return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
-        add(&b, " AND +s.id IN (SELECT rowid FROM search WHERE search MATCH ?)");
+            goto nomem;
+        add(&b, " AND s.id IN (SELECT rowid FROM search WHERE search MATCH ?)");
         bind_text(&b, fts, -1);
     }
-    add(&b, " ORDER BY s.ingested_at DESC, s.id DESC, d.id");
+    /* Source ids are given in ingest order, so "newest first" is id order:
+     * a walk of the primary key that stops after limit + 1 rows. */
+    add(&b, " ORDER BY s.id DESC, d.id");
     limit_clause(&b, q);
     sqlite3_stmt *st = NULL;
     int rc = prepare_bound(cat, &b, &st, err);
@@ -226,7 +287,14 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
     }
     sqlite3_finalize(st);
     free(fts);
+    for (size_t i = 0; i < n_patterns; i++)
+        free(patterns[i]);
     return rc;
+nomem:
+    free(fts);
+    for (size_t i = 0; i < n_patterns; i++)
+        free(patterns[i]);
+    return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
 }
 
 int omsi_catalog_query_jobs(omsi_catalog *cat, const omsi_query *q,

@@ -38,6 +38,12 @@ typedef struct omsi_query {
  * when --help was given. */
 int omsi_query_parse(int argc, char *const *argv, omsi_query *q, bool *help, omsi_error *err);
 
+/* The same from one line of words separated by blanks (for fuzzing and
+ * config files): line is split in place and q's strings point into it.
+ * More than 64 words is OMSI_ERR_USAGE. No quoting: a value cannot hold a
+ * blank. */
+int omsi_query_parse_line(char *line, omsi_query *q, bool *help, omsi_error *err);
+
 /* Parses a date "YYYY-MM-DD[THH:MM[:SS]]" (UTC) or unix seconds. */
 int omsi_query_parse_time(const char *text, double *out);
 

@@ -142,3 +142,27 @@ int omsi_query_parse(int argc, char *const *argv, omsi_query *q, bool *help, oms
         return omsi_error_set(err, OMSI_ERR_USAGE, "--ppm: %g is more than 1e6", q->ppm);
     return 0;
 }
+
+int omsi_query_parse_line(char *line, omsi_query *q, bool *help, omsi_error *err)
+{
+    enum { MAX_WORDS = 64 };
+    char *argv[MAX_WORDS + 1];
+    int argc = 0;
+    argv[argc++] = (char *)"query";
+    char *p = line;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        if (argc == MAX_WORDS + 1) {
+            memset(q, 0, sizeof *q);
+            *help = false;
+            return omsi_error_set(err, OMSI_ERR_USAGE, "more than %d words in a query", MAX_WORDS);
+        }
+        argv[argc++] = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            p++;
+    }
+    return omsi_query_parse(argc, argv, q, help, err);
+}

@@ -197,7 +197,11 @@ static int record_all(omsi_catalog *cat, inserts *s, const omsi_record_source *s
         const omsi_converted_experiment *x = &res->experiments[e];
         sqlite3_bind_int64(s->experiment, 1, sid);
         sqlite3_bind_int64(s->experiment, 2, output_id);
-        sqlite3_bind_int64(s->experiment, 3, (int64_t)e);
+        /* N of /entry_N, as written (the first dataset of the experiment knows it). */
+        size_t entry = x->n_datasets && x->first_dataset < res->n_datasets
+                           ? res->datasets[x->first_dataset].entry_index
+                           : e;
+        sqlite3_bind_int64(s->experiment, 3, (int64_t)entry);
         sqlite3_bind_text(s->experiment, 4, x->identifier, -1, SQLITE_STATIC);
         if ((rc = step_done(cat, s->experiment, "recording an experiment", err)))
             break;

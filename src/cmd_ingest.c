@@ -16,7 +16,8 @@ static const char usage_text[] =
     "experiments, datasets, regions, dependencies and metadata in the catalog in\n"
     "one transaction. A dataset already recorded with the same content (SHA-256\n"
     "of its files) is left alone; changed content at a known path is recorded as\n"
-    "a new version. Sources are only read.\n"
+    "a new version. Sources are only read. Each PATH is also a job in the\n"
+    "catalog's history: done, or quarantined with its error (`query --state`).\n"
     "\n"
     "Options:\n"
     "  -o, --output-dir DIR   folder for the HDF5 files (created if missing)\n"
@@ -25,6 +26,8 @@ static const char usage_text[] =
     "      --json             one JSON object per path on stdout, as an array\n"
     "  -h, --help             this text\n"
     "\n"
+    "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
+    "/var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 every path ingested or unchanged, 1 some path failed, 2 usage.\n";
 
 static const char *outcome_name(omsi_ingest_outcome o)
@@ -90,7 +93,24 @@ int omsi_cmd_ingest(int argc, char **argv, const omsi_cli *cli)
         omsi_error err = {0};
         json_object *o = json_object_new_object();
         json_object_object_add(o, "path", json_object_new_string(argv[i]));
-        if (omsi_ingest_path(cat, argv[i], &opts, &report, &err)) {
+        /* Each path is a job in the history: done, or quarantined with the
+         * error (a daemon sharing the catalog does not retry it). */
+        char *canonical = realpath(argv[i], NULL);
+        const char *job_path = canonical ? canonical : argv[i];
+        omsi_error job_err = {0};
+        opts.job_id = 0;
+        if (omsi_catalog_job_start(cat, job_path, opts.convert.format, &opts.job_id, &job_err))
+            omsi_log(cli->log, OMSI_LOG_WARNING, "%s", job_err.message);
+        int rc = omsi_ingest_path(cat, argv[i], &opts, &report, &err);
+        if (opts.job_id > 0 && rc) {
+            if (omsi_catalog_job_fail(cat, opts.job_id, err.message, omsi_cat_wall_clock(), 1, 0, &job_err))
+                omsi_log(cli->log, OMSI_LOG_WARNING, "%s", job_err.message);
+        } else if (opts.job_id > 0 && report.outcome == OMSI_INGEST_UNCHANGED) {
+            if (omsi_catalog_job_done(cat, opts.job_id, &job_err))
+                omsi_log(cli->log, OMSI_LOG_WARNING, "%s", job_err.message);
+        }
+        free(canonical);
+        if (rc) {
             omsi_log(cli->log, OMSI_LOG_ERR, "%s", err.message);
             json_object_object_add(o, "outcome", json_object_new_string("failed"));
             json_object_object_add(o, "error", json_object_new_string(err.message));

@@ -30,6 +30,8 @@ static const char usage_text[] =
     "\n"
     "Output: an aligned table; --json an object {\"rows\": [...], \"truncated\": B};\n"
     "--csv comma-separated with a header line.\n"
+    "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
+    "/var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 success (also with no rows), 1 catalog error, 2 usage error.\n";
 
 typedef struct collect {
