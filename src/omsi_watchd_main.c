@@ -395,7 +395,7 @@ static int decide(daemon_state *s, double now, omsi_error *err)
         omsi_error why = {0};
         omsi_validity v = watchd_probe(c, &why);
         if (!watchd_apply_validity(c, v)) {
-            omsi_log(&s->log, v == OMSI_INCOMPLETE ? OMSI_LOG_NOTICE : OMSI_LOG_DEBUG,
+            omsi_log(&s->log, v == OMSI_INCOMPLETE ? OMSI_LOG_NOTICE : OMSI_LOG_INFO,
                      "%s: %s, waiting for a change: %s", c->path ? c->path : c->key,
                      v == OMSI_INCOMPLETE ? "incomplete" : "not a dataset", why.message);
             continue;
