@@ -24,6 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Rescan interval when inotify runs out of watches. */
+#define WATCHD_FALLBACK_POLL 30.0
+
 static const char usage_text[] =
     "Usage: omsi-watchd --config FILE [options]\n"
     "       omsi-watchd --watch DIR... --output-dir DIR --catalog FILE [options]\n"
@@ -288,6 +291,19 @@ static void setup_workers(daemon_state *s)
     };
 }
 
+/* inotify failed (out of watches): keep going by rescanning periodically. */
+static void fall_back_to_polling(daemon_state *s, const omsi_error *err)
+{
+    if (s->cfg.poll_seconds <= 0)
+        s->cfg.poll_seconds = WATCHD_FALLBACK_POLL;
+    omsi_log(&s->log, OMSI_LOG_ERR, "%s", err->message);
+    omsi_log(&s->log, OMSI_LOG_WARNING, "inotify disabled: rescanning the drop folders every %g s instead",
+             s->cfg.poll_seconds);
+    watchd_watcher_close(&s->watcher);
+    s->use_inotify = false;
+    s->full_rescan = true;
+}
+
 static int start_watching(daemon_state *s, omsi_error *err)
 {
     s->use_inotify = s->cfg.poll_seconds <= 0 && !s->cli.once;
@@ -490,12 +506,8 @@ static void reload(daemon_state *s)
     if (new_roots || was_polling != (s->cfg.poll_seconds > 0)) {
         if (s->use_inotify)
             watchd_watcher_close(&s->watcher);
-        if (start_watching(s, &err)) {
-            omsi_log(&s->log, OMSI_LOG_ERR, "reload: %s; polling every 10 s instead", err.message);
-            watchd_watcher_close(&s->watcher);
-            s->use_inotify = false;
-            s->cfg.poll_seconds = 10;
-        }
+        if (start_watching(s, &err))
+            fall_back_to_polling(s, &err);
         s->full_rescan = true;
     }
     omsi_log(&s->log, OMSI_LOG_NOTICE, "configuration reloaded: %zu drop folder(s), settle %g s, %u worker(s)",
@@ -557,8 +569,11 @@ static int run(daemon_state *s)
     omsi_error err = {0};
     double now = omsi_monotonic_seconds();
     if (start_watching(s, &err)) {
-        omsi_log(&s->log, OMSI_LOG_ERR, "%s", err.message);
-        return 1;
+        if (err.status == OMSI_ERR_NOMEM) {
+            omsi_log(&s->log, OMSI_LOG_ERR, "%s", err.message);
+            return 1;
+        }
+        fall_back_to_polling(s, &err);
     }
     if (full_scan(s, now, &err)) {
         omsi_log(&s->log, OMSI_LOG_ERR, "%s", err.message);
@@ -566,7 +581,7 @@ static int run(daemon_state *s)
     }
     backdate_new(s, now, real_seconds());
     omsi_log(&s->log, OMSI_LOG_NOTICE, "watching %zu drop folder(s)%s, %zu dataset(s) found, settle %g s, %u worker(s)",
-             s->roots.count, s->use_inotify ? "" : " by polling", s->table.count,
+             s->roots.count, s->cli.once ? " (one pass)" : s->use_inotify ? " with inotify" : " by polling", s->table.count,
              s->cfg.settle_seconds, s->cfg.workers);
     watchd_notify_ready("running");
     int status = 0;
@@ -589,14 +604,13 @@ static int run(daemon_state *s)
             omsi_path_list_init(&changed);
             bool overflow = false;
             if (watchd_watcher_read(&s->watcher, &changed, &overflow, &err)) {
-                omsi_log(&s->log, OMSI_LOG_ERR, "%s", err.message);
                 if (err.status == OMSI_ERR_NOMEM) {
+                    omsi_log(&s->log, OMSI_LOG_ERR, "%s", err.message);
                     omsi_path_list_free(&changed);
                     status = 1;
                     break;
                 }
-                /* Out of watches: the rest still works by rescanning. */
-                s->full_rescan = true;
+                fall_back_to_polling(s, &err);
             }
             if (overflow) {
                 omsi_log(&s->log, OMSI_LOG_WARNING, "inotify queue overflow: rescanning everything");
