@@ -126,6 +126,16 @@ static int worker_main(int wake_fd, const watchd_worker_setup *s)
     return failed ? 1 : 0;
 }
 
+static void close_other_fds(int keep)
+{
+    unsigned k = (unsigned)keep;
+    if ((k <= 3 || close_range(3, k - 1, 0) == 0) && close_range(k + 1, ~0u, 0) == 0)
+        return;
+    for (int fd = 3; fd < 4096; fd++) /* kernels without close_range */
+        if (fd != keep)
+            close(fd);
+}
+
 static pid_t spawn(watchd_pool *pool, const watchd_worker_setup *setup)
 {
     pid_t parent = getpid();
@@ -146,8 +156,10 @@ static pid_t spawn(watchd_pool *pool, const watchd_worker_setup *setup)
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent)
         _exit(0);
-    if (pool->wake_fd >= 0)
-        close(pool->wake_fd);
+    /* Nothing of the parent's but the wake pipe: not its catalog connection,
+     * not its inotify instance (whose watches would outlive a reload), not
+     * the pipe's write end (its closing is the drain signal). */
+    close_other_fds(pool->wake_read_fd);
     int rc = worker_main(pool->wake_read_fd, setup);
     _exit(rc);
 }

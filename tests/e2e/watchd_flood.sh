@@ -18,7 +18,7 @@ sleep 0.5
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon did not start"
 start=$(date +%s)
 mv "$W/stage" "$W/drop/flood"
-wait_until 55 sources_at_least "$N" || fail "only $(catalog_sources | cut -d' ' -f1) of $N datasets cataloged"
+wait_until 150 sources_at_least "$N" || fail "only $(catalog_sources | cut -d' ' -f1) of $N datasets cataloged"
 sleep 1
 set -- $(catalog_sources)
 [ "$1" -eq "$N" ] || fail "$1 sources cataloged, expected $N"

@@ -40,7 +40,7 @@ for d in "$W"/stage/*; do
     copy_slowly "$d" "$W/drop/incoming/$name"
 done
 
-wait_until 40 sources_at_least "$n" || fail "only $(catalog_sources | cut -d' ' -f1) of $n datasets cataloged"
+wait_until 90 sources_at_least "$n" || fail "only $(catalog_sources | cut -d' ' -f1) of $n datasets cataloged"
 sleep 3 # a late duplicate would show up now
 set -- $(catalog_sources)
 [ "$1" -eq "$n" ] || fail "$1 sources cataloged, expected $n"

@@ -34,7 +34,7 @@ say "killed -9 during a conversion ($(jobs_in_state running) job(s) left running
 [ "$(jobs_in_state running)" -ge 1 ] || fail "no job was running at the kill"
 
 start_daemon --settle 1 --workers 2
-wait_until 50 sources_at_least "$n" || fail "only $(catalog_sources | cut -d' ' -f1) of $n datasets cataloged after the restart"
+wait_until 120 sources_at_least "$n" || fail "only $(catalog_sources | cut -d' ' -f1) of $n datasets cataloged after the restart"
 wait_until 10 sh -c "[ \$(find '$W/out' -name '*.partial-*' | wc -l) -eq 0 ]" || true
 sleep 1
 set -- $(catalog_sources)
@@ -65,7 +65,7 @@ if [ "$big4_done" -eq 0 ]; then
     [ "$(jobs_in_state pending)" -eq 1 ] || fail "the interrupted job is not pending"
 fi
 start_daemon --settle 1 --workers 1
-wait_until 30 sources_at_least $((n + 1)) || fail "big4 not cataloged after the restart"
+wait_until 90 sources_at_least $((n + 1)) || fail "big4 not cataloged after the restart"
 sleep 1
 set -- $(catalog_sources)
 [ "$1" -eq $((n + 1)) ] && [ "$2" -eq 0 ] || fail "after SIGTERM and restart: $1 sources, $2 duplicates"
