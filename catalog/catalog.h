@@ -27,6 +27,9 @@ int omsi_catalog_open(const char *path, omsi_catalog_mode mode, omsi_catalog **o
                       omsi_error *err);
 void omsi_catalog_close(omsi_catalog *cat);
 
+/* Wall-clock unix seconds, the time base of job timestamps. */
+double omsi_cat_wall_clock(void);
+
 /* ---- jobs (the daemon's persistent queue) ---- */
 typedef enum omsi_job_state {
     OMSI_JOB_PENDING,
@@ -66,6 +69,10 @@ int omsi_catalog_job_fail(omsi_catalog *cat, int64_t job_id, const char *error, 
                           int max_attempts, double backoff_seconds, omsi_error *err);
 /* Puts a running job back to pending without counting an attempt (shutdown). */
 int omsi_catalog_job_abandon(omsi_catalog *cat, int64_t job_id, omsi_error *err);
+
+/* The state of one job (OMSI_ERR_USAGE when there is no such job). */
+int omsi_catalog_job_state(omsi_catalog *cat, int64_t job_id, omsi_job_state *state,
+                           omsi_error *err);
 
 /* ---- ingest: classify, fingerprint, convert, record (one transaction) ---- */
 typedef struct omsi_ingest_options {

@@ -80,9 +80,11 @@ int omsi_ingest_path(omsi_catalog *cat, const char *path, const omsi_ingest_opti
     if (rc)
         goto done;
     if (validity != OMSI_VALID) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message); /* err is rewritten below */
         rc = omsi_error_set(err, validity == OMSI_INCOMPLETE ? OMSI_ERR_INCOMPLETE : OMSI_ERR_FORMAT,
-                            "%s: %s %s dataset%s%s", path, omsi_validity_name(validity), fmt->name,
-                            err->message[0] ? ": " : "", err->message);
+                            "%s %s dataset: %s", omsi_validity_name(validity), fmt->name,
+                            why[0] ? why : path);
         goto done;
     }
     rc = fmt->list_files(canonical, &files, err);

@@ -212,3 +212,24 @@ int omsi_catalog_job_abandon(omsi_catalog *cat, int64_t job_id, omsi_error *err)
                       job_id, NULL, 0, NULL, err);
 }
 
+
+int omsi_catalog_job_state(omsi_catalog *cat, int64_t job_id, omsi_job_state *state,
+                           omsi_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = omsi_cat_prepare(cat, "SELECT state FROM jobs WHERE id = ?1", &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, job_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        *state = OMSI_JOB_FAILED;
+        for (size_t i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
+            if (name && strcmp(name, state_names[i]) == 0)
+                *state = (omsi_job_state)i;
+    } else {
+        rc = omsi_error_set(err, OMSI_ERR_USAGE, "no job %lld", (long long)job_id);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -1,42 +1,468 @@
-/* PLACEHOLDER: replaced by the real bruckerflex reader. */
-#include "reader.h"
+/* Bruker flex reader (spot trees with acqu + fid; spot lists), spec 4.
+ * Imaging runs (R<r>X<x>Y<y> spots): the merged cube is the tight bounding
+ * box of all spots (BASTet's 0-origin grid with bastet_grid), each region
+ * (R number) is selectable with its own tight box, and the dependencies are
+ * msi_region_<i> / msi_full. Non-imaging runs (0_A1 ...): one row, one pixel
+ * per spot in name order. Every spot must share one calibration. */
+#include "bruker_acqu.h"
+#include "bruker_spots.h"
 
-static omsi_validity bruker_flex_is_valid(const char *path, omsi_error *why)
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern const omsi_format omsi_format_bruker_flex;
+
+typedef struct flex_region {
+    uint32_t r;
+    uint32_t min_x, min_y, max_x, max_y;
+    uint64_t spectra;
+    char name[128];
+} flex_region;
+
+static omsi_validity flex_is_valid(const char *path, omsi_error *why)
 {
-    (void)path;
-    (void)why;
-    return OMSI_NOT_THIS_FORMAT;
+    omsi_error scratch = {0};
+    if (!why)
+        why = &scratch;
+    bruker_run run;
+    int rc = bruker_run_find(path, &run, why);
+    if (rc)
+        return rc == OMSI_ERR_NOT_FORMAT ? OMSI_NOT_THIS_FORMAT : OMSI_BROKEN;
+    omsi_validity v = OMSI_VALID;
+    if (!omsi_is_directory(run.folder)) {
+        omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: spot folder %s missing", run.spot_list, run.folder);
+        v = OMSI_INCOMPLETE;
+    }
+    bruker_acqu first;
+    bool have_first = false;
+    for (size_t i = 0; i < run.count && v == OMSI_VALID; i++) {
+        const bruker_spot *s = &run.spots[i];
+        if (!s->acqu || !s->fid) {
+            omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: spot %s has no %s yet", run.folder, s->name,
+                           s->acqu ? "fid" : "acqu");
+            v = OMSI_INCOMPLETE;
+            break;
+        }
+        if (!have_first) {
+            if (bruker_acqu_read(s->acqu, &first, why)) {
+                v = OMSI_BROKEN;
+                break;
+            }
+            have_first = true;
+        }
+        uint64_t size = 0;
+        if (omsi_file_size(s->fid, &size, why)) {
+            v = OMSI_BROKEN;
+        } else if (size != first.td * 4) {
+            omsi_error_set(why, OMSI_ERR_FORMAT, "%s: %llu bytes, TD = %llu needs %llu", s->fid,
+                           (unsigned long long)size, (unsigned long long)first.td,
+                           (unsigned long long)first.td * 4);
+            v = size < first.td * 4 ? OMSI_INCOMPLETE : OMSI_BROKEN;
+        }
+    }
+    bruker_run_free(&run);
+    return v;
 }
 
-static int bruker_flex_size(const char *path, uint64_t *bytes, omsi_error *err)
+static int flex_list_files(const char *path, omsi_path_list *files, omsi_error *err)
 {
-    (void)bytes;
-    return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: size unknown", path);
+    bruker_run run;
+    int rc = bruker_run_find(path, &run, err);
+    if (rc)
+        return rc;
+    if (run.spot_list && omsi_path_list_add(files, run.spot_list))
+        rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < run.count && !rc; i++) {
+        const bruker_spot *s = &run.spots[i];
+        if ((s->acqu && omsi_path_list_add(files, s->acqu)) || (s->fid && omsi_path_list_add(files, s->fid)))
+            rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    }
+    bruker_run_free(&run);
+    return rc;
 }
 
-static int bruker_flex_list_files(const char *path, omsi_path_list *files, omsi_error *err)
+typedef struct flex_reader {
+    omsi_reader base;
+    omsi_open_options opts;
+    bruker_run run;
+    bruker_acqu acqu;
+    double *mz;
+    int32_t *spectrum;
+    bool imaging;
+    uint32_t origin_x, origin_y;     /* merged cube origin (spot X/Y) */
+    uint64_t nx, ny;                 /* merged cube */
+    flex_region *regions;
+    size_t n_regions;
+    long selected;                   /* -1 merged */
+    size_t next;
+    omsi_dependency deps[2];         /* region selection: msi_full */
+    omsi_dependency *merged_deps;    /* merged selection: msi_region_<i> */
+    omsi_metadata metadata;
+} flex_reader;
+
+static size_t one_dataset(omsi_reader *r) { (void)r; return 1; }
+
+static int select_dataset(omsi_reader *r, size_t i, omsi_error *err)
 {
-    (void)files;
-    return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: not implemented", path);
+    (void)r;
+    return i == 0 ? 0 : omsi_error_set(err, OMSI_ERR_USAGE, "bruckerflex: dataset %zu does not exist", i);
 }
 
-static int bruker_flex_open(const char *path, const omsi_open_options *opts, omsi_reader **out,
-                        omsi_error *err)
+static size_t flex_n_regions(omsi_reader *base) { return ((flex_reader *)base)->n_regions; }
+
+static int flex_get_region(omsi_reader *base, size_t i, omsi_region *out)
 {
-    (void)opts;
+    flex_reader *r = (flex_reader *)base;
+    if (i >= r->n_regions)
+        return -1;
+    const flex_region *g = &r->regions[i];
+    memset(out, 0, sizeof *out);
+    out->x0 = g->min_x - r->origin_x;
+    out->y0 = g->min_y - r->origin_y;
+    out->nx = (uint64_t)g->max_x - g->min_x + 1;
+    out->ny = (uint64_t)g->max_y - g->min_y + 1;
+    out->n_spectra = g->spectra;
+    snprintf(out->name, sizeof out->name, "%s", g->name);
+    return 0;
+}
+
+static int flex_set_region(omsi_reader *base, long i, omsi_error *err)
+{
+    flex_reader *r = (flex_reader *)base;
+    if (i < -1 || i >= (long)r->n_regions)
+        return omsi_error_set(err, OMSI_ERR_USAGE, "%s: region %ld does not exist (%zu regions)", r->run.folder, i,
+                              r->n_regions);
+    r->selected = i;
+    r->next = 0;
+    return 0;
+}
+
+static void flex_info(omsi_reader *base, omsi_dataset_info *out)
+{
+    flex_reader *r = (flex_reader *)base;
+    memset(out, 0, sizeof *out);
+    out->nz = r->acqu.td;
+    out->dtype = OMSI_DT_INT32;
+    out->mz_dtype = OMSI_DT_FLOAT64;
+    if (r->selected < 0) {
+        out->nx = r->nx;
+        out->ny = r->ny;
+        for (size_t i = 0; i < r->run.count; i++)
+            out->n_spectra += r->run.spots[i].fid != NULL;
+    } else {
+        omsi_region g;
+        flex_get_region(base, (size_t)r->selected, &g);
+        out->nx = g.nx;
+        out->ny = g.ny;
+        out->n_spectra = g.n_spectra;
+        snprintf(out->name, sizeof out->name, "%s", g.name);
+    }
+}
+
+static const double *flex_mz(omsi_reader *base) { return ((flex_reader *)base)->mz; }
+
+static size_t flex_dependencies(omsi_reader *base, const omsi_dependency **out)
+{
+    flex_reader *r = (flex_reader *)base;
+    if (r->n_regions == 0) {
+        *out = NULL;
+        return 0;
+    }
+    if (r->selected < 0) {
+        *out = r->merged_deps;
+        return r->n_regions;
+    }
+    *out = r->deps;
+    return 1;
+}
+
+static const omsi_metadata *flex_metadata(omsi_reader *base) { return &((flex_reader *)base)->metadata; }
+
+static int flex_rewind(omsi_reader *base, omsi_error *err)
+{
+    (void)err;
+    ((flex_reader *)base)->next = 0;
+    return 0;
+}
+
+static bool in_selection(const flex_reader *r, const bruker_spot *s)
+{
+    if (r->selected < 0)
+        return true;
+    return s->region == r->regions[r->selected].r;
+}
+
+static int read_fid(flex_reader *r, const bruker_spot *s, omsi_error *err)
+{
+    int fd = open(s->fid, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", s->fid);
+    uint64_t size = 0;
+    int rc = omsi_file_size(s->fid, &size, err);
+    if (!rc && size != r->acqu.td * 4)
+        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: %llu bytes, TD = %llu needs %llu", s->fid,
+                            (unsigned long long)size, (unsigned long long)r->acqu.td,
+                            (unsigned long long)r->acqu.td * 4);
+    if (!rc)
+        rc = omsi_pread_exact(fd, r->spectrum, (size_t)r->acqu.td * 4, 0, s->fid, err);
+    close(fd);
+    if (!rc && (r->acqu.bytorda == 1) == omsi_host_is_little_endian())
+        omsi_swap_items(r->spectrum, 4, (size_t)r->acqu.td);
+    return rc;
+}
+
+static int flex_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
+{
+    flex_reader *r = (flex_reader *)base;
+    while (r->next < r->run.count) {
+        const bruker_spot *s = &r->run.spots[r->next++];
+        if (!s->fid || !in_selection(r, s))
+            continue; /* missing spots stay zero */
+        int rc = read_fid(r, s, err);
+        if (rc)
+            return rc;
+        uint32_t ox = r->selected < 0 ? r->origin_x : r->regions[r->selected].min_x;
+        uint32_t oy = r->selected < 0 ? r->origin_y : r->regions[r->selected].min_y;
+        out->x = r->imaging ? s->x - ox : s->x;
+        out->y = r->imaging ? s->y - oy : 0;
+        out->z = 0;
+        out->intensities = r->spectrum;
+        return 1;
+    }
+    return 0;
+}
+
+static void flex_close(omsi_reader *base)
+{
+    flex_reader *r = (flex_reader *)base;
+    if (!r)
+        return;
+    bruker_run_free(&r->run);
+    free(r->mz);
+    free(r->spectrum);
+    free(r->regions);
+    free(r->merged_deps);
+    omsi_meta_free(&r->metadata);
+    free(r);
+}
+
+static const omsi_reader_ops flex_ops = {
+    .number_of_datasets = one_dataset,
+    .set_dataset_selection = select_dataset,
+    .number_of_regions = flex_n_regions,
+    .get_region = flex_get_region,
+    .set_region_selection = flex_set_region,
+    .info = flex_info,
+    .mz = flex_mz,
+    .dependencies = flex_dependencies,
+    .metadata = flex_metadata,
+    .rewind = flex_rewind,
+    .next_spectrum = flex_next,
+    .close = flex_close,
+};
+
+static int compare_spots(const void *a, const void *b)
+{
+    const bruker_spot *s = a, *t = b;
+    if (s->x != t->x)
+        return s->x < t->x ? -1 : 1;
+    return s->y < t->y ? -1 : s->y > t->y;
+}
+
+/* Calibration of every spot against the first; duplicates; grid and regions. */
+static int plan(flex_reader *r, omsi_error *err)
+{
+    bool first = true;
+    for (size_t i = 0; i < r->run.count; i++) {
+        bruker_spot *s = &r->run.spots[i];
+        if (!s->fid) {
+            omsi_log(r->opts.log, OMSI_LOG_WARNING, "%s: spot %s has no spectrum; its pixel stays zero",
+                     r->run.folder, s->name);
+            continue;
+        }
+        bruker_acqu a;
+        int rc = bruker_acqu_read(s->acqu, &a, err);
+        if (rc)
+            return rc;
+        if (first) {
+            r->acqu = a;
+            first = false;
+        } else if (!bruker_same_calibration(&r->acqu, &a) || a.bytorda != r->acqu.bytorda) {
+            return omsi_error_set(err, OMSI_ERR_UNSUPPORTED,
+                                  "%s: calibration (TD, DELAY, DW, ML1..3, BYTORDA) differs from the first spot's; "
+                                  "spots with different m/z axes cannot share one cube",
+                                  s->acqu);
+        }
+    }
+    if (first)
+        return omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: no spot has a spectrum yet", r->run.folder);
+    r->imaging = r->run.count && r->run.spots[0].imaging;
+    qsort(r->run.spots, r->run.count, sizeof *r->run.spots, compare_spots);
+    for (size_t i = 1; i < r->run.count; i++)
+        if (r->imaging && r->run.spots[i].x == r->run.spots[i - 1].x && r->run.spots[i].y == r->run.spots[i - 1].y)
+            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: two spots at X%u Y%u", r->run.folder,
+                                  r->run.spots[i].x, r->run.spots[i].y);
+    if (!r->imaging) {
+        r->nx = r->run.count;
+        r->ny = 1;
+        return 0;
+    }
+    uint32_t min_x = UINT32_MAX, min_y = UINT32_MAX, max_x = 0, max_y = 0;
+    for (size_t i = 0; i < r->run.count; i++) {
+        const bruker_spot *s = &r->run.spots[i];
+        min_x = s->x < min_x ? s->x : min_x;
+        min_y = s->y < min_y ? s->y : min_y;
+        max_x = s->x > max_x ? s->x : max_x;
+        max_y = s->y > max_y ? s->y : max_y;
+        size_t g = 0;
+        while (g < r->n_regions && r->regions[g].r != s->region)
+            g++;
+        if (g == r->n_regions) {
+            flex_region *p = realloc(r->regions, (r->n_regions + 1) * sizeof *p);
+            if (!p)
+                return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+            r->regions = p;
+            flex_region *n = &r->regions[r->n_regions++];
+            memset(n, 0, sizeof *n);
+            n->r = s->region;
+            n->min_x = n->max_x = s->x;
+            n->min_y = n->max_y = s->y;
+            snprintf(n->name, sizeof n->name, "region_%u", s->region);
+            for (size_t k = 0; k < r->run.n_names; k++)
+                if (r->run.names[k].region == s->region)
+                    snprintf(n->name, sizeof n->name, "%s", r->run.names[k].name);
+        }
+        flex_region *n = &r->regions[g];
+        n->min_x = s->x < n->min_x ? s->x : n->min_x;
+        n->min_y = s->y < n->min_y ? s->y : n->min_y;
+        n->max_x = s->x > n->max_x ? s->x : n->max_x;
+        n->max_y = s->y > n->max_y ? s->y : n->max_y;
+        n->spectra += s->fid != NULL;
+    }
+    r->origin_x = r->opts.bastet_grid ? 0 : min_x;
+    r->origin_y = r->opts.bastet_grid ? 0 : min_y;
+    r->nx = (uint64_t)max_x - r->origin_x + 1;
+    r->ny = (uint64_t)max_y - r->origin_y + 1;
+    if (r->n_regions < 2) {
+        r->n_regions = 0; /* one region: the merged cube is that region */
+        return 0;
+    }
+    r->merged_deps = calloc(r->n_regions, sizeof *r->merged_deps);
+    if (!r->merged_deps)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    for (size_t g = 0; g < r->n_regions; g++) {
+        omsi_dependency *d = &r->merged_deps[g];
+        snprintf(d->link_name, sizeof d->link_name, "msi_region_%zu", g);
+        d->dataset = -1;
+        d->region = (long)g;
+        snprintf(d->type, sizeof d->type, "contains");
+        snprintf(d->help, sizeof d->help, "Dependency pointing to a subregion of the MSI dataset");
+    }
+    omsi_dependency *full = &r->deps[0];
+    snprintf(full->link_name, sizeof full->link_name, "msi_full");
+    full->dataset = -1;
+    full->region = -1;
+    snprintf(full->type, sizeof full->type, "subset");
+    snprintf(full->help, sizeof full->help, "Dependency pointing to the full MSI dataset this dataset is a sub-region of");
+    return 0;
+}
+
+static int describe(flex_reader *r)
+{
+    omsi_metadata *md = &r->metadata;
+    const bruker_acqu *a = &r->acqu;
+    int rc = omsi_meta_int(md, OMSI_COLL_DATASET, "TD", (int64_t)a->td, "points", NULL) ||
+             omsi_meta_float(md, OMSI_COLL_DATASET, "DELAY", a->delay, "ns", NULL) ||
+             omsi_meta_float(md, OMSI_COLL_DATASET, "DW", a->dw, "ns", NULL) ||
+             omsi_meta_float(md, OMSI_COLL_DATASET, "ML1", a->ml1, NULL, NULL) ||
+             omsi_meta_float(md, OMSI_COLL_DATASET, "ML2", a->ml2, NULL, NULL) ||
+             omsi_meta_float(md, OMSI_COLL_DATASET, "ML3", a->ml3, NULL, NULL) ||
+             omsi_meta_int(md, OMSI_COLL_DATASET, "spots", (int64_t)r->run.count, NULL, NULL) ||
+             omsi_meta_text(md, OMSI_COLL_DATASET, "layout",
+                            r->imaging ? "imaging: pixel = spot X, Y (tight bounding box)"
+                                       : "non-imaging: one row, one pixel per spot in name order",
+                            NULL, NULL);
+    if (!rc && a->instrument[0])
+        rc = omsi_meta_text(md, OMSI_COLL_INSTRUMENT, "instrument", a->instrument, NULL, NULL);
+    if (!rc && a->instrument_id[0])
+        rc = omsi_meta_text(md, OMSI_COLL_INSTRUMENT, "instrument_id", a->instrument_id, NULL, NULL);
+    if (!rc && a->method[0])
+        rc = omsi_meta_text(md, OMSI_COLL_METHODS, "acquisition_method", a->method, NULL, NULL);
+    if (!rc && a->date[0])
+        rc = omsi_meta_text(md, OMSI_COLL_DATASET, "acquisition_date", a->date, NULL, NULL);
+    if (!rc && a->hpc)
+        rc = omsi_meta_text(md, OMSI_COLL_DATASET, "hpc_calibration", "present, not applied", NULL, NULL);
+    return rc;
+}
+
+static int flex_open(const char *path, const omsi_open_options *opts, omsi_reader **out, omsi_error *err)
+{
     *out = NULL;
-    return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: bruckerflex reader not implemented", path);
+    flex_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    r->base.format = &omsi_format_bruker_flex;
+    r->base.ops = &flex_ops;
+    r->opts = *opts;
+    r->selected = -1;
+    omsi_meta_init(&r->metadata);
+    int rc = bruker_run_find(path, &r->run, err);
+    if (!rc && !omsi_is_directory(r->run.folder))
+        rc = omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: spot folder %s missing", r->run.spot_list, r->run.folder);
+    if (!rc)
+        rc = plan(r, err);
+    if (!rc) {
+        r->mz = malloc((size_t)r->acqu.td * sizeof *r->mz);
+        r->spectrum = malloc((size_t)r->acqu.td * sizeof *r->spectrum);
+        if (!r->mz || !r->spectrum)
+            rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for TD = %llu", (unsigned long long)r->acqu.td);
+    }
+    if (!rc) {
+        const char *first = NULL;
+        for (size_t i = 0; i < r->run.count && !first; i++)
+            if (r->run.spots[i].fid)
+                first = r->run.spots[i].acqu;
+        rc = bruker_mz_axis(&r->acqu, first ? first : r->run.folder, r->mz, err);
+    }
+    if (!rc && describe(r))
+        rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    if (rc) {
+        flex_close(&r->base);
+        return rc;
+    }
+    *out = &r->base;
+    return 0;
+}
+
+static int flex_size(const char *path, uint64_t *bytes, omsi_error *err)
+{
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r;
+    int rc = flex_open(path, &o, &r, err);
+    if (rc)
+        return rc;
+    flex_reader *f = (flex_reader *)r;
+    uint64_t with_spectra = 0;
+    for (size_t i = 0; i < f->run.count; i++)
+        with_spectra += f->run.spots[i].fid != NULL;
+    *bytes = with_spectra * f->acqu.td * 4; /* the data acquired (spec 4.3) */
+    flex_close(r);
+    return 0;
 }
 
 const omsi_format omsi_format_bruker_flex = {
     .name = "bruckerflex",
     .bastet_name = "bruckerflex_file",
-    .description = "Bruker flex spot trees (acqu/fid), spot lists, regions",
+    .description = "Bruker flex spot trees (acqu + fid) and spot lists, with regions",
     .supports_regions = true,
     .supports_multidata = false,
     .supports_multiexperiment = false,
-    .is_valid_dataset = bruker_flex_is_valid,
-    .size = bruker_flex_size,
-    .list_files = bruker_flex_list_files,
-    .open = bruker_flex_open,
+    .is_valid_dataset = flex_is_valid,
+    .size = flex_size,
+    .list_files = flex_list_files,
+    .open = flex_open,
 };

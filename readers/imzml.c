@@ -1,37 +1,435 @@
-/* PLACEHOLDER: replaced by the real imzml reader. */
-#include "reader.h"
+/* imzML reader (.imzML + .ibd), spec section 2: continuous and processed
+ * layouts, every array type, zlib arrays, UUID check, bounds-checked
+ * offsets, exact union or ppm-binned m/z axes. The cube origin is the
+ * bounding box of the recorded pixels (BASTet's rule); missing pixels are
+ * not yielded (the writer leaves them zero). */
+#include "imzml_axis.h"
+#include "imzml_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern const omsi_format omsi_format_imzml;
+
+enum { DEFAULT_MAX_AXIS = 1 << 24 };
+
+/* Checks the .ibd's first 16 bytes against the declared UUID text. */
+static int check_uuid(const imzml_header *h, const imzml_files *f, omsi_error *err)
+{
+    if (!h->uuid[0])
+        return 0;
+    unsigned char raw[16];
+    int fd = open(f->ibd, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", f->ibd);
+    int rc = omsi_pread_exact(fd, raw, 16, 0, f->ibd, err);
+    close(fd);
+    if (rc)
+        return rc;
+    char hex[33];
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    if (strcmp(hex, h->uuid) != 0)
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: UUID %s does not match %s (%s): wrong .ibd file",
+                              f->ibd, hex, f->imzml, h->uuid);
+    return 0;
+}
 
 static omsi_validity imzml_is_valid(const char *path, omsi_error *why)
 {
-    (void)path;
-    (void)why;
-    return OMSI_NOT_THIS_FORMAT;
-}
-
-static int imzml_size(const char *path, uint64_t *bytes, omsi_error *err)
-{
-    (void)bytes;
-    return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: size unknown", path);
+    omsi_error scratch = {0};
+    if (!why)
+        why = &scratch;
+    imzml_files f;
+    if (imzml_files_resolve(path, &f, why))
+        return OMSI_NOT_THIS_FORMAT;
+    omsi_validity v = OMSI_VALID;
+    uint64_t ibd_size = 0;
+    imzml_header h;
+    if (!omsi_is_regular_file(f.imzml)) {
+        omsi_error_set(why, OMSI_ERR_NOT_FORMAT, "%s: no such file", f.imzml);
+        v = OMSI_NOT_THIS_FORMAT;
+    } else {
+        int rc = imzml_read_header(f.imzml, &h, why);
+        if (rc == OMSI_ERR_NOT_FORMAT) {
+            v = OMSI_NOT_THIS_FORMAT;
+        } else if (rc == OMSI_ERR_INCOMPLETE || (rc && !h.is_imzml)) {
+            v = rc == OMSI_ERR_INCOMPLETE ? OMSI_INCOMPLETE : OMSI_BROKEN;
+        } else if (rc) {
+            v = OMSI_BROKEN;
+        } else if (!h.is_imzml) {
+            omsi_error_set(why, OMSI_ERR_NOT_FORMAT, "%s: mzML without imaging terms", f.imzml);
+            v = OMSI_NOT_THIS_FORMAT;
+        } else if (!omsi_is_regular_file(f.ibd)) {
+            omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: missing", f.ibd);
+            v = OMSI_INCOMPLETE;
+        } else if (omsi_file_size(f.ibd, &ibd_size, why) || ibd_size < 16) {
+            if (!why->message[0] || ibd_size < 16)
+                omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: %llu bytes, shorter than its 16-byte UUID",
+                               f.ibd, (unsigned long long)ibd_size);
+            v = OMSI_INCOMPLETE;
+        } else if (check_uuid(&h, &f, why)) {
+            v = OMSI_BROKEN;
+        }
+    }
+    imzml_files_free(&f);
+    return v;
 }
 
 static int imzml_list_files(const char *path, omsi_path_list *files, omsi_error *err)
 {
-    (void)files;
-    return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: not implemented", path);
+    imzml_files f;
+    int rc = imzml_files_resolve(path, &f, err);
+    if (rc)
+        return rc;
+    if (omsi_path_list_add(files, f.imzml) || omsi_path_list_add(files, f.ibd))
+        rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    imzml_files_free(&f);
+    return rc;
 }
 
-static int imzml_open(const char *path, const omsi_open_options *opts, omsi_reader **out,
-                        omsi_error *err)
+typedef struct imzml_reader {
+    omsi_reader base;
+    omsi_open_options opts;
+    imzml_files files;
+    imzml_index ix;
+    int fd;
+    bool processed;           /* by offsets */
+    bool binned;              /* processed on a ppm axis */
+    imzml_ppm_axis ppm;
+    uint32_t min_x, min_y;
+    uint64_t nx, ny, nz;
+    omsi_dtype dtype, mz_dtype;
+    double *mz;
+    double *values, *mz_values;  /* one spectrum as doubles */
+    double *accumulate;          /* processed: nz bins */
+    void *out;                   /* nz values of dtype */
+    unsigned char *scratch;
+    size_t scratch_size;
+    size_t next;
+} imzml_reader;
+
+static size_t one_dataset(omsi_reader *r) { (void)r; return 1; }
+
+static int select_dataset(omsi_reader *r, size_t i, omsi_error *err)
 {
-    (void)opts;
+    (void)r;
+    return i == 0 ? 0 : omsi_error_set(err, OMSI_ERR_USAGE, "imzml: dataset %zu does not exist", i);
+}
+
+static void imzml_info(omsi_reader *base, omsi_dataset_info *out)
+{
+    imzml_reader *r = (imzml_reader *)base;
+    memset(out, 0, sizeof *out);
+    out->nx = r->nx;
+    out->ny = r->ny;
+    out->nz = r->nz;
+    out->dtype = r->dtype;
+    out->mz_dtype = r->mz_dtype;
+    out->n_spectra = r->ix.count;
+}
+
+static const double *imzml_mz(omsi_reader *base) { return ((imzml_reader *)base)->mz; }
+
+static size_t no_dependencies(omsi_reader *r, const omsi_dependency **out)
+{
+    (void)r;
     *out = NULL;
-    return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: imzml reader not implemented", path);
+    return 0;
+}
+
+static const omsi_metadata *imzml_metadata(omsi_reader *base) { return &((imzml_reader *)base)->ix.metadata; }
+
+static int imzml_rewind(omsi_reader *base, omsi_error *err)
+{
+    (void)err;
+    ((imzml_reader *)base)->next = 0;
+    return 0;
+}
+
+static void store(omsi_dtype t, void *out, size_t k, double v)
+{
+    switch (t) {
+    case OMSI_DT_INT32: ((int32_t *)out)[k] = (int32_t)v; break;
+    case OMSI_DT_FLOAT32: ((float *)out)[k] = (float)v; break;
+    default: ((double *)out)[k] = v; break;
+    }
+}
+
+static size_t axis_index(const imzml_reader *r, double mz)
+{
+    if (r->binned)
+        return (size_t)imzml_ppm_bin(&r->ppm, mz);
+    size_t lo = 0, hi = (size_t)r->nz; /* exact: the value is on the axis */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->mz[mid] < mz)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->nz ? lo : (size_t)r->nz - 1;
+}
+
+/* Decodes spectrum s into r->out (nz values of r->dtype). */
+static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
+{
+    int rc = imzml_read_array(r->fd, r->files.ibd, &s->intensity, r->values, &r->scratch, &r->scratch_size, err);
+    if (rc)
+        return rc;
+    if (!r->processed) {
+        for (uint64_t k = 0; k < r->nz; k++)
+            store(r->dtype, r->out, (size_t)k, r->values[k]);
+        return 0;
+    }
+    rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch, &r->scratch_size, err);
+    if (rc)
+        return rc;
+    memset(r->accumulate, 0, (size_t)r->nz * sizeof *r->accumulate);
+    for (uint64_t k = 0; k < s->mz.length; k++)
+        r->accumulate[axis_index(r, r->mz_values[k])] += r->values[k];
+    for (uint64_t k = 0; k < r->nz; k++)
+        store(r->dtype, r->out, (size_t)k, r->accumulate[k]);
+    return 0;
+}
+
+static int imzml_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
+{
+    imzml_reader *r = (imzml_reader *)base;
+    if (r->next >= r->ix.count)
+        return 0;
+    const imzml_spectrum *s = &r->ix.spectra[r->next];
+    int rc = decode(r, s, err);
+    if (rc)
+        return rc;
+    out->x = s->x - r->min_x;
+    out->y = s->y - r->min_y;
+    out->z = 0;
+    out->intensities = r->out;
+    r->next++;
+    return 1;
+}
+
+static void imzml_close(omsi_reader *base)
+{
+    imzml_reader *r = (imzml_reader *)base;
+    if (!r)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    imzml_index_free(&r->ix);
+    imzml_files_free(&r->files);
+    free(r->mz);
+    free(r->values);
+    free(r->mz_values);
+    free(r->accumulate);
+    free(r->out);
+    free(r->scratch);
+    free(r);
+}
+
+static const omsi_reader_ops imzml_ops = {
+    .number_of_datasets = one_dataset,
+    .set_dataset_selection = select_dataset,
+    .info = imzml_info,
+    .mz = imzml_mz,
+    .dependencies = no_dependencies,
+    .metadata = imzml_metadata,
+    .rewind = imzml_rewind,
+    .next_spectrum = imzml_next,
+    .close = imzml_close,
+};
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Grid from the positions; two spectra on one pixel are an error. */
+static int plan_grid(imzml_reader *r, omsi_error *err)
+{
+    uint32_t max_x = 0, max_y = 0;
+    r->min_x = r->min_y = UINT32_MAX;
+    for (size_t i = 0; i < r->ix.count; i++) {
+        const imzml_spectrum *s = &r->ix.spectra[i];
+        r->min_x = s->x < r->min_x ? s->x : r->min_x;
+        r->min_y = s->y < r->min_y ? s->y : r->min_y;
+        max_x = s->x > max_x ? s->x : max_x;
+        max_y = s->y > max_y ? s->y : max_y;
+    }
+    r->nx = (uint64_t)max_x - r->min_x + 1;
+    r->ny = (uint64_t)max_y - r->min_y + 1;
+    uint64_t *keys = malloc(r->ix.count * sizeof *keys);
+    if (!keys)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->ix.count; i++)
+        keys[i] = (uint64_t)(r->ix.spectra[i].x - r->min_x) * r->ny + (r->ix.spectra[i].y - r->min_y);
+    qsort(keys, r->ix.count, sizeof *keys, compare_u64);
+    int rc = 0;
+    for (size_t i = 1; i < r->ix.count && !rc; i++)
+        if (keys[i] == keys[i - 1])
+            rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: two spectra at pixel (%llu, %llu)", r->files.imzml,
+                                (unsigned long long)(keys[i] / r->ny + r->min_x),
+                                (unsigned long long)(keys[i] % r->ny + r->min_y));
+    free(keys);
+    return rc;
+}
+
+static omsi_dtype cube_type(imzml_type t, bool binned)
+{
+    if (binned)
+        return OMSI_DT_FLOAT64; /* sums of several points */
+    return t == IMZ_F32 ? OMSI_DT_FLOAT32 : t == IMZ_I32 ? OMSI_DT_INT32 : OMSI_DT_FLOAT64;
+}
+
+static int build_axis(imzml_reader *r, omsi_error *err)
+{
+    const imzml_spectrum *first = &r->ix.spectra[0];
+    r->processed = false;
+    uint64_t max_len = 0;
+    for (size_t i = 0; i < r->ix.count; i++) {
+        const imzml_array *a = &r->ix.spectra[i].mz;
+        if (a->offset != first->mz.offset || a->length != first->mz.length)
+            r->processed = true;
+        max_len = a->length > max_len ? a->length : max_len;
+    }
+    uint64_t max_points = r->opts.max_axis_points ? r->opts.max_axis_points : DEFAULT_MAX_AXIS;
+    int rc = 0;
+    if (!r->processed) {
+        r->nz = first->mz.length;
+        r->mz = malloc((size_t)(r->nz ? r->nz : 1) * sizeof *r->mz);
+        if (!r->mz)
+            return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+        rc = imzml_read_array(r->fd, r->files.ibd, &first->mz, r->mz, &r->scratch, &r->scratch_size, err);
+        for (uint64_t k = 1; !rc && k < r->nz; k++)
+            if (!(r->mz[k] > r->mz[k - 1])) {
+                omsi_log(r->opts.log, OMSI_LOG_WARNING, "%s: m/z axis not increasing at value %llu",
+                         r->files.ibd, (unsigned long long)k);
+                break;
+            }
+    } else if (r->opts.axis_mode == OMSI_AXIS_BIN_PPM) {
+        r->binned = true;
+        rc = imzml_axis_ppm(&r->ix, r->fd, r->files.ibd, r->opts.ppm > 0 ? r->opts.ppm : 5, max_points, &r->ppm,
+                            &r->mz, &r->nz, err);
+    } else {
+        rc = imzml_axis_union(&r->ix, r->fd, r->files.ibd, max_points, &r->mz, &r->nz, err);
+    }
+    if (rc)
+        return rc;
+    if (r->nz == 0)
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectra have no values", r->files.imzml);
+    r->dtype = cube_type(first->intensity.type, r->binned);
+    r->mz_dtype = first->mz.type == IMZ_F32 ? OMSI_DT_FLOAT32 : OMSI_DT_FLOAT64;
+    size_t per_spectrum = (size_t)(max_len > r->nz ? max_len : r->nz);
+    r->values = malloc(per_spectrum * sizeof *r->values);
+    r->mz_values = malloc(per_spectrum * sizeof *r->mz_values);
+    r->accumulate = malloc((size_t)r->nz * sizeof *r->accumulate);
+    r->out = malloc((size_t)r->nz * 8);
+    if (!r->values || !r->mz_values || !r->accumulate || !r->out)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for %llu-value spectra", (unsigned long long)per_spectrum);
+    return 0;
+}
+
+static int describe(imzml_reader *r)
+{
+    omsi_metadata *md = &r->ix.metadata;
+    char axis[160];
+    if (!r->processed)
+        snprintf(axis, sizeof axis, "continuous: the shared m/z array (%llu values)", (unsigned long long)r->nz);
+    else if (r->binned)
+        snprintf(axis, sizeof axis, "processed: geometric bins of %g ppm from m/z %g, intensities summed per bin",
+                 r->opts.ppm > 0 ? r->opts.ppm : 5, r->ppm.lo);
+    else
+        snprintf(axis, sizeof axis, "processed: exact union of all m/z values (%llu distinct)", (unsigned long long)r->nz);
+    return omsi_meta_text(md, OMSI_COLL_DATASET, "mz_axis", axis, NULL, NULL) ||
+           omsi_meta_text(md, OMSI_COLL_DATASET, "mode_by_offsets", r->processed ? "processed" : "continuous", NULL, NULL) ||
+           omsi_meta_text(md, OMSI_COLL_DATASET, "mode_declared",
+                          r->ix.header.declared_mode_text[0] ? r->ix.header.declared_mode_text : "none", NULL, NULL) ||
+           omsi_meta_text(md, OMSI_COLL_DATASET, "uuid", r->ix.header.uuid[0] ? r->ix.header.uuid : "none",
+                          NULL, "IMS:1000080") ||
+           omsi_meta_int(md, OMSI_COLL_DATASET, "acquired_pixels", (int64_t)r->ix.count, NULL, NULL) ||
+           omsi_meta_int(md, OMSI_COLL_DATASET, "origin_x", r->min_x, NULL, NULL) ||
+           omsi_meta_int(md, OMSI_COLL_DATASET, "origin_y", r->min_y, NULL, NULL);
+}
+
+static int imzml_open(const char *path, const omsi_open_options *opts, omsi_reader **out, omsi_error *err)
+{
+    *out = NULL;
+    imzml_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    r->base.format = &omsi_format_imzml;
+    r->base.ops = &imzml_ops;
+    r->opts = *opts;
+    r->fd = -1;
+    uint64_t ibd_size = 0;
+    imzml_header h;
+    int rc = imzml_files_resolve(path, &r->files, err);
+    if (!rc && !omsi_is_regular_file(r->files.imzml))
+        rc = omsi_error_set(err, OMSI_ERR_NOT_FORMAT, "%s: no such file", r->files.imzml);
+    if (!rc && !omsi_is_regular_file(r->files.ibd))
+        rc = omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: missing (the .imzML needs its .ibd)", r->files.ibd);
+    if (!rc)
+        rc = omsi_file_size(r->files.ibd, &ibd_size, err);
+    if (!rc && ibd_size < 16)
+        rc = omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: %llu bytes, shorter than its UUID", r->files.ibd,
+                            (unsigned long long)ibd_size);
+    if (!rc)
+        rc = imzml_read_index(r->files.imzml, ibd_size, &r->ix, err);
+    if (!rc) {
+        h = r->ix.header;
+        if (!h.is_imzml)
+            rc = omsi_error_set(err, OMSI_ERR_NOT_FORMAT, "%s: mzML without imaging terms", r->files.imzml);
+    }
+    if (!rc)
+        rc = check_uuid(&r->ix.header, &r->files, err);
+    if (!rc && !r->ix.header.uuid[0])
+        omsi_log(opts->log, OMSI_LOG_WARNING, "%s: no UUID (IMS:1000080); the .ibd cannot be matched", r->files.imzml);
+    if (!rc && r->ix.count == 0)
+        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: no spectra", r->files.imzml);
+    if (!rc && (r->fd = open(r->files.ibd, O_RDONLY | O_CLOEXEC)) < 0)
+        rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", r->files.ibd);
+    if (!rc)
+        rc = plan_grid(r, err);
+    if (!rc)
+        rc = build_axis(r, err);
+    if (!rc && ((r->processed ? 2 : 1) != r->ix.header.declared_mode) && r->ix.header.declared_mode)
+        omsi_log(opts->log, OMSI_LOG_WARNING, "%s: declared %s, but the offsets say %s", r->files.imzml,
+                 r->ix.header.declared_mode_text, r->processed ? "processed" : "continuous");
+    if (!rc && describe(r))
+        rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    if (rc) {
+        imzml_close(&r->base);
+        return rc;
+    }
+    *out = &r->base;
+    return 0;
+}
+
+static int imzml_size(const char *path, uint64_t *bytes, omsi_error *err)
+{
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r;
+    int rc = imzml_open(path, &o, &r, err);
+    if (rc)
+        return rc;
+    imzml_reader *ir = (imzml_reader *)r;
+    if (!omsi_mul4_u64(ir->nx, ir->ny, ir->nz, omsi_dtype_size(ir->dtype), bytes))
+        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: cube size overflows", path);
+    imzml_close(r);
+    return rc;
 }
 
 const omsi_format omsi_format_imzml = {
     .name = "imzml",
     .bastet_name = "imzml_file",
-    .description = "imzML (.imzML + .ibd), continuous and processed",
+    .description = "imzML (.imzML + .ibd): continuous and processed, exact or ppm m/z axis",
     .supports_regions = false,
     .supports_multidata = false,
     .supports_multiexperiment = false,

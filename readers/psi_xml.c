@@ -55,6 +55,12 @@ int omsi_xml_next(omsi_xml *x, omsi_error *err)
 {
     int rc = xmlTextReaderRead(x->reader);
     if (rc == 1) {
+        /* PSI formats have no DTD; refusing one stops entity tricks (billion
+         * laughs, external entities) before any value is read. */
+        if (xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_DOCUMENT_TYPE)
+            return omsi_error_set(err, OMSI_ERR_FORMAT,
+                                  "%s: line %d: document type declarations (DTD) are not allowed",
+                                  x->path, omsi_xml_line(x));
         if (xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_ENTITY_REFERENCE)
             return omsi_error_set(err, OMSI_ERR_FORMAT,
                                   "%s: line %d: entity references are not allowed", x->path,

@@ -244,8 +244,8 @@ static int convert_input(run *ctx, const char *input, size_t index, omsi_error *
 {
     const omsi_convert_options *o = ctx->opts;
     omsi_convert_result *res = ctx->res;
-    const omsi_format *fmt = NULL;
-    if (o->format && strcmp(o->format, "auto") != 0) {
+    const omsi_format *fmt = o->format_table;
+    if (!fmt && o->format && strcmp(o->format, "auto") != 0) {
         fmt = omsi_format_by_name(o->format);
         if (!fmt)
             return omsi_error_set(err, OMSI_ERR_USAGE, "unknown format '%s'", o->format);

@@ -29,6 +29,7 @@ typedef void (*omsi_progress_fn)(void *ctx, const char *stage, uint64_t done, ui
 
 typedef struct omsi_convert_options {
     const char *format;            /* "auto" or NULL = detect; else a format name */
+    const omsi_format *format_table; /* overrides format: a table outside the registry (tests) */
     omsi_region_mode regions;
     omsi_chunking_mode chunking;
     uint64_t chunk[3];             /* for OMSI_CHUNK_EXPLICIT */

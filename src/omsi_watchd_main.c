@@ -57,7 +57,8 @@ static const char usage_text[] =
     "      --once              scan, wait for every dataset to settle, process\n"
     "                          the queue, exit\n"
     "      --max-attempts N    failures before a job is quarantined (default 5)\n"
-    "      --retry-backoff SECONDS  first retry delay, doubled each time (default 60)\n"
+    "      --retry-backoff SECONDS, --backoff SECONDS\n"
+    "                          first retry delay, doubled each time (default 60)\n"
     "  -v, --verbose           log debug messages\n"
     "  -q, --quiet             log warnings and errors only\n"
     "  -h, --help              show this help\n"
@@ -145,6 +146,7 @@ static int parse_args(int argc, char **argv, cli_args *cli)
         {"once", no_argument, NULL, OPT_ONCE},
         {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
         {"retry-backoff", required_argument, NULL, OPT_BACKOFF},
+        {"backoff", required_argument, NULL, OPT_BACKOFF},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -218,6 +220,29 @@ static int build_config(const cli_args *cli, watchd_config *cfg, omsi_error *err
     return rc;
 }
 
+/* mkdir -p: the output folder is created when missing (not the drop folders:
+ * a mistyped drop folder must be an error, not an empty watch). */
+static int make_dirs(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return -1;
+    int rc = 0;
+    for (char *p = copy + 1; rc == 0; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+            rc = -1;
+        *p = saved;
+        if (saved == '\0')
+            break;
+    }
+    free(copy);
+    return rc;
+}
+
 /* Canonical, existing folders for every drop folder and the output folder. */
 static int resolve_paths(const watchd_config *cfg, omsi_path_list *roots, char **output_dir,
                          omsi_error *err)
@@ -239,6 +264,8 @@ static int resolve_paths(const watchd_config *cfg, omsi_path_list *roots, char *
             return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
         }
     }
+    if (!omsi_is_directory(cfg->output_dir))
+        make_dirs(cfg->output_dir); /* an error shows in realpath below */
     *output_dir = realpath(cfg->output_dir, NULL);
     if (!*output_dir || !omsi_is_directory(*output_dir)) {
         int e = *output_dir ? ENOTDIR : errno;
@@ -418,7 +445,11 @@ static int decide(daemon_state *s, double now, omsi_error *err)
         }
         int64_t job_id = 0;
         omsi_error qerr = {0};
-        if (omsi_catalog_job_enqueue(s->cat, c->path, watchd_kind_format(c->kind), &job_id, &qerr)) {
+        /* The parent holds the catalog open only while it enqueues: an open
+         * SQLite connection must never be inherited by a forked worker. */
+        if ((!s->cat &&
+             omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &s->cat, &qerr)) ||
+            omsi_catalog_job_enqueue(s->cat, c->path, watchd_kind_format(c->kind), &job_id, &qerr)) {
             /* Try again on the next round. */
             omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", c->path, qerr.message);
             c->state = WATCHD_WAITING;
@@ -430,6 +461,8 @@ static int decide(daemon_state *s, double now, omsi_error *err)
                  c->path, (unsigned long long)c->sig.files, (unsigned long long)c->sig.bytes,
                  (long long)job_id, v == OMSI_BROKEN ? " (the reader says it is broken)" : "");
     }
+    omsi_catalog_close(s->cat);
+    s->cat = NULL;
     if (queued_any)
         watchd_pool_wake(&s->pool);
     return 0;
@@ -705,6 +738,8 @@ int main(int argc, char **argv)
     }
     if (requeued)
         omsi_log(&s.log, OMSI_LOG_NOTICE, "%d interrupted job(s) back to pending", requeued);
+    omsi_catalog_close(s.cat); /* never open across a fork (see decide) */
+    s.cat = NULL;
     remove_stale_partials(s.output_dir, &s.log);
 
     /* Signals arrive through a signalfd; workers restore them after fork. */

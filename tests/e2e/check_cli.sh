@@ -8,7 +8,7 @@
 #                                            img imzml mzml bruckerflex)
 set -u
 
-CHECK_FORMATS=${OMSI_CHECK_FORMATS-"img"}
+CHECK_FORMATS=${OMSI_CHECK_FORMATS-"img imzml"}
 
 builddir=${OMSI_BUILDDIR:-.}
 srcdir=${OMSI_SRCDIR:-.}

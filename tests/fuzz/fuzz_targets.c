@@ -1,5 +1,7 @@
 #include "fuzz_targets.h"
 
+#include "catalog.h"
+#include "query.h"
 #include "reader.h"
 
 #include <errno.h>
@@ -22,6 +24,9 @@ static const omsi_fuzz_target targets[] = {
      {"run_spot_list.txt", "run/0_R00X000Y000/1/1SLin/acqu",
       "run/0_R00X000Y000/1/1SLin/fid", NULL},
      "run_spot_list.txt"},
+    /* The argument parser and SQL builder of `omsi-catalog query`: the input
+     * is split at newlines into arguments. */
+    {"query", NULL, {NULL}, NULL},
 };
 
 const omsi_fuzz_target *omsi_fuzz_target_by_name(const char *name)
@@ -140,8 +145,64 @@ static void drain(omsi_reader *r)
     (void)sink;
 }
 
+static int count_rows(void *ctx, const omsi_query_row *r)
+{
+    (void)r;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+static int count_jobs(void *ctx, const omsi_job_row *r)
+{
+    (void)r;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+static void run_query(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text)
+        return;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    char *argv[17] = {"query"};
+    int argc = 1;
+    for (char *p = text; argc < 17;) {
+        argv[argc++] = p;
+        char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        *nl = '\0';
+        p = nl + 1;
+    }
+    omsi_query q;
+    bool help, truncated;
+    omsi_error err = {0};
+    if (omsi_query_parse(argc, argv, &q, &help, &err) == 0 && !help) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/query.sqlite", work_dir());
+        omsi_catalog *cat = NULL;
+        if (omsi_catalog_open(path, OMSI_CATALOG_READ_WRITE, &cat, &err) == 0) {
+            int64_t id;
+            omsi_catalog_job_enqueue(cat, "/drop/a.imzML", "imzml", &id, &err);
+            size_t rows = 0;
+            if (q.limit == 0 || q.limit > 1000)
+                q.limit = 1000;
+            (void)omsi_catalog_query(cat, &q, count_rows, &rows, &truncated, &err);
+            (void)omsi_catalog_query_jobs(cat, &q, count_jobs, &rows, &truncated, &err);
+            omsi_catalog_close(cat);
+        }
+    }
+    free(text);
+}
+
 void omsi_fuzz_run(const omsi_fuzz_target *t, const uint8_t *data, size_t size)
 {
+    if (!t->format) {
+        run_query(data, size);
+        return;
+    }
     const char *dir = work_dir();
     unpack(t, dir, data, size);
     char path[4096];

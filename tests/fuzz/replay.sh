@@ -8,7 +8,7 @@ seeds=$(mktemp -d "${TMPDIR:-/tmp}/omsi-replay-XXXXXX")
 trap 'rm -rf "$seeds"' EXIT
 make_seeds "$seeds"
 status=0
-for target in img imzml mzml bruker_tree bruker_spotlist; do
+for target in img imzml mzml bruker_tree bruker_spotlist query; do
   n_seeds=$(ls "$seeds/$target" 2>/dev/null | wc -l)
   if ! timeout 300 "$OMSI_BUILDDIR/tests/fuzz/fuzz_replay" "$target" "$seeds/$target" \
        "$OMSI_SRCDIR/tests/fuzz/regressions/$target"; then

@@ -7,7 +7,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-60}; shift || true
-targets=${*:-img imzml mzml bruker_tree bruker_spotlist}
+targets=${*:-img imzml mzml bruker_tree bruker_spotlist query}
 build=$top/_build/fuzz
 mkdir -p "$build"
 if [ ! -f "$build/Makefile" ]; then

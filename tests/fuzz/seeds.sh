@@ -3,7 +3,11 @@
 make_seeds() {
   local out=$1 gen="$OMSI_BUILDDIR/omsi-gen" replay="$OMSI_BUILDDIR/tests/fuzz/fuzz_replay"
   local work; work=$(mktemp -d "${TMPDIR:-/tmp}/omsi-seeds-XXXXXX")
-  mkdir -p "$out"/{img,imzml,mzml,bruker_tree,bruker_spotlist}
+  mkdir -p "$out"/{img,imzml,mzml,bruker_tree,bruker_spotlist,query}
+  printf -- '--format\nimzml\n--mz\n445.5\n--ppm\n5' >"$out/query/seed1"
+  printf -- '--meta\ntissue~kid\n--meta\npolarity=positive\n--text\ntumour kidney\n--json' >"$out/query/seed2"
+  printf -- '--since\n2024-01-01T10:00\n--until\n1795478400\n--state\nfailed\n--limit\n5\n--offset\n2' >"$out/query/seed3"
+  printf -- '--instrument=Orbitrap\n--min-pixels=100\n--all-versions\n--csv' >"$out/query/seed4"
   local i=0
   for args in "--dtype int16" "--dtype float32 --big-endian" "--dtype float64 --variant hdr384"; do
     i=$((i + 1)); rm -rf "$work"/*
@@ -11,9 +15,10 @@ make_seeds() {
       $replay --pack img "$work" "$out/img/seed$i" 2>/dev/null || true
   done
   i=0
-  for variant in "" processed "processed,zlib" "int32,groups"; do
+  for variant in "" processed "processed,zlib,gaps" "refgroups,missing=2,origin=3"; do
     i=$((i + 1)); rm -rf "$work"/*
-    $gen imzml "$work" --stem d --shape 3 2 20 ${variant:+--variant $variant} >/dev/null 2>&1 &&
+    $gen imzml "$work" --stem d --shape 3 2 20 --dtype $([ $i = 4 ] && echo int32 || echo float32) \
+      ${variant:+--variant $variant} >/dev/null 2>&1 &&
       $replay --pack imzml "$work" "$out/imzml/seed$i" 2>/dev/null || true
   done
   i=0

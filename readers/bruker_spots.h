@@ -1,0 +1,41 @@
+/* Bruker flex spot discovery (spec 4.1-4.3): the spots of a spot folder,
+ * optionally listed by a spot list file with region names. Paths are never
+ * taken from file contents: spot folders are found by listing the run
+ * folder, and every file must resolve inside it (no symlink escapes). */
+#ifndef OMSI_BRUKER_SPOTS_H
+#define OMSI_BRUKER_SPOTS_H
+
+#include "reader.h"
+
+typedef struct bruker_spot {
+    char name[64];          /* "R00X012Y006" or "A1" */
+    bool imaging;           /* R..X..Y.. name */
+    uint32_t region;        /* R */
+    uint32_t x, y;          /* X, Y (imaging) or list position (non-imaging) */
+    char *acqu, *fid;       /* NULL when the folder or files are missing */
+} bruker_spot;
+
+typedef struct bruker_region_name {
+    uint32_t region;
+    char name[128];
+} bruker_region_name;
+
+typedef struct bruker_run {
+    char *folder;           /* the spot folder (absolute) */
+    char *spot_list;        /* the spot list file, or NULL */
+    bruker_spot *spots;
+    size_t count;
+    bruker_region_name *names;
+    size_t n_names;
+    size_t listed;          /* spots named by the spot list (0 without one) */
+} bruker_run;
+
+/* Finds the run for path: a spot list file or a spot folder.
+ * OMSI_ERR_NOT_FORMAT when it is neither. */
+int bruker_run_find(const char *path, bruker_run *out, omsi_error *err);
+void bruker_run_free(bruker_run *run);
+
+/* Parses "R00X012Y006" (optionally "<chip>_" in front). */
+bool bruker_parse_spot_name(const char *name, uint32_t *region, uint32_t *x, uint32_t *y);
+
+#endif

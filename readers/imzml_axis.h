@@ -1,0 +1,22 @@
+/* Common m/z axes of processed imzML data (spec 2.8). */
+#ifndef OMSI_IMZML_AXIS_H
+#define OMSI_IMZML_AXIS_H
+
+#include "imzml_internal.h"
+
+/* Sorted union of every distinct m/z value; fails above max_points (0 = none). */
+int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,
+                     double **axis, uint64_t *n, omsi_error *err);
+
+typedef struct imzml_ppm_axis {
+    double lo, log_step;
+    uint64_t n;
+} imzml_ppm_axis;
+
+/* Geometric bins of ppm width from the smallest m/z; axis[k] = lower edge. */
+int imzml_axis_ppm(const imzml_index *ix, int fd, const char *ibd_path, double ppm, uint64_t max_points,
+                   imzml_ppm_axis *out, double **axis, uint64_t *n, omsi_error *err);
+/* The bin of one m/z value. */
+uint64_t imzml_ppm_bin(const imzml_ppm_axis *a, double mz);
+
+#endif

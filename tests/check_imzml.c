@@ -1,0 +1,301 @@
+/* The imzML reader: the shared corpus against expected.json, generated
+ * fixtures against their closed form, malformed files against their error. */
+#include "gen.h"
+#include "reader.h"
+#include "test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const shared_files[] = {
+    "imzml/pyimzml/Example_Continuous.imzML", "imzml/pyimzml/Example_Processed.imzML",
+    "imzml/maldiquantforeign/tiny_continuous.imzML", "imzml/maldiquantforeign/tiny_processed.imzML",
+};
+
+static omsi_reader *open_ok(const char *path, const omsi_open_options *o)
+{
+    const omsi_format *f = omsi_format_by_name("imzml");
+    omsi_reader *r = NULL;
+    omsi_error err = {0};
+    omsi_open_options defaults = omsi_open_options_default();
+    int rc = f->open(path, o ? o : &defaults, &r, &err);
+    ck_assert_msg(rc == 0, "open %s: %s", path, err.message);
+    return r;
+}
+
+/* Reads the whole cube into a dense array (tests only; small inputs). */
+static double *read_cube(omsi_reader *r, omsi_dataset_info *info, uint64_t *spectra)
+{
+    omsi_reader_info(r, info);
+    double *cube = calloc(info->nx * info->ny * info->nz, sizeof *cube);
+    ck_assert_ptr_nonnull(cube);
+    omsi_error err = {0};
+    omsi_spectrum s;
+    int rc;
+    *spectra = 0;
+    ck_assert_int_eq(omsi_reader_rewind(r, &err), 0);
+    while ((rc = omsi_reader_next(r, &s, &err)) == 1) {
+        ck_assert_uint_lt(s.x, info->nx);
+        ck_assert_uint_lt(s.y, info->ny);
+        for (uint64_t k = 0; k < info->nz; k++)
+            cube[(s.x * info->ny + s.y) * info->nz + k] = omsi_dtype_get(info->dtype, s.intensities, k);
+        (*spectra)++;
+    }
+    ck_assert_msg(rc == 0, "iteration: %s", err.message);
+    return cube;
+}
+
+START_TEST(shared_file)
+{
+    const char *rel = shared_files[_i];
+    char *path = omsi_test_shared_path(rel);
+    json_object *e = omsi_test_expected(rel);
+    ck_assert_ptr_nonnull(e);
+    omsi_error why = {0};
+    ck_assert_int_eq(omsi_format_by_name("imzml")->is_valid_dataset(path, &why), OMSI_VALID);
+    omsi_reader *r = open_ok(path, NULL);
+    omsi_dataset_info info;
+    uint64_t spectra;
+    double *cube = read_cube(r, &info, &spectra);
+    json_object *grid = omsi_test_jget(e, "grid_shape_xy");
+    ck_assert_uint_eq(info.nx, (uint64_t)json_object_get_int64(json_object_array_get_idx(grid, 0)));
+    ck_assert_uint_eq(info.ny, (uint64_t)json_object_get_int64(json_object_array_get_idx(grid, 1)));
+    ck_assert_uint_eq(spectra, (uint64_t)omsi_test_jint(e, "n_spectra"));
+    bool processed = strcmp(omsi_test_jstring(e, "mode_by_offsets"), "processed") == 0;
+    uint64_t nz = processed ? (uint64_t)omsi_test_jint(e, "mz_distinct_values") : (uint64_t)omsi_test_jint(e, "n_mz");
+    ck_assert_uint_eq(info.nz, nz);
+    const double *mz = omsi_reader_mz(r);
+    OMSI_ASSERT_CLOSE(mz[0], omsi_test_jdouble(e, "mz_min"), 1e-9);
+    OMSI_ASSERT_CLOSE(mz[info.nz - 1], omsi_test_jdouble(e, "mz_max"), 1e-9);
+    const char *dtype = json_object_get_string(json_object_array_get_idx(omsi_test_jget(e, "intensity_dtype"), 0));
+    ck_assert_str_eq(omsi_dtype_name(info.dtype), strcmp(dtype, "<f4") == 0 ? "float32" : "float64");
+    /* Each sampled spectrum: its sum and the values at the recorded indices
+     * (continuous: cube bins; processed files here reuse one axis). */
+    json_object *samples = omsi_test_jget(e, "samples");
+    double total = 0;
+    for (uint64_t i = 0; i < info.nx * info.ny * info.nz; i++)
+        total += cube[i];
+    for (size_t i = 0; i < json_object_array_length(samples); i++) {
+        json_object *smp = json_object_array_get_idx(samples, i);
+        uint64_t x = (uint64_t)omsi_test_jint(smp, "x") - (uint64_t)omsi_test_jint(e, "x_min");
+        uint64_t y = (uint64_t)omsi_test_jint(smp, "y") - (uint64_t)omsi_test_jint(e, "y_min");
+        json_object *in = omsi_test_jget(smp, "intensity");
+        const double *spectrum = cube + (x * info.ny + y) * info.nz;
+        double sum = 0;
+        for (uint64_t k = 0; k < info.nz; k++)
+            sum += spectrum[k];
+        OMSI_ASSERT_CLOSE(sum, omsi_test_jdouble(in, "sum"), 1e-9);
+        if (!processed || info.nz == (uint64_t)omsi_test_jint(in, "n")) {
+            json_object_object_foreach(omsi_test_jget(in, "values_at"), key, value) {
+                if (processed) {
+                    /* processed: look the value up by its m/z */
+                    continue;
+                }
+                OMSI_ASSERT_CLOSE(spectrum[atoi(key)], json_object_get_double(value), 1e-9);
+            }
+        }
+    }
+    if (json_object_object_get(e, "total_intensity"))
+        OMSI_ASSERT_CLOSE(total, omsi_test_jdouble(e, "total_intensity"), 1e-9);
+    free(cube);
+    omsi_reader_close(r);
+    free(path);
+}
+END_TEST
+
+/* Example_Processed has the same content as Example_Continuous: the exact
+ * union axis must reproduce the continuous cube value for value. */
+START_TEST(shared_processed_equals_continuous)
+{
+    char *cont = omsi_test_shared_path("imzml/pyimzml/Example_Continuous.imzML");
+    char *proc = omsi_test_shared_path("imzml/pyimzml/Example_Processed.imzML");
+    omsi_reader *a = open_ok(cont, NULL), *b = open_ok(proc, NULL);
+    omsi_dataset_info ia, ib;
+    uint64_t na, nb;
+    double *ca = read_cube(a, &ia, &na), *cb = read_cube(b, &ib, &nb);
+    ck_assert_uint_eq(ia.nz, ib.nz);
+    ck_assert_int_eq(memcmp(omsi_reader_mz(a), omsi_reader_mz(b), ia.nz * sizeof(double)), 0);
+    ck_assert_int_eq(memcmp(ca, cb, ia.nx * ia.ny * ia.nz * sizeof(double)), 0);
+    free(ca);
+    free(cb);
+    omsi_reader_close(a);
+    omsi_reader_close(b);
+    free(cont);
+    free(proc);
+}
+END_TEST
+
+typedef struct fixture_case {
+    const char *variant;
+    omsi_dtype dtype;
+} fixture_case;
+
+static const fixture_case fixture_cases[] = {
+    {"", OMSI_DT_FLOAT32},
+    {"", OMSI_DT_FLOAT64},
+    {"", OMSI_DT_INT32},
+    {"processed", OMSI_DT_FLOAT32},
+    {"processed,gaps", OMSI_DT_FLOAT64},
+    {"processed,gaps,zlib,mz32", OMSI_DT_INT32},
+    {"zlib,refgroups", OMSI_DT_FLOAT32},
+    {"missing=4,origin=5", OMSI_DT_FLOAT32},
+    {"processed,refgroups,missing=3", OMSI_DT_INT64},
+};
+
+START_TEST(fixture_exact_values)
+{
+    const fixture_case *c = &fixture_cases[_i];
+    char *dir = omsi_test_mkdtemp("imzml");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 5;
+    p.ny = 4;
+    p.nz = 23;
+    p.dtype = c->dtype;
+    p.seed = 3;
+    p.variant = c->variant;
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_msg(omsi_gen_imzml(dir, "fx", &p, &path, &err) == 0, "%s", err.message);
+    omsi_reader *r = open_ok(path, NULL);
+    omsi_dataset_info info;
+    uint64_t spectra;
+    double *cube = read_cube(r, &info, &spectra);
+    long missing = 0;
+    omsi_gen_variant(&p, "missing", 0, &missing);
+    bool gaps = strstr(c->variant, "gaps") != NULL;
+    /* missing=4 drops the last pixel of the grid too: the box shrinks */
+    ck_assert_uint_eq(info.nx, p.nx);
+    ck_assert_uint_eq(info.nz, p.nz);
+    ck_assert_str_eq(omsi_dtype_name(info.dtype),
+                     c->dtype == OMSI_DT_INT64 ? "float64" : omsi_dtype_name(c->dtype));
+    const double *mz = omsi_reader_mz(r);
+    for (uint64_t k = 0; k < info.nz; k++)
+        ck_assert_double_eq_tol(mz[k], omsi_gen_mz(&p, k), 1e-12);
+    uint64_t expected_spectra = 0;
+    for (uint64_t x = 0; x < p.nx; x++)
+        for (uint64_t y = 0; y < info.ny; y++) {
+            bool acquired = !(missing > 0 && (x * p.ny + y) % (uint64_t)missing == (uint64_t)missing - 1);
+            expected_spectra += acquired;
+            for (uint64_t k = 0; k < p.nz; k++) {
+                double want = acquired && !(gaps && (k + x + y) % 3 == 0) ? omsi_gen_intensity(&p, x, y, k) : 0;
+                double got = cube[(x * info.ny + y) * info.nz + k];
+                ck_assert_msg(got == want, "%s: (%llu,%llu,%llu) = %g, want %g", c->variant,
+                              (unsigned long long)x, (unsigned long long)y, (unsigned long long)k, got, want);
+            }
+        }
+    ck_assert_uint_eq(spectra, expected_spectra);
+    const omsi_meta_entry *m = omsi_meta_find(omsi_reader_metadata(r), "mode_by_offsets");
+    ck_assert_ptr_nonnull(m);
+    ck_assert_str_eq(m->text, strstr(c->variant, "processed") ? "processed" : "continuous");
+    free(cube);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* ppm binning keeps the total intensity of every spectrum. */
+START_TEST(fixture_ppm_binning_keeps_totals)
+{
+    char *dir = omsi_test_mkdtemp("imzml");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 3;
+    p.ny = 2;
+    p.nz = 40;
+    p.variant = "processed,gaps";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_imzml(dir, "pp", &p, &path, &err), 0);
+    omsi_open_options o = omsi_open_options_default();
+    o.axis_mode = OMSI_AXIS_BIN_PPM;
+    o.ppm = 20000; /* 2% bins: several points share a bin */
+    omsi_reader *r = open_ok(path, &o);
+    omsi_dataset_info info;
+    uint64_t spectra;
+    double *cube = read_cube(r, &info, &spectra);
+    ck_assert_uint_lt(info.nz, p.nz);
+    ck_assert_str_eq(omsi_dtype_name(info.dtype), "float64");
+    for (uint64_t x = 0; x < p.nx; x++)
+        for (uint64_t y = 0; y < p.ny; y++) {
+            double want = 0, got = 0;
+            for (uint64_t k = 0; k < p.nz; k++)
+                want += (k + x + y) % 3 ? omsi_gen_intensity(&p, x, y, k) : 0;
+            for (uint64_t k = 0; k < info.nz; k++)
+                got += cube[(x * info.ny + y) * info.nz + k];
+            ck_assert_double_eq_tol(got, want, 1e-9);
+        }
+    free(cube);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+typedef struct broken_case {
+    const char *variant;
+    omsi_validity validity;   /* what the cheap classifier says */
+    const char *message;      /* substring of the open error */
+} broken_case;
+
+static const broken_case broken_cases[] = {
+    {"truncated_ibd", OMSI_VALID, "outside the .ibd"},
+    {"wrong_uuid", OMSI_BROKEN, "wrong .ibd file"},
+    {"huge_offset", OMSI_VALID, "outside the .ibd"},
+    {"negative_offset", OMSI_VALID, "not a non-negative integer"},
+    {"bad_xml", OMSI_VALID, "malformed XML"},
+    {"billion_laughs", OMSI_BROKEN, "(DTD) are not allowed"},
+    {"external_entity", OMSI_BROKEN, "(DTD) are not allowed"},
+    {"duplicate_pixel", OMSI_VALID, "two spectra at pixel"},
+    {"no_ibd", OMSI_INCOMPLETE, "missing"},
+    {"numpress", OMSI_VALID, "MS:1002312 is not supported"},
+    {"length_mismatch", OMSI_VALID, "m/z values but"},
+    {"processed,huge_offset", OMSI_VALID, "outside the .ibd"},
+};
+
+START_TEST(malformed)
+{
+    const broken_case *c = &broken_cases[_i];
+    char *dir = omsi_test_mkdtemp("imzml-bad");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.variant = c->variant;
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_imzml(dir, "bad", &p, &path, &err), 0);
+    const omsi_format *f = omsi_format_by_name("imzml");
+    omsi_error why = {0};
+    ck_assert_msg(f->is_valid_dataset(path, &why) == c->validity, "%s: validity %d (%s)", c->variant,
+                  f->is_valid_dataset(path, &why), why.message);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    ck_assert_int_ne(f->open(path, &o, &r, &err), 0);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, c->message) != NULL, "%s: '%s' lacks '%s'", c->variant, err.message, c->message);
+    ck_assert_msg(strstr(err.message, "bad.i") != NULL, "%s: '%s' does not name the file", c->variant, err.message);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("imzml");
+    TCase *shared = tcase_create("shared");
+    if (omsi_test_shared_dir()) {
+        tcase_add_loop_test(shared, shared_file, 0, sizeof shared_files / sizeof shared_files[0]);
+        tcase_add_test(shared, shared_processed_equals_continuous);
+        suite_add_tcase(s, shared);
+    } else {
+        omsi_test_say_skipped("imzML shared corpus");
+    }
+    TCase *fixtures = tcase_create("fixtures");
+    tcase_add_loop_test(fixtures, fixture_exact_values, 0, sizeof fixture_cases / sizeof fixture_cases[0]);
+    tcase_add_test(fixtures, fixture_ppm_binning_keeps_totals);
+    tcase_add_loop_test(fixtures, malformed, 0, sizeof broken_cases / sizeof broken_cases[0]);
+    suite_add_tcase(s, fixtures);
+    return omsi_test_run(s, false);
+}
