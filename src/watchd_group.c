@@ -30,8 +30,8 @@ static const struct {
     {".imzML", WATCHD_KIND_IMZML, true},
     {".ibd", WATCHD_KIND_IMZML, false},
     {".mzML", WATCHD_KIND_MZML, true},
-    {" Spot List.txt", WATCHD_KIND_BRUKER, false},
-    {"_spot_list.txt", WATCHD_KIND_BRUKER, false},
+    {" Spot List.txt", WATCHD_KIND_BRUKER, true},
+    {"_spot_list.txt", WATCHD_KIND_BRUKER, true},
 };
 
 watchd_kind watchd_group_file(const char *name, char **stem, bool *is_primary)
@@ -71,9 +71,28 @@ static bool is_rxy(const char *s)
     return *s == '\0';
 }
 
+/* "<digits>_<letters><digits>": a non-imaging target position (0_A1, 0_B12). */
+static bool is_target(const char *name)
+{
+    const char *s = name;
+    if (!isdigit((unsigned char)*s))
+        return false;
+    while (isdigit((unsigned char)*s))
+        s++;
+    if (*s++ != '_' || !isalpha((unsigned char)*s))
+        return false;
+    while (isalpha((unsigned char)*s))
+        s++;
+    if (!isdigit((unsigned char)*s))
+        return false;
+    while (isdigit((unsigned char)*s))
+        s++;
+    return *s == '\0';
+}
+
 bool watchd_is_spot_name(const char *name)
 {
-    if (is_rxy(name))
+    if (is_rxy(name) || is_target(name))
         return true;
     const char *underscore = strchr(name, '_');
     return underscore && underscore != name && is_rxy(underscore + 1);

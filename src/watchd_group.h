@@ -20,11 +20,12 @@ const char *watchd_kind_format(watchd_kind kind);
 
 /* A regular file `name` in a directory: its kind, the dataset stem (malloc'ed
  * into *stem) and whether it is the file to hand to the reader (the .hdr,
- * .imzML, .mzML; for a Bruker spot list: none, the folder is). Returns
+ * .imzML, .mzML, a Bruker spot list). Returns
  * WATCHD_KIND_NONE (and *stem NULL) for files of no dataset. */
 watchd_kind watchd_group_file(const char *name, char **stem, bool *is_primary);
 
-/* A spot folder name: [<chip>_]R<digits>X<digits>Y<digits>. */
+/* A spot folder name: [<chip>_]R<digits>X<digits>Y<digits> (imaging) or
+ * <chip>_<letters><digits> (target position, e.g. 0_A1). */
 bool watchd_is_spot_name(const char *name);
 
 /* The dataset key: "<dir>/<stem>" plus a kind tag, malloc'ed. */

@@ -115,10 +115,13 @@ static seen_dataset *seen_get(seen_list *s, const char *dir, const char *stem, w
     return &s->items[s->count++];
 }
 
-static int set_path(seen_dataset *ds, const char *dir, const char *name)
+/* The reader gets the primary file; for Bruker the spot list (it names the
+ * regions and leads to the run folder) wins over the run folder. */
+static int set_path(seen_dataset *ds, const char *dir, const char *name, bool replace)
 {
-    if (ds->path)
+    if (ds->path && !replace)
         return 0;
+    free(ds->path);
     ds->path = omsi_path_join(dir, name);
     return ds->path ? 0 : -1;
 }
@@ -157,7 +160,7 @@ int watchd_scan_dir(watchd_table *t, const char *dir, bool recursive, double now
             }
             if (watchd_is_bruker_run(sub)) {
                 seen_dataset *ds = seen_get(&seen, dir, name, WATCHD_KIND_BRUKER);
-                if (!ds || set_path(ds, dir, name)) {
+                if (!ds || set_path(ds, dir, name, false)) {
                     free(sub);
                     rc = -1;
                     break;
@@ -180,7 +183,7 @@ int watchd_scan_dir(watchd_table *t, const char *dir, bool recursive, double now
             continue;
         seen_dataset *ds = seen_get(&seen, dir, stem, kind);
         free(stem);
-        if (!ds || (primary && set_path(ds, dir, name))) {
+        if (!ds || (primary && set_path(ds, dir, name, kind == WATCHD_KIND_BRUKER))) {
             rc = -1;
             break;
         }
@@ -189,7 +192,6 @@ int watchd_scan_dir(watchd_table *t, const char *dir, bool recursive, double now
     closedir(d);
     for (size_t i = 0; rc == 0 && i < seen.count; i++) {
         seen_dataset *ds = &seen.items[i];
-        /* A spot list alone has no run folder yet: path stays NULL. */
         if (!watchd_table_observe(t, ds->key, dir, ds->path, ds->kind, ds->sig, now))
             rc = -1;
     }

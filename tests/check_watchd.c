@@ -148,8 +148,8 @@ START_TEST(group_files_by_stem_and_kind)
         {"a.b.ibd", WATCHD_KIND_IMZML, "a.b", false},
         {"run.mzML", WATCHD_KIND_MZML, "run", true},
         {"run.mzml", WATCHD_KIND_MZML, "run", true},
-        {"plate1 Spot List.txt", WATCHD_KIND_BRUKER, "plate1", false},
-        {"plate1_spot_list.txt", WATCHD_KIND_BRUKER, "plate1", false},
+        {"plate1 Spot List.txt", WATCHD_KIND_BRUKER, "plate1", true},
+        {"plate1_spot_list.txt", WATCHD_KIND_BRUKER, "plate1", true},
         {"notes.txt", WATCHD_KIND_NONE, NULL, false},
         {".brain.img.partial", WATCHD_KIND_NONE, NULL, false},
         {".hidden.hdr", WATCHD_KIND_NONE, NULL, false},
@@ -180,7 +180,12 @@ START_TEST(group_spot_names_and_bruker_parent)
     ck_assert(watchd_is_spot_name("0_R00X012Y006"));
     ck_assert(watchd_is_spot_name("R1X2Y3"));
     ck_assert(watchd_is_spot_name("chipA_R01X1Y10"));
-    ck_assert(!watchd_is_spot_name("0_A1"));
+    ck_assert(watchd_is_spot_name("0_A1"));
+    ck_assert(watchd_is_spot_name("0_B12"));
+    ck_assert(!watchd_is_spot_name("A1"));
+    ck_assert(!watchd_is_spot_name("x_A1"));
+    ck_assert(!watchd_is_spot_name("0_A"));
+    ck_assert(!watchd_is_spot_name("0_12"));
     ck_assert(!watchd_is_spot_name("R00X012"));
     ck_assert(!watchd_is_spot_name("_R1X2Y3"));
     ck_assert(!watchd_is_spot_name("R1X2Y3Z"));
@@ -414,10 +419,12 @@ START_TEST(scan_groups_a_mixed_folder)
     ck_assert_uint_eq(mzml->sig.files, 1); /* the symlink is not followed */
     watchd_candidate *bruker = only_candidate(&t, WATCHD_KIND_BRUKER);
     ck_assert_uint_eq(bruker->sig.files, 4); /* spot list + 3 spot files */
-    expect = join(dir, "run7");
+    expect = join(dir, "run7 Spot List.txt"); /* the list wins over the folder */
     ck_assert_str_eq(bruker->path, expect);
     free(expect);
-    ck_assert(watchd_is_bruker_run(bruker->path));
+    char *run7 = join(dir, "run7");
+    ck_assert(watchd_is_bruker_run(run7));
+    free(run7);
 
     /* Recursive: the sub-folder's dataset too, with its own folder. */
     ck_assert_int_eq(watchd_scan_dir(&t, dir, true, 1.0, NULL, &err), 0);
@@ -443,6 +450,40 @@ START_TEST(scan_groups_a_mixed_folder)
     free(deeper);
     omsi_test_rmtree(dir);
     free(dir);
+}
+END_TEST
+
+/* The shared Bruker corpus, scanned in place (read only): the two spot
+ * trees are datasets the reader calls valid; the spot list without its run
+ * folder is one it calls incomplete. */
+START_TEST(scan_shared_bruker_trees)
+{
+    char *root = omsi_test_shared_path("brukerflex");
+    watchd_table t;
+    watchd_table_init(&t);
+    omsi_error err = {0};
+    ck_assert_int_eq(watchd_scan_dir(&t, root, true, 0.0, NULL, &err), 0);
+    ck_assert_uint_eq(t.count, 3);
+    unsigned valid = 0, incomplete = 0;
+    for (size_t i = 0; i < t.count; i++) {
+        watchd_candidate *c = &t.items[i];
+        ck_assert_int_eq(c->kind, WATCHD_KIND_BRUKER);
+        ck_assert_ptr_nonnull(c->path);
+        omsi_error why = {0};
+        omsi_validity v = watchd_probe(c, &why);
+        if (strstr(c->path, "_spot_list.txt")) {
+            ck_assert_int_eq(v, OMSI_INCOMPLETE);
+            incomplete++;
+        } else {
+            ck_assert_msg(v == OMSI_VALID, "%s: %s", c->path, why.message);
+            ck_assert(c->sig.files >= 2); /* acqu + fid at least */
+            valid++;
+        }
+    }
+    ck_assert_uint_eq(valid, 2);
+    ck_assert_uint_eq(incomplete, 1);
+    watchd_table_free(&t);
+    free(root);
 }
 END_TEST
 
@@ -516,5 +557,12 @@ int main(void)
     tcase_add_test(tc, scan_groups_a_mixed_folder);
     tcase_add_test(tc, inotify_reports_changed_and_new_folders);
     suite_add_tcase(s, tc);
+    if (omsi_test_shared_dir()) {
+        tc = tcase_create("shared");
+        tcase_add_test(tc, scan_shared_bruker_trees);
+        suite_add_tcase(s, tc);
+    } else {
+        omsi_test_say_skipped("watchd: scans of the shared Bruker corpus");
+    }
     return omsi_test_run(s, false);
 }
