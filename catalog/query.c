@@ -136,7 +136,10 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
     char *fts = NULL;
     add(&b, "SELECT s.id, d.id, s.path, s.format, o.path, d.hdf5_path, d.name, d.dtype, d.nx, d.ny, "
             "d.nz, d.spectra, s.version, d.mz_min, d.mz_max, d.total_intensity, s.ingested_at "
-            "FROM datasets d JOIN sources s ON s.id = d.source_id "
+            /* CROSS JOIN keeps sources the outer loop: walked newest first
+             * through sources_ingested, so a LIMIT stops the scan early and
+             * no sort is needed; filters are probes per row. */
+            "FROM sources s CROSS JOIN datasets d ON d.source_id = s.id "
             "JOIN experiments e ON e.id = d.experiment_id "
             "JOIN output_files o ON o.id = e.output_id WHERE 1");
     if (!q->all_versions)
@@ -171,16 +174,23 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
     for (size_t i = 0; i < q->n_meta; i++) {
         const omsi_meta_filter *m = &q->meta[i];
         int key_len = (int)(m->value - 1 - m->key);
-        add(&b, " AND EXISTS (SELECT 1 FROM metadata m WHERE m.source_id = s.id AND m.key = ?");
+        if (m->substring) {
+            add(&b, " AND EXISTS (SELECT 1 FROM metadata m WHERE m.source_id = s.id AND m.key = ?"
+                    " AND instr(lower(m.value), lower(?)) > 0)");
+        } else {
+            /* Exact values: the matching sources are found once through
+             * metadata_key_value, then each row is a set lookup ('+' keeps
+             * the set from driving the loop, which would need a sort). */
+            add(&b, " AND +s.id IN (SELECT source_id FROM metadata WHERE key = ? AND value = ?)");
+        }
         bind_text(&b, m->key, key_len);
-        add(&b, m->substring ? " AND instr(lower(m.value), lower(?)) > 0)" : " AND m.value = ?)");
         bind_text(&b, m->value, -1);
     }
     if (q->text) {
         fts = fts_query(q->text);
         if (!fts)
             return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
-        add(&b, " AND s.id IN (SELECT rowid FROM search WHERE search MATCH ?)");
+        add(&b, " AND +s.id IN (SELECT rowid FROM search WHERE search MATCH ?)");
         bind_text(&b, fts, -1);
     }
     add(&b, " ORDER BY s.ingested_at DESC, s.id DESC, d.id");

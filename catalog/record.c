@@ -50,8 +50,8 @@ static int prepare_all(omsi_catalog *cat, inserts *s, omsi_error *err)
         const char *sql;
     } list[] = {
         {&s->source, "INSERT INTO sources (path, format, size_bytes, n_files, fingerprint, version, "
-                     "first_seen, ingested_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                     "COALESCE((SELECT MIN(first_seen) FROM sources WHERE path = ?1), ?7), ?7)"},
+                     "first_seen, ingested_at, n_datasets, bytes_out) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                     "COALESCE((SELECT MIN(first_seen) FROM sources WHERE path = ?1), ?7), ?7, ?8, ?9)"},
         {&s->supersede, "UPDATE sources SET superseded_by = ?2 WHERE path = ?1 AND id <> ?2 "
                         "AND superseded_by IS NULL"},
         {&s->output, "INSERT INTO output_files (source_id, path, bytes, sha256, created_at, seconds) "
@@ -166,6 +166,8 @@ static int record_all(omsi_catalog *cat, inserts *s, const omsi_record_source *s
     sqlite3_bind_text(s->source, 5, src->fingerprint, -1, SQLITE_STATIC);
     sqlite3_bind_int(s->source, 6, version);
     sqlite3_bind_double(s->source, 7, now);
+    sqlite3_bind_int64(s->source, 8, (int64_t)res->n_datasets);
+    sqlite3_bind_int64(s->source, 9, (int64_t)res->bytes_out);
     int rc = step_done(cat, s->source, "recording the source", err);
     if (rc)
         return rc;

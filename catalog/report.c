@@ -132,25 +132,21 @@ int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, o
 int omsi_catalog_stats(omsi_catalog *cat, json_object **out, omsi_error *err)
 {
     json_object *o = json_object_new_object();
+    /* Sources carry their dataset count and output size: one pass. */
     int rc = attach(cat, o, "formats",
-                    "SELECT s.format, COUNT(DISTINCT s.id) AS sources, "
-                    "(SELECT COUNT(*) FROM datasets d JOIN sources t ON t.id = d.source_id "
-                    " WHERE t.format = s.format AND t.superseded_by IS NULL) AS datasets, "
-                    "SUM(s.size_bytes) AS bytes_in, "
-                    "(SELECT COALESCE(SUM(f.bytes), 0) FROM output_files f JOIN sources t ON t.id = f.source_id "
-                    " WHERE t.format = s.format AND t.superseded_by IS NULL) AS bytes_out "
-                    "FROM sources s WHERE s.superseded_by IS NULL GROUP BY s.format ORDER BY s.format",
+                    "SELECT format, COUNT(*) AS sources, SUM(n_datasets) AS datasets, SUM(size_bytes) AS bytes_in, "
+                    "SUM(bytes_out) AS bytes_out FROM sources WHERE superseded_by IS NULL "
+                    "GROUP BY format ORDER BY format",
                     0, err);
     if (!rc)
         rc = attach(cat, o, "jobs", "SELECT state, COUNT(*) AS jobs FROM jobs GROUP BY state ORDER BY state", 0, err);
     if (!rc)
         rc = attach(cat, o, "totals",
-                    "SELECT (SELECT COUNT(*) FROM sources WHERE superseded_by IS NULL) AS sources, "
-                    "(SELECT COUNT(*) FROM sources WHERE superseded_by IS NOT NULL) AS superseded, "
-                    "(SELECT COUNT(*) FROM datasets d JOIN sources s ON s.id = d.source_id "
-                    " WHERE s.superseded_by IS NULL) AS datasets, "
-                    "(SELECT COALESCE(SUM(size_bytes), 0) FROM sources WHERE superseded_by IS NULL) AS bytes_in, "
-                    "(SELECT COALESCE(SUM(bytes), 0) FROM output_files) AS bytes_out",
+                    "SELECT COUNT(*) FILTER (WHERE superseded_by IS NULL) AS sources, "
+                    "COUNT(*) FILTER (WHERE superseded_by IS NOT NULL) AS superseded, "
+                    "COALESCE(SUM(n_datasets) FILTER (WHERE superseded_by IS NULL), 0) AS datasets, "
+                    "COALESCE(SUM(size_bytes) FILTER (WHERE superseded_by IS NULL), 0) AS bytes_in, "
+                    "COALESCE(SUM(bytes_out), 0) AS bytes_out FROM sources",
                     0, err);
     if (rc) {
         json_object_put(o);

@@ -273,6 +273,12 @@ static int compare_spots(const void *a, const void *b)
     return s->y < t->y ? -1 : s->y > t->y;
 }
 
+static int compare_regions(const void *a, const void *b)
+{
+    uint32_t x = ((const flex_region *)a)->r, y = ((const flex_region *)b)->r;
+    return x < y ? -1 : x > y;
+}
+
 /* Calibration of every spot against the first; duplicates; grid and regions. */
 static int plan(flex_reader *r, omsi_error *err)
 {
@@ -343,6 +349,7 @@ static int plan(flex_reader *r, omsi_error *err)
         n->max_y = s->y > n->max_y ? s->y : n->max_y;
         n->spectra += s->fid != NULL;
     }
+    qsort(r->regions, r->n_regions, sizeof *r->regions, compare_regions);
     r->origin_x = r->opts.bastet_grid ? 0 : min_x;
     r->origin_y = r->opts.bastet_grid ? 0 : min_y;
     r->nx = (uint64_t)max_x - r->origin_x + 1;

@@ -9,6 +9,8 @@ CREATE TABLE sources (
     format        TEXT    NOT NULL,              -- reader name: img, imzml, mzml, bruckerflex
     size_bytes    INTEGER NOT NULL,              -- sum of the dataset's files
     n_files       INTEGER NOT NULL,
+    n_datasets    INTEGER NOT NULL DEFAULT 0,    -- converted datasets (for stats)
+    bytes_out     INTEGER NOT NULL DEFAULT 0,    -- size of the HDF5 file (for stats)
     fingerprint   TEXT    NOT NULL,              -- SHA-256 over names, sizes and contents
     version       INTEGER NOT NULL DEFAULT 1,
     first_seen    REAL    NOT NULL,              -- unix seconds
@@ -76,6 +78,7 @@ CREATE TABLE datasets (
     total_intensity REAL    NOT NULL
 );
 CREATE INDEX datasets_source ON datasets(source_id);
+CREATE INDEX datasets_experiment ON datasets(experiment_id);
 CREATE INDEX datasets_mz ON datasets(mz_min, mz_max);
 CREATE INDEX datasets_pixels ON datasets(n_pixels);
 

@@ -8,7 +8,7 @@
 #                                            img imzml mzml bruckerflex)
 set -u
 
-CHECK_FORMATS=${OMSI_CHECK_FORMATS-"img imzml"}
+CHECK_FORMATS=${OMSI_CHECK_FORMATS-"img imzml mzml bruckerflex"}
 
 builddir=${OMSI_BUILDDIR:-.}
 srcdir=${OMSI_SRCDIR:-.}
@@ -63,10 +63,40 @@ for key in sorted(expected):
     if got is not None:
         if got.get("format") != fmt:
             problems.append("format %r, expected %r" % (got.get("format"), fmt))
-        if not got.get("valid"):
+        spectra_absent = exp.get("spot_folder_present") is False
+        if spectra_absent:
+            # a spot list whose spot folder is not there (yet): incomplete, named
+            if got.get("validity") != "incomplete" or exp["spot_folder"] not in (got.get("error") or ""):
+                problems.append("expected incomplete naming %s: %r %r" % (exp["spot_folder"], got.get("validity"), got.get("error")))
+            if run.returncode != 1:
+                problems.append("exit status %d, expected 1" % run.returncode)
+        elif not got.get("valid"):
             problems.append("not valid: %s" % got.get("error"))
-        if run.returncode != 0:
+        if run.returncode != 0 and not spectra_absent:
             problems.append("exit status %d" % run.returncode)
+        if fmt == "mzml" and exp.get("scan_type_summary"):
+            types = exp["scan_type_summary"]
+            per_type = got.get("datasets", [])
+            if len(per_type) != len(types):
+                problems.append("%d datasets, expected %d scan types" % (len(per_type), len(types)))
+            for ds, t in zip(per_type, types):
+                if ds.get("name") != t["filter"]:
+                    problems.append("dataset name %r, expected %r" % (ds.get("name"), t["filter"]))
+                for k in ("total_intensity", "mz_min", "mz_max"):
+                    h = ds.get(k)
+                    if not (isinstance(h, (int, float)) and close(float(h), t[k])):
+                        problems.append("%s: %s = %r, expected %r" % (t["filter"], k, h, t[k]))
+        if fmt == "bruckerflex" and "spots" in exp:
+            first_spot = exp["spots"][0]
+            merged_ds = [d for d in got.get("datasets", []) if d.get("region") is None]
+            if merged_ds:
+                cmp_ok = merged_ds[0].get("n_mz") == first_spot["TD"] and merged_ds[0].get("shape") == [len(exp["spots"]), 1, first_spot["TD"]]
+                if not cmp_ok:
+                    problems.append("shape %r, expected [%d, 1, %d]" % (merged_ds[0].get("shape"), len(exp["spots"]), first_spot["TD"]))
+                for k, e in (("mz_first", first_spot["mz_first"]), ("mz_last", first_spot["mz_last"])):
+                    h = merged_ds[0].get(k)
+                    if not (isinstance(h, float) and close(h, e)):
+                        problems.append("%s = %r, expected %r" % (k, h, e))
         merged = [d for d in got.get("datasets", []) if d.get("region") is None]
         first = merged[0] if merged else {}
         def cmp(name, have, want, exact=False):

@@ -22,7 +22,7 @@ make_seeds() {
       $replay --pack imzml "$work" "$out/imzml/seed$i" 2>/dev/null || true
   done
   i=0
-  for variant in "" "scantypes=3" "scantypes=2,zlib,indexed" "coords=bruker"; do
+  for variant in "" "scantypes=3" "scantypes=2,zlib,coords=ims" "coords=bruker,gaps" "coords=none,nofilter"; do
     i=$((i + 1)); rm -rf "$work"/*
     $gen mzml "$work" --stem d --shape 3 2 20 ${variant:+--variant $variant} >/dev/null 2>&1 &&
       $replay --pack mzml "$work" "$out/mzml/seed$i" 2>/dev/null || true

@@ -1,0 +1,368 @@
+#include "mzml_parse.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* Written by hand: neither libxml2's reader nor zlib decode base64, and
+ * OpenSSL's EVP decoder accepts input we want to reject. */
+static int b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+int mzml_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len)
+{
+    unsigned char *buf = malloc(len / 4 * 3 + 3);
+    if (!buf)
+        return -2;
+    size_t n = 0;
+    uint32_t acc = 0;
+    int bits = 0, pad = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (isspace(c))
+            continue;
+        if (c == '=') {
+            pad++;
+            continue;
+        }
+        int v = b64_value(c);
+        if (v < 0 || pad) { /* bad character, or data after padding */
+            free(buf);
+            return -1;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            buf[n++] = (unsigned char)(acc >> bits);
+        }
+    }
+    if (pad > 2 || bits >= 6) {
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    *out_len = n;
+    return 0;
+}
+
+void mzml_spectrum_free(mzml_spectrum *s)
+{
+    free(s->mz.values);
+    free(s->intensity.values);
+    memset(s, 0, sizeof *s);
+}
+
+int mzml_parser_open(mzml_parser *p, const char *path, omsi_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->path = path;
+    omsi_param_groups_init(&p->groups);
+    omsi_cv_params_init(&p->file_content);
+    omsi_cv_params_init(&p->instrument);
+    return omsi_xml_open(path, &p->x, err);
+}
+
+void mzml_parser_close(mzml_parser *p)
+{
+    omsi_xml_close(p->x);
+    omsi_param_groups_free(&p->groups);
+    omsi_cv_params_free(&p->file_content);
+    omsi_cv_params_free(&p->instrument);
+    memset(p, 0, sizeof *p);
+}
+
+static const char *const unsupported_compressions[] = {
+    "MS:1002312", "MS:1002313", "MS:1002314", "MS:1002746", "MS:1002747", "MS:1002748", "MS:1003088",
+    "MS:1003089", "MS:1003090", "MS:1003780", "MS:1003781", "MS:1003782", "MS:1003783", "MS:1003784",
+    "MS:1003785", NULL};
+
+/* Decodes one <binaryDataArray>'s text into a (if it is m/z or intensity). */
+static int decode_array(mzml_parser *p, const omsi_cv_params *params, const char *text, size_t len,
+                        uint64_t length, mzml_spectrum *s, omsi_error *err)
+{
+    bool is_mz = omsi_cv_find(params, "MS:1000514") != NULL;
+    bool is_int = omsi_cv_find(params, "MS:1000515") != NULL;
+    if (!is_mz && !is_int)
+        return 0;
+    const omsi_cv_param *c = omsi_cv_find_any(params, unsupported_compressions);
+    if (c)
+        return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: spectrum %s: compression %s is not supported",
+                              p->path, s->id, c->accession);
+    bool zlib = omsi_cv_find(params, "MS:1000574") != NULL;
+    size_t item;
+    int kind; /* 0 f32, 1 f64, 2 i32, 3 i64 */
+    if (omsi_cv_find(params, "MS:1000521")) kind = 0, item = 4;
+    else if (omsi_cv_find(params, "MS:1000523")) kind = 1, item = 8;
+    else if (omsi_cv_find(params, "MS:1000519")) kind = 2, item = 4;
+    else if (omsi_cv_find(params, "MS:1000522")) kind = 3, item = 8;
+    else
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: %s array without a data type term",
+                              p->path, s->id, is_mz ? "m/z" : "intensity");
+    unsigned char *raw = NULL, *inflated = NULL;
+    size_t raw_len = 0;
+    int rc = mzml_base64_decode(text, len, &raw, &raw_len);
+    if (rc)
+        return rc == -2 ? omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory")
+                        : omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: invalid base64 in the %s array",
+                                         p->path, s->id, is_mz ? "m/z" : "intensity");
+    uint64_t want;
+    if (!omsi_mul_u64(length, item, &want) || want > ((uint64_t)1 << 34)) {
+        free(raw);
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: array length %llu is too large", p->path,
+                              s->id, (unsigned long long)length);
+    }
+    const unsigned char *data = raw;
+    size_t data_len = raw_len;
+    if (zlib) {
+        inflated = malloc(want ? (size_t)want : 1);
+        uLongf got = (uLongf)want;
+        int z = inflated ? uncompress(inflated, &got, raw, (uLong)raw_len) : Z_MEM_ERROR;
+        if (z != Z_OK || got != want) {
+            free(raw);
+            free(inflated);
+            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: zlib data of the %s array %s", p->path,
+                                  s->id, is_mz ? "m/z" : "intensity",
+                                  z == Z_OK ? "inflates to the wrong length" : "is corrupt");
+        }
+        data = inflated;
+        data_len = (size_t)got;
+    }
+    if (data_len != want) {
+        free(raw);
+        free(inflated);
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: %zu bytes decoded, %llu values need %llu",
+                              p->path, s->id, data_len, (unsigned long long)length, (unsigned long long)want);
+    }
+    mzml_array *a = is_mz ? &s->mz : &s->intensity;
+    if (length > a->capacity) {
+        double *v = realloc(a->values, (size_t)length * sizeof *v);
+        if (!v) {
+            free(raw);
+            free(inflated);
+            return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+        }
+        a->values = v;
+        a->capacity = (size_t)length;
+    }
+    for (uint64_t k = 0; k < length; k++) {
+        const unsigned char *q = data + k * item;
+        switch (kind) {
+        case 0: a->values[k] = omsi_bits_to_f32(omsi_le32(q)); break;
+        case 1: a->values[k] = omsi_bits_to_f64(omsi_le64(q)); break;
+        case 2: a->values[k] = (double)(int32_t)omsi_le32(q); break;
+        default: a->values[k] = (double)(int64_t)omsi_le64(q); break;
+        }
+    }
+    a->count = (size_t)length;
+    a->float64 = item == 8;
+    free(raw);
+    free(inflated);
+    return 0;
+}
+
+/* "x,y" from the text after the last comma of spotID: "A1,42x42,4242x4242". */
+static bool spot_position(const char *spot, int64_t *x, int64_t *y)
+{
+    const char *p = strrchr(spot, ',');
+    p = p ? p + 1 : spot;
+    char *end;
+    long long a = strtoll(p, &end, 10);
+    if (end == p || *end != 'x')
+        return false;
+    const char *q = end + 1;
+    long long b = strtoll(q, &end, 10);
+    if (end == q || *end || a < 0 || b < 0)
+        return false;
+    *x = a;
+    *y = b;
+    return true;
+}
+
+/* R<r>X<x>Y<y> anywhere in a native id (Bruker FID file names). */
+static bool bruker_position(const char *id, int64_t *r, int64_t *x, int64_t *y)
+{
+    for (const char *p = strchr(id, 'R'); p; p = strchr(p + 1, 'R')) {
+        char *end;
+        if (!isdigit((unsigned char)p[1]))
+            continue;
+        long long a = strtoll(p + 1, &end, 10);
+        if (*end != 'X' || !isdigit((unsigned char)end[1]))
+            continue;
+        long long b = strtoll(end + 1, &end, 10);
+        if (*end != 'Y' || !isdigit((unsigned char)end[1]))
+            continue;
+        long long c = strtoll(end + 1, &end, 10);
+        *r = a;
+        *x = b;
+        *y = c;
+        return true;
+    }
+    return false;
+}
+
+static const char *const activation_terms[][2] = {
+    {"MS:1000133", "cid"}, {"MS:1000422", "hcd"}, {"MS:1000598", "etd"},
+    {"MS:1000250", "ecd"}, {"MS:1000262", "irmpd"}, {"MS:1000435", "mpd"},
+};
+
+/* Fills the spectrum's parameters from its collected cvParams. */
+static void interpret(mzml_spectrum *s, const omsi_cv_params *sp, const omsi_cv_params *prec)
+{
+    const omsi_cv_param *c;
+    s->ms_level = (c = omsi_cv_find(sp, "MS:1000511")) ? atoi(c->value) : 1;
+    if (s->ms_level < 1)
+        s->ms_level = 1;
+    s->polarity = omsi_cv_find(sp, "MS:1000130") ? 1 : omsi_cv_find(sp, "MS:1000129") ? -1 : 0;
+    s->representation = omsi_cv_find(sp, "MS:1000127") ? 1 : omsi_cv_find(sp, "MS:1000128") ? 2 : 0;
+    if ((c = omsi_cv_find(sp, "MS:1000512")))
+        snprintf(s->filter, sizeof s->filter, "%s", c->value);
+    if ((c = omsi_cv_find(prec, "MS:1000744")))
+        s->precursor_mz = atof(c->value);
+    if ((c = omsi_cv_find(prec, "MS:1000045")))
+        s->activation_energy = atof(c->value);
+    for (size_t i = 0; i < sizeof activation_terms / sizeof activation_terms[0]; i++)
+        if (omsi_cv_find(prec, activation_terms[i][0]))
+            snprintf(s->activation, sizeof s->activation, "%s", activation_terms[i][1]);
+    const omsi_cv_param *px = omsi_cv_find(sp, "IMS:1000050"), *py = omsi_cv_find(sp, "IMS:1000051");
+    if (px && py) {
+        s->x = atoll(px->value);
+        s->y = atoll(py->value);
+        s->has_position = s->x >= 0 && s->y >= 0;
+    }
+}
+
+int mzml_next_spectrum(mzml_parser *p, mzml_spectrum *s, bool want_arrays, omsi_error *err)
+{
+    omsi_xml *x = p->x;
+    /* keep the array buffers, reset everything else */
+    mzml_array mz = s->mz, in = s->intensity;
+    memset(s, 0, sizeof *s);
+    s->mz = mz;
+    s->intensity = in;
+    s->mz.count = s->intensity.count = 0;
+    s->region = -1;
+    omsi_cv_params sp, arr, prec;
+    omsi_cv_params_init(&sp);
+    omsi_cv_params_init(&arr);
+    omsi_cv_params_init(&prec);
+    enum { OUTSIDE, SPECTRUM, ARRAY, PRECURSOR, FILE_CONTENT, INSTRUMENT } at = OUTSIDE;
+    bool in_spectrum = false, done = false;
+    uint64_t array_length = 0;
+    int rc = 1;
+    while (!done && (rc = omsi_xml_next(x, err)) == 1) {
+        if (!in_spectrum) {
+            if (omsi_xml_is_start(x, "referenceableParamGroupList")) {
+                if ((rc = omsi_param_groups_read(&p->groups, x, err)))
+                    break;
+            } else if (omsi_xml_is_start(x, "fileContent")) {
+                at = FILE_CONTENT;
+            } else if (omsi_xml_is_end(x, "fileContent")) {
+                at = OUTSIDE;
+            } else if (omsi_xml_is_start(x, "instrumentConfiguration")) {
+                at = INSTRUMENT;
+            } else if (omsi_xml_is_end(x, "instrumentConfiguration")) {
+                at = OUTSIDE;
+            } else if (omsi_xml_is_start(x, "cvParam") && (at == FILE_CONTENT || at == INSTRUMENT)) {
+                if ((rc = omsi_cv_params_add_current(at == FILE_CONTENT ? &p->file_content : &p->instrument, x, err)))
+                    break;
+            } else if (omsi_xml_is_start(x, "chromatogramList")) {
+                if ((rc = omsi_xml_skip(x, err)))
+                    break;
+            } else if (omsi_xml_is_start(x, "spectrum")) {
+                in_spectrum = true;
+                at = SPECTRUM;
+                char *id = omsi_xml_attr(x, "id"), *spot = omsi_xml_attr(x, "spotID"),
+                     *len = omsi_xml_attr(x, "defaultArrayLength");
+                snprintf(s->id, sizeof s->id, "%s", id ? id : "?");
+                s->default_length = len ? strtoull(len, NULL, 10) : 0;
+                if (spot && spot_position(spot, &s->x, &s->y))
+                    s->has_position = true;
+                else if (id && bruker_position(id, &s->region, &s->x, &s->y))
+                    s->has_position = true;
+                free(id);
+                free(spot);
+                free(len);
+                if (omsi_xml_is_empty(x))
+                    done = true;
+            }
+            continue;
+        }
+        if (omsi_xml_is_end(x, "spectrum")) {
+            done = true;
+        } else if (omsi_xml_is_start(x, "precursor")) {
+            at = PRECURSOR;
+        } else if (omsi_xml_is_end(x, "precursor")) {
+            at = SPECTRUM;
+        } else if (omsi_xml_is_start(x, "binaryDataArray")) {
+            at = ARRAY;
+            omsi_cv_params_clear(&arr);
+            char *al = omsi_xml_attr(x, "arrayLength");
+            array_length = al ? strtoull(al, NULL, 10) : s->default_length;
+            free(al);
+        } else if (omsi_xml_is_end(x, "binaryDataArray")) {
+            at = SPECTRUM;
+        } else if (omsi_xml_is_start(x, "cvParam") || omsi_xml_is_start(x, "referenceableParamGroupRef")) {
+            omsi_cv_params *dst = at == ARRAY ? &arr : at == PRECURSOR ? &prec : &sp;
+            if (omsi_xml_is_start(x, "cvParam")) {
+                rc = omsi_cv_params_add_current(dst, x, err);
+            } else {
+                char *ref = omsi_xml_attr(x, "ref");
+                rc = ref ? omsi_param_groups_resolve(&p->groups, ref, dst, p->path, err) : 0;
+                free(ref);
+            }
+            if (rc)
+                break;
+        } else if (omsi_xml_is_start(x, "binary") && at == ARRAY) {
+            const char *text = "";
+            if (!omsi_xml_is_empty(x)) {
+                if ((rc = omsi_xml_next(x, err)) != 1)
+                    break;
+                if (xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_TEXT)
+                    text = (const char *)xmlTextReaderConstValue(x->reader);
+            }
+            if (want_arrays && (rc = decode_array(p, &arr, text ? text : "", text ? strlen(text) : 0, array_length, s, err)))
+                break;
+            if (!want_arrays && omsi_cv_find(&arr, "MS:1000514"))
+                s->mz.count = (size_t)array_length;
+        }
+    }
+    if (rc < 0 || (rc == 1 && !done)) {
+        omsi_cv_params_free(&sp);
+        omsi_cv_params_free(&arr);
+        omsi_cv_params_free(&prec);
+        return rc < 0 ? rc : omsi_error_set(err, OMSI_ERR_FORMAT, "%s: parse stopped", p->path);
+    }
+    if (rc == 0 && !in_spectrum) {
+        omsi_cv_params_free(&sp);
+        omsi_cv_params_free(&arr);
+        omsi_cv_params_free(&prec);
+        return 0;
+    }
+    if (rc == 0 && !done) {
+        omsi_cv_params_free(&sp);
+        omsi_cv_params_free(&arr);
+        omsi_cv_params_free(&prec);
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: file ends inside spectrum %s", p->path, s->id);
+    }
+    interpret(s, &sp, &prec);
+    if (want_arrays && s->mz.count != s->intensity.count)
+        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: %zu m/z values but %zu intensities", p->path,
+                            s->id, s->mz.count, s->intensity.count);
+    else
+        rc = 1;
+    p->spectra_seen++;
+    omsi_cv_params_free(&sp);
+    omsi_cv_params_free(&arr);
+    omsi_cv_params_free(&prec);
+    return rc;
+}

@@ -1,0 +1,326 @@
+/* The Bruker flex reader: the shared spots and spot list against
+ * expected.json, generated trees with regions against their closed form,
+ * malformed trees against their error. */
+#include "bruker_spots.h"
+#include "gen.h"
+#include "reader.h"
+#include "test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const omsi_format *flex(void) { return omsi_format_by_name("bruckerflex"); }
+
+static omsi_reader *open_ok(const char *path)
+{
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    omsi_error err = {0};
+    ck_assert_msg(flex()->open(path, &o, &r, &err) == 0, "open %s: %s", path, err.message);
+    return r;
+}
+
+/* Calibration of spec 4.6 for the generator's constants. */
+static double gen_mz(uint64_t i)
+{
+    double A = -0.0013, B = sqrt(1e12 / 2400000.0), C = 280 - (10000 + 20.0 * (double)i);
+    double s = (-B + sqrt(B * B - 4 * A * C)) / (2 * A);
+    return s * s;
+}
+
+START_TEST(shared_spot_trees)
+{
+    const char *keys[] = {"brukerflex/2010_05_19_Gibb_C8_A1/", "brukerflex/maldiquantforeign_tiny/"};
+    char *path = omsi_test_shared_path(keys[_i]);
+    json_object *e = omsi_test_expected(keys[_i]);
+    omsi_error why = {0};
+    ck_assert_int_eq(flex()->is_valid_dataset(path, &why), OMSI_VALID);
+    omsi_reader *r = open_ok(path);
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    json_object *spots = omsi_test_jget(e, "spots");
+    size_t n = json_object_array_length(spots);
+    ck_assert_uint_eq(info.nx, n);
+    ck_assert_uint_eq(info.ny, 1);
+    ck_assert_str_eq(omsi_dtype_name(info.dtype), "int32");
+    json_object *s0 = json_object_array_get_idx(spots, 0);
+    ck_assert_uint_eq(info.nz, (uint64_t)omsi_test_jint(s0, "TD"));
+    const double *mz = omsi_reader_mz(r);
+    OMSI_ASSERT_CLOSE(mz[0], omsi_test_jdouble(s0, "mz_first"), 1e-10);
+    OMSI_ASSERT_CLOSE(mz[info.nz - 1], omsi_test_jdouble(s0, "mz_last"), 1e-10);
+    OMSI_ASSERT_CLOSE(mz[info.nz / 2], omsi_test_jdouble(s0, "mz_at_half"), 1e-10);
+    omsi_spectrum s;
+    double total = 0;
+    size_t count = 0;
+    while (omsi_reader_next(r, &s, &why) == 1) {
+        json_object *in = omsi_test_jget(json_object_array_get_idx(spots, s.x), "intensity");
+        const int32_t *v = s.intensities;
+        double sum = 0;
+        for (uint64_t k = 0; k < info.nz; k++)
+            sum += v[k];
+        OMSI_ASSERT_CLOSE(sum, omsi_test_jdouble(in, "sum"), 1e-12);
+        json_object_object_foreach(omsi_test_jget(in, "values_at"), key, value)
+            ck_assert_double_eq(v[atoi(key)], json_object_get_double(value));
+        total += sum;
+        count++;
+    }
+    ck_assert_uint_eq(count, n);
+    OMSI_ASSERT_CLOSE(total, omsi_test_jdouble(e, "total_intensity"), 1e-12);
+    omsi_reader_close(r);
+    free(path);
+}
+END_TEST
+
+/* The real flexImaging 5 spot list, paired with a generated tree. */
+START_TEST(shared_spot_list_with_generated_tree)
+{
+    const char *key = "brukerflex/spotlist_msv000088438/20210920_vc_rugose_1mMTCA_gordon_spot_list.txt";
+    char *list = omsi_test_shared_path(key);
+    json_object *e = omsi_test_expected(key);
+    omsi_error why = {0};
+    ck_assert_int_eq(flex()->is_valid_dataset(list, &why), OMSI_INCOMPLETE);
+    ck_assert_ptr_nonnull(strstr(why.message, "spot folder"));
+    bruker_run run;
+    ck_assert_int_eq(bruker_run_find(list, &run, &why), 0);
+    ck_assert_uint_eq(run.listed, (size_t)omsi_test_jint(e, "n_spots"));
+    ck_assert_uint_eq(run.n_names, 4);
+    /* Build DIR/<run>/0_<spot>/1/1SLin/{acqu,fid} for every listed spot. */
+    char *dir = omsi_test_mkdtemp("flex-list");
+    char copy[4096], cmd[8192];
+    snprintf(copy, sizeof copy, "%s/20210920_vc_rugose_1mMTCA_gordon_spot_list.txt", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", list, copy);
+    ck_assert_int_eq(system(cmd), 0);
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 1;
+    p.ny = 1;
+    p.nz = 8;
+    for (size_t i = 0; i < run.count; i++) {
+        char spot[4200];
+        snprintf(spot, sizeof spot, "%s/20210920_vc_rugose_1mMTCA_gordon/0_%s", dir, run.spots[i].name);
+        char *path = NULL;
+        /* reuse the generator for one spot's acqu + fid, then move it in place */
+        ck_assert_int_eq(omsi_gen_bruker_flex(dir, "one", &p, &path, &(omsi_error){0}), 0);
+        char from[4200];
+        snprintf(from, sizeof from, "%s/one/0_R00X000Y000", dir);
+        char parent[4200];
+        snprintf(parent, sizeof parent, "%s/20210920_vc_rugose_1mMTCA_gordon", dir);
+        mkdir(parent, 0755);
+        ck_assert_int_eq(rename(from, spot), 0);
+        free(path);
+    }
+    bruker_run_free(&run);
+    ck_assert_int_eq(flex()->is_valid_dataset(copy, &why), OMSI_VALID);
+    omsi_reader *r = open_ok(copy);
+    json_object *regions = omsi_test_jget(e, "regions");
+    json_object *tight = omsi_test_jget(e, "tight_bbox_xy");
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    long bx0 = json_object_get_int(json_object_array_get_idx(omsi_test_jget(tight, "x"), 0));
+    long by0 = json_object_get_int(json_object_array_get_idx(omsi_test_jget(tight, "y"), 0));
+    ck_assert_uint_eq(info.nx, (uint64_t)(json_object_get_int(json_object_array_get_idx(omsi_test_jget(tight, "x"), 1)) - bx0 + 1));
+    ck_assert_uint_eq(info.ny, (uint64_t)(json_object_get_int(json_object_array_get_idx(omsi_test_jget(tight, "y"), 1)) - by0 + 1));
+    ck_assert_uint_eq(omsi_reader_number_of_regions(r), json_object_array_length(regions));
+    for (size_t g = 0; g < json_object_array_length(regions); g++) {
+        json_object *x = json_object_array_get_idx(regions, g);
+        omsi_region reg;
+        ck_assert_int_eq(omsi_reader_get_region(r, g, &reg), 0);
+        ck_assert_str_eq(reg.name, omsi_test_jstring(x, "name"));
+        ck_assert_uint_eq(reg.n_spectra, (uint64_t)omsi_test_jint(x, "count"));
+        json_object *xr = omsi_test_jget(x, "x"), *yr = omsi_test_jget(x, "y");
+        ck_assert_uint_eq(reg.x0, (uint64_t)(json_object_get_int(json_object_array_get_idx(xr, 0)) - bx0));
+        ck_assert_uint_eq(reg.y0, (uint64_t)(json_object_get_int(json_object_array_get_idx(yr, 0)) - by0));
+        ck_assert_uint_eq(reg.nx, (uint64_t)(json_object_get_int(json_object_array_get_idx(xr, 1)) -
+                                             json_object_get_int(json_object_array_get_idx(xr, 0)) + 1));
+    }
+    omsi_reader_close(r);
+    omsi_test_rmtree(dir);
+    free(dir);
+    free(list);
+}
+END_TEST
+
+static const char *const fixture_variants[] = {"regions=3", "regions=3,spotlist,origin=2", "oldlist,regions=2",
+                                               "missing=5", "targets", "regions=2,missing=5,spotlist"};
+
+START_TEST(fixture_values_and_regions)
+{
+    char *dir = omsi_test_mkdtemp("flex");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 6;
+    p.ny = 4;
+    p.nz = 40;
+    p.seed = 5;
+    p.big_endian = _i % 2 == 1;
+    p.variant = fixture_variants[_i];
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "run", &p, &path, &err), 0);
+    long regions = 1, missing = 0;
+    omsi_gen_variant(&p, "regions", 1, &regions);
+    omsi_gen_variant(&p, "missing", 0, &missing);
+    /* A spot list naming spots without folders is incomplete (spec 4.3). */
+    omsi_validity expected_validity = missing && strstr(p.variant, "spotlist") ? OMSI_INCOMPLETE : OMSI_VALID;
+    omsi_error why = {0};
+    ck_assert_msg(flex()->is_valid_dataset(path, &why) == expected_validity, "%s: %s", p.variant, why.message);
+    omsi_reader *r = open_ok(path);
+    bool targets = strstr(p.variant, "targets") != NULL;
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    if (targets) {
+        ck_assert_uint_eq(info.nx, p.nx * p.ny);
+        ck_assert_uint_eq(info.ny, 1);
+    } else {
+        ck_assert_uint_eq(info.nx, p.nx);
+        ck_assert_uint_eq(info.ny, p.ny);
+    }
+    const double *mz = omsi_reader_mz(r);
+    for (uint64_t k = 0; k < p.nz; k++)
+        OMSI_ASSERT_CLOSE(mz[k], gen_mz(k), 1e-12);
+    ck_assert_uint_eq(omsi_reader_number_of_regions(r), regions > 1 && !targets ? (size_t)regions : 0);
+    /* merged selection, then each region: every value from the closed form */
+    for (long g = -1; g < (long)omsi_reader_number_of_regions(r); g++) {
+        ck_assert_int_eq(omsi_reader_set_region(r, g, &err), 0);
+        omsi_region reg = {0};
+        if (g >= 0) {
+            ck_assert_int_eq(omsi_reader_get_region(r, (size_t)g, &reg), 0);
+            char want[64];
+            if (strstr(p.variant, "oldlist"))
+                snprintf(want, sizeof want, "region_%ld", g);
+            else if (strstr(p.variant, "spotlist"))
+                snprintf(want, sizeof want, "area %ld tissue", g);
+            else
+                snprintf(want, sizeof want, "region_%ld", g);
+            ck_assert_str_eq(reg.name, want);
+        }
+        const omsi_dependency *deps;
+        size_t n_deps = omsi_reader_dependencies(r, &deps);
+        if (omsi_reader_number_of_regions(r)) {
+            ck_assert_uint_eq(n_deps, g < 0 ? (size_t)regions : 1);
+            ck_assert_str_eq(deps[0].link_name, g < 0 ? "msi_region_0" : "msi_full");
+            ck_assert_str_eq(deps[0].type, g < 0 ? "contains" : "subset");
+        }
+        omsi_spectrum s;
+        uint64_t count = 0;
+        ck_assert_int_eq(omsi_reader_rewind(r, &err), 0);
+        while (omsi_reader_next(r, &s, &err) == 1) {
+            uint64_t x = s.x + reg.x0, y = s.y + reg.y0;
+            if (targets) { /* spots in name order: letter (y) first, then number (x) */
+                x = s.x % p.nx;
+                y = s.x / p.nx;
+            }
+            ck_assert(!(missing > 0 && (x * p.ny + y) % (uint64_t)missing == (uint64_t)missing - 1));
+            const int32_t *v = s.intensities;
+            for (uint64_t k = 0; k < p.nz; k++)
+                ck_assert_int_eq(v[k], (int32_t)omsi_gen_intensity(&p, x, y, k));
+            count++;
+        }
+        omsi_dataset_info sel;
+        omsi_reader_info(r, &sel);
+        ck_assert_uint_eq(count, sel.n_spectra);
+    }
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+static const struct {
+    const char *variant;
+    omsi_validity validity;
+    const char *message;
+} broken[] = {
+    {"truncated_fid", OMSI_INCOMPLETE, "TD = 30 needs 120"},
+    {"long_fid", OMSI_BROKEN, "TD = 30 needs 120"},
+    {"no_calibration", OMSI_VALID, "no ##$ML1="},
+    {"td_mismatch", OMSI_BROKEN, "differs from the first spot"},
+    {"lift", OMSI_VALID, "LIFT spectrum"},
+};
+
+START_TEST(malformed)
+{
+    char *dir = omsi_test_mkdtemp("flex-bad");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 3;
+    p.ny = 2;
+    p.nz = 30;
+    p.variant = broken[_i].variant;
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "run", &p, &path, &err), 0);
+    omsi_error why = {0};
+    omsi_validity v = flex()->is_valid_dataset(path, &why);
+    if (broken[_i].validity != OMSI_VALID || v != OMSI_VALID)
+        ck_assert_msg(v == broken[_i].validity || v == OMSI_BROKEN, "%s: validity %d (%s)", p.variant, v, why.message);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    int rc = flex()->open(path, &o, &r, &err);
+    if (rc == 0) { /* some problems surface while reading */
+        omsi_spectrum s;
+        while ((rc = omsi_reader_next(r, &s, &err)) == 1)
+            ;
+        omsi_reader_close(r);
+    }
+    ck_assert_int_ne(rc, 0);
+    ck_assert_msg(strstr(err.message, broken[_i].message) != NULL, "%s: '%s' lacks '%s'", p.variant, err.message,
+                  broken[_i].message);
+    ck_assert_msg(strstr(err.message, "run") != NULL, "%s: '%s' names no file", p.variant, err.message);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(symlinked_spot_is_not_followed)
+{
+    char *dir = omsi_test_mkdtemp("flex-escape");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 2;
+    p.ny = 2;
+    p.nz = 10;
+    p.variant = "escape";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "run", &p, &path, &err), 0);
+    omsi_path_list files;
+    omsi_path_list_init(&files);
+    ck_assert_int_eq(flex()->list_files(path, &files, &err), 0);
+    for (size_t i = 0; i < files.count; i++)
+        ck_assert_ptr_null(strstr(files.paths[i], "outside_spot"));
+    ck_assert_uint_eq(files.count, 6); /* 3 spots inside, acqu + fid each */
+    omsi_path_list_free(&files);
+    omsi_reader *r = open_ok(path);
+    omsi_spectrum s;
+    int n = 0;
+    while (omsi_reader_next(r, &s, &err) == 1)
+        n++;
+    ck_assert_int_eq(n, 3);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("bruker_flex");
+    if (omsi_test_shared_dir()) {
+        TCase *shared = tcase_create("shared");
+        tcase_set_timeout(shared, 60);
+        tcase_add_loop_test(shared, shared_spot_trees, 0, 2);
+        tcase_add_test(shared, shared_spot_list_with_generated_tree);
+        suite_add_tcase(s, shared);
+    } else {
+        omsi_test_say_skipped("Bruker flex shared corpus");
+    }
+    TCase *fixtures = tcase_create("fixtures");
+    tcase_add_loop_test(fixtures, fixture_values_and_regions, 0, sizeof fixture_variants / sizeof fixture_variants[0]);
+    tcase_add_loop_test(fixtures, malformed, 0, sizeof broken / sizeof broken[0]);
+    tcase_add_test(fixtures, symlinked_spot_is_not_followed);
+    suite_add_tcase(s, fixtures);
+    return omsi_test_run(s, false);
+}

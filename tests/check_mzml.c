@@ -1,0 +1,212 @@
+/* The mzML reader: the shared files against expected.json (scan types,
+ * totals, m/z ranges, links without BASTet's Full-ms2 bug), generated
+ * imaging fixtures against their closed form, malformed files. */
+#include "gen.h"
+#include "reader.h"
+#include "test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const shared_files[] = {"mzml/tiny.pwiz.1.1.mzML", "mzml/tiny1.mzML1.1.mzML",
+                                           "mzml/tiny1-compressed.mzML1.1.mzML", "mzml/tiny1-centroided.mzML1.1.mzML"};
+
+static omsi_reader *open_ok(const char *path)
+{
+    omsi_reader *r = NULL;
+    omsi_error err = {0};
+    omsi_open_options o = omsi_open_options_default();
+    ck_assert_msg(omsi_format_by_name("mzml")->open(path, &o, &r, &err) == 0, "open %s: %s", path, err.message);
+    return r;
+}
+
+static double selection_total(omsi_reader *r, uint64_t *spectra)
+{
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    omsi_error err = {0};
+    omsi_spectrum s;
+    double total = 0;
+    int rc;
+    *spectra = 0;
+    ck_assert_int_eq(omsi_reader_rewind(r, &err), 0);
+    while ((rc = omsi_reader_next(r, &s, &err)) == 1) {
+        for (uint64_t k = 0; k < info.nz; k++)
+            total += omsi_dtype_get(info.dtype, s.intensities, k);
+        (*spectra)++;
+    }
+    ck_assert_msg(rc == 0, "%s", err.message);
+    return total;
+}
+
+START_TEST(shared_file)
+{
+    char *path = omsi_test_shared_path(shared_files[_i]);
+    json_object *e = omsi_test_expected(shared_files[_i]);
+    omsi_error why = {0};
+    ck_assert_int_eq(omsi_format_by_name("mzml")->is_valid_dataset(path, &why), OMSI_VALID);
+    omsi_reader *r = open_ok(path);
+    json_object *types = omsi_test_jget(e, "scan_type_summary");
+    size_t n_types = json_object_array_length(types);
+    if (n_types == 0) { /* no filter strings: one type per ms level */
+        ck_assert_uint_eq(omsi_reader_number_of_datasets(r), 1);
+        uint64_t spectra;
+        OMSI_ASSERT_CLOSE(selection_total(r, &spectra), omsi_test_jdouble(e, "total_intensity"), 1e-12);
+        ck_assert_uint_eq(spectra, (uint64_t)omsi_test_jint(e, "n_spectra"));
+        omsi_dataset_info info;
+        omsi_reader_info(r, &info);
+        ck_assert_uint_eq(info.nx, 2); /* not imaging: one row */
+        ck_assert_uint_eq(info.ny, 1);
+        ck_assert_uint_eq(info.nz, 5);
+        const omsi_meta_entry *m = omsi_meta_find(omsi_reader_metadata(r), "layout");
+        ck_assert_ptr_nonnull(strstr(m->text, "not imaging"));
+    } else {
+        ck_assert_uint_eq(omsi_reader_number_of_datasets(r), n_types);
+        for (size_t t = 0; t < n_types; t++) {
+            json_object *x = json_object_array_get_idx(types, t);
+            ck_assert_int_eq(omsi_reader_set_dataset(r, t, &why), 0);
+            omsi_dataset_info info;
+            omsi_reader_info(r, &info);
+            ck_assert_str_eq(info.name, omsi_test_jstring(x, "filter"));
+            const double *mz = omsi_reader_mz(r);
+            OMSI_ASSERT_CLOSE(mz[0], omsi_test_jdouble(x, "mz_min"), 1e-12);
+            OMSI_ASSERT_CLOSE(mz[info.nz - 1], omsi_test_jdouble(x, "mz_max"), 1e-12);
+            uint64_t spectra;
+            OMSI_ASSERT_CLOSE(selection_total(r, &spectra), omsi_test_jdouble(x, "total_intensity"), 1e-12);
+            ck_assert_uint_eq(spectra, (uint64_t)omsi_test_jint(x, "n_spectra"));
+            /* links by ms level: MS1 types -> the MS2 type; the MS2 type -> both MS1 types, never itself */
+            const omsi_dependency *deps;
+            size_t n = omsi_reader_dependencies(r, &deps);
+            int level = json_object_get_int(json_object_array_get_idx(omsi_test_jget(x, "ms_level"), 0));
+            if (level == 1) {
+                ck_assert_uint_eq(n, 1);
+                ck_assert_str_eq(deps[0].link_name, "MS2_445.35@cid35.00_[_110.00-905.00]");
+                ck_assert_int_eq(deps[0].dataset, 1);
+            } else {
+                ck_assert_uint_eq(n, 2);
+                ck_assert_str_eq(deps[0].link_name, "MS1");
+                ck_assert_str_eq(deps[1].link_name, "MS1_1");
+                for (size_t i = 0; i < n; i++)
+                    ck_assert_int_ne(deps[i].dataset, (long)t);
+                const omsi_meta_entry *m = omsi_meta_find(omsi_reader_metadata(r), "msn_value_of_n");
+                ck_assert_int_eq(m->i, 2);
+            }
+        }
+    }
+    omsi_reader_close(r);
+    free(path);
+}
+END_TEST
+
+static const char *const fixture_variants[] = {"scantypes=3", "scantypes=2,coords=bruker,zlib", "coords=ims,gaps,mz32",
+                                               "coords=none,scantypes=2", "nofilter,scantypes=2"};
+
+START_TEST(fixture_exact_values)
+{
+    char *dir = omsi_test_mkdtemp("mzml");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 4;
+    p.ny = 3;
+    p.nz = 17;
+    p.dtype = _i % 2 ? OMSI_DT_FLOAT64 : OMSI_DT_FLOAT32;
+    p.variant = fixture_variants[_i];
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_mzml(dir, "fx", &p, &path, &err), 0);
+    omsi_reader *r = open_ok(path);
+    long types = 1;
+    omsi_gen_variant(&p, "scantypes", 1, &types);
+    bool imaging = !strstr(p.variant, "coords=none"), gaps = strstr(p.variant, "gaps") != NULL;
+    ck_assert_uint_eq(omsi_reader_number_of_datasets(r), (size_t)types);
+    for (long t = 0; t < types; t++) {
+        ck_assert_int_eq(omsi_reader_set_dataset(r, (size_t)t, &err), 0);
+        omsi_dataset_info info;
+        omsi_reader_info(r, &info);
+        ck_assert_uint_eq(info.nz, p.nz);
+        ck_assert_uint_eq(info.nx, imaging ? p.nx : p.nx * p.ny);
+        ck_assert_uint_eq(info.ny, imaging ? p.ny : 1);
+        const double *mz = omsi_reader_mz(r);
+        for (uint64_t k = 0; k < p.nz; k++)
+            ck_assert_double_eq_tol(mz[k], omsi_gen_mz(&p, k) + 0.25 * (double)t, 1e-4);
+        const omsi_dependency *deps;
+        size_t n = omsi_reader_dependencies(r, &deps);
+        ck_assert_uint_eq(n, t == 0 ? (size_t)types - 1 : 1);
+        if (t > 0)
+            ck_assert_str_eq(deps[0].link_name, "MS1");
+        omsi_spectrum s;
+        uint64_t count = 0;
+        while (omsi_reader_next(r, &s, &err) == 1) {
+            uint64_t x = imaging ? s.x : s.x / p.ny, y = imaging ? s.y : s.x % p.ny;
+            for (uint64_t k = 0; k < p.nz; k++) {
+                double want = gaps && (k + x + y) % 3 == 0 ? 0 : omsi_gen_intensity(&p, x, y, k) + (double)t;
+                ck_assert_double_eq(omsi_dtype_get(info.dtype, s.intensities, k), want);
+            }
+            count++;
+        }
+        ck_assert_uint_eq(count, p.nx * p.ny);
+    }
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+static const struct {
+    const char *variant;
+    omsi_validity validity;
+    const char *message;
+} broken[] = {
+    {"bad_base64", OMSI_VALID, "invalid base64"},
+    {"bad_zlib,scantypes=1", OMSI_VALID, "zlib data"},
+    {"numpress", OMSI_VALID, "MS:1002312 is not supported"},
+    {"truncated", OMSI_INCOMPLETE, "file ends"},
+    {"billion_laughs", OMSI_BROKEN, "(DTD) are not allowed"},
+    {"external_entity", OMSI_BROKEN, "(DTD) are not allowed"},
+    {"duplicate_pixel", OMSI_VALID, "two spectra of scan type"},
+    {"count_mismatch", OMSI_VALID, "values need"},
+};
+
+START_TEST(malformed)
+{
+    char *dir = omsi_test_mkdtemp("mzml-bad");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.variant = broken[_i].variant;
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_mzml(dir, "bad", &p, &path, &err), 0);
+    const omsi_format *f = omsi_format_by_name("mzml");
+    omsi_error why = {0};
+    omsi_validity v = f->is_valid_dataset(path, &why);
+    ck_assert_msg(v == broken[_i].validity, "%s: validity %d (%s)", p.variant, v, why.message);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    ck_assert_int_ne(f->open(path, &o, &r, &err), 0);
+    ck_assert_ptr_null(r);
+    if (strcmp(broken[_i].variant, "truncated") != 0)
+        ck_assert_msg(strstr(err.message, broken[_i].message) != NULL, "%s: '%s'", p.variant, err.message);
+    ck_assert_msg(strstr(err.message, "bad.mzML") != NULL, "%s: '%s' names no file", p.variant, err.message);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("mzml");
+    if (omsi_test_shared_dir()) {
+        TCase *shared = tcase_create("shared");
+        tcase_add_loop_test(shared, shared_file, 0, sizeof shared_files / sizeof shared_files[0]);
+        suite_add_tcase(s, shared);
+    } else {
+        omsi_test_say_skipped("mzML shared corpus");
+    }
+    TCase *fixtures = tcase_create("fixtures");
+    tcase_add_loop_test(fixtures, fixture_exact_values, 0, sizeof fixture_variants / sizeof fixture_variants[0]);
+    tcase_add_loop_test(fixtures, malformed, 0, sizeof broken / sizeof broken[0]);
+    suite_add_tcase(s, fixtures);
+    return omsi_test_run(s, false);
+}
