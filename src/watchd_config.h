@@ -1,9 +1,6 @@
-/* omsi-watchd configuration: defaults, the config file, the command line.
- *
- * Config file: one "key = value" per line, '#' starts a comment, blank lines
- * ignored. Keys: watch (repeatable), output_dir, catalog, settle, workers,
- * poll, max_attempts, backoff, compression. Command-line options override
- * the file; --watch given on the command line replaces the file's list. */
+/* omsi-watchd settings: defaults, the config file (key = value lines) and
+ * validation. The file format is documented in docs/watchd.md and
+ * systemd/omsi-watchd.conf. */
 #ifndef OMSI_WATCHD_CONFIG_H
 #define OMSI_WATCHD_CONFIG_H
 
@@ -13,36 +10,42 @@
 #include <stdbool.h>
 
 typedef struct watchd_config {
-    omsi_path_list watch;     /* drop folders */
-    char *output_dir;
-    char *catalog;
-    char *config_file;        /* for SIGHUP reloads; NULL if none */
-    double settle;            /* seconds without change before a dataset is taken */
-    int workers;
-    double poll;              /* > 0: rescan every poll seconds instead of inotify */
-    int max_attempts;         /* failures before quarantine */
-    double backoff;           /* first retry delay, doubled per attempt */
-    int compression;          /* gzip level, -1 none */
-    bool once;
-    int verbosity;            /* OMSI_LOG_* */
+    omsi_path_list watch;      /* drop folders (key `watch`, repeatable) */
+    char *output_dir;          /* where .h5 files go */
+    char *catalog;             /* SQLite catalog; NULL = omsi_catalog_default_path */
+    double settle_seconds;     /* quiet time before a dataset counts as complete */
+    unsigned workers;          /* conversion processes */
+    double poll_seconds;       /* > 0: poll instead of inotify (network filesystems) */
+    unsigned max_attempts;     /* failures before quarantine */
+    double retry_backoff;      /* first retry delay, doubled each failure */
+    int log_level;             /* OMSI_LOG_* */
 } watchd_config;
+
+#define WATCHD_DEFAULT_SETTLE 30.0
+#define WATCHD_DEFAULT_WORKERS 1u
+#define WATCHD_DEFAULT_MAX_ATTEMPTS 5u
+#define WATCHD_DEFAULT_RETRY_BACKOFF 60.0
+#define WATCHD_MAX_WORKERS 256u
 
 void watchd_config_init(watchd_config *c);
 void watchd_config_free(watchd_config *c);
 
-/* Reads a config file into c (keys present override c). */
+/* Applies one setting (key as in the file). origin ("FILE:LINE" or "--opt")
+ * prefixes error messages. */
+int watchd_config_set(watchd_config *c, const char *key, const char *value, const char *origin,
+                      omsi_error *err);
+
+/* Parses config text: `key = value` lines, `#` comments, blank lines;
+ * values may be double-quoted. name is used in messages. */
+int watchd_config_parse(watchd_config *c, const char *text, const char *name, omsi_error *err);
+
+/* Reads and parses a config file (at most 1 MiB). */
 int watchd_config_load(watchd_config *c, const char *path, omsi_error *err);
-/* Parses one "key = value" line (line_no for messages); blank/comment lines ok. */
-int watchd_config_line(watchd_config *c, const char *line, const char *path, int line_no,
-                       omsi_error *err);
-/* Checks required settings and ranges. */
+
+/* Checks that everything needed is set (OMSI_ERR_USAGE otherwise). */
 int watchd_config_validate(const watchd_config *c, omsi_error *err);
 
-/* Makes the drop folders absolute (realpath), so job paths are stable. */
-int watchd_config_canonicalize(watchd_config *c, omsi_error *err);
-
-/* Parses argv (getopt). *exit_code >= 0 means: exit now with it (help,
- * version, usage error). */
-int watchd_config_from_args(watchd_config *c, int argc, char **argv, int *exit_code);
+/* Parses a log level name: error, warning, notice, info, debug. -1 if unknown. */
+int watchd_log_level_from_name(const char *name);
 
 #endif

@@ -1,18 +1,22 @@
-/* Walking the drop folders: finds dataset candidates and feeds the tracker.
- * Symbolic links are not followed (nothing outside a drop folder is read). */
+/* Scanning drop folders into the settle table: one folder at a time (after
+ * an inotify event) or whole trees (start, queue overflow, --poll). Never
+ * follows symbolic links and never leaves the drop folders. */
 #ifndef OMSI_WATCHD_SCAN_H
 #define OMSI_WATCHD_SCAN_H
 
 #include "omsi_log.h"
-#include "watchd_tracker.h"
+#include "watchd_settle.h"
 
-/* Called for every directory walked (the watcher adds an inotify watch). */
-typedef void (*watchd_dir_fn)(void *ctx, const char *dir);
+#include <stdbool.h>
 
-int watchd_scan(watchd_tracker *t, const omsi_path_list *roots, double now, watchd_dir_fn on_dir,
-                void *ctx, const omsi_logger *log);
+/* Scans dir at time now: every dataset in it is observed in t; datasets of
+ * dir no longer there are dropped. With recursive, sub-folders too (but not
+ * into a Bruker run folder, which is one dataset). Unreadable entries are
+ * logged and skipped. Returns 0, or < 0 only when out of memory. */
+int watchd_scan_dir(watchd_table *t, const char *dir, bool recursive, double now,
+                    const omsi_logger *log, omsi_error *err);
 
-/* Re-reads the state of the known datasets only (cheap; between scans). */
-void watchd_refresh(watchd_tracker *t, double now);
+/* True when dir directly holds a spot folder (R<r>X<x>Y<y>). */
+bool watchd_is_bruker_run(const char *dir);
 
 #endif

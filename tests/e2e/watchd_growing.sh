@@ -13,7 +13,7 @@ say "formats with a working generator and reader: $formats"
 n=0
 for f in $formats; do
     for seed in 1 2; do
-        "$GEN" "$f" "$W/stage/$f-$seed" --stem "ds_${f}_$seed" --seed "$seed" --shape 4 3 40 >/dev/null ||
+        "$GEN" "$f" "$W/stage/$f-$seed" --stem "ds_${f}_$seed" --seed "$seed" --shape 6 5 40 >/dev/null ||
             fail "omsi-gen $f"
         n=$((n + 1))
     done

@@ -43,7 +43,7 @@ set -- $(catalog_sources)
 [ "$(jobs_in_state running)" -eq 0 ] || fail "jobs still running"
 [ "$(jobs_in_state failed)" -eq 0 ] || fail "failed jobs: $("$CATALOG_TOOL" --catalog "$CAT" query --state failed)"
 check_output_clean
-grep -q "put back in the queue" "$W/daemon.log" || fail "the restart did not requeue the interrupted job"
+grep -q "interrupted job(s) back to pending" "$W/daemon.log" || fail "the restart did not requeue the interrupted job"
 (cd "$W/drop" && find . -type f -exec sha256sum {} + | sort -k2) >"$W/sha.after"
 cmp -s "$W/sha.before" "$W/sha.after" || fail "source files changed"
 say "restart after kill -9: $n datasets cataloged once each"

@@ -123,7 +123,7 @@ copy_slowly() {
         size=$(wc -c <"$f")
         half=$((size / 2))
         head -c "$half" "$f" >"$2/$name"
-        sleep "${COPY_PAUSE:-0.3}"
+        sleep "${COPY_PAUSE:-0.7}"
         tail -c +"$((half + 1))" "$f" >>"$2/$name"
     done
 }

@@ -1,0 +1,568 @@
+/* Unit tests of omsi-watchd's pure parts: config parsing, grouping files
+ * into datasets, the settle rule with a fake clock (on real generated
+ * Analyze 7.5 datasets, so the reader's VALID/INCOMPLETE verdict is real),
+ * folder scans, and the inotify watcher's dirty-folder reports. */
+#include "gen.h"
+#include "test_support.h"
+#include "watchd_config.h"
+#include "watchd_group.h"
+#include "watchd_inotify.h"
+#include "watchd_scan.h"
+#include "watchd_settle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    omsi_error err = {0};
+    ck_assert_msg(omsi_gen_write_file(dir, name, text, strlen(text), &err) == 0, "%s", err.message);
+}
+
+static char *join(const char *a, const char *b)
+{
+    char *p = omsi_path_join(a, b);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+/* ---- config ---- */
+
+START_TEST(config_parses_keys_comments_quotes_and_repeats)
+{
+    watchd_config c;
+    watchd_config_init(&c);
+    omsi_error err = {0};
+    const char *text = "# comment\n"
+                       "\n"
+                       "watch = /data/drop1\n"
+                       "  watch=\"/data/drop 2 \"  \n"
+                       "output_dir = /data/out\r\n"
+                       "catalog = /var/lib/x.sqlite\n"
+                       "settle = 2.5\n"
+                       "workers = 3\n"
+                       "poll = 10\n"
+                       "max_attempts = 4\n"
+                       "retry_backoff = 7\n"
+                       "log_level = debug";
+    ck_assert_int_eq(watchd_config_parse(&c, text, "t.conf", &err), 0);
+    ck_assert_uint_eq(c.watch.count, 2);
+    ck_assert_str_eq(c.watch.paths[0], "/data/drop1");
+    ck_assert_str_eq(c.watch.paths[1], "/data/drop 2 ");
+    ck_assert_str_eq(c.output_dir, "/data/out");
+    ck_assert_str_eq(c.catalog, "/var/lib/x.sqlite");
+    ck_assert_double_eq(c.settle_seconds, 2.5);
+    ck_assert_uint_eq(c.workers, 3);
+    ck_assert_double_eq(c.poll_seconds, 10);
+    ck_assert_uint_eq(c.max_attempts, 4);
+    ck_assert_double_eq(c.retry_backoff, 7);
+    ck_assert_int_eq(c.log_level, OMSI_LOG_DEBUG);
+    ck_assert_int_eq(watchd_config_validate(&c, &err), 0);
+    watchd_config_free(&c);
+}
+END_TEST
+
+START_TEST(config_defaults_and_validation)
+{
+    watchd_config c;
+    watchd_config_init(&c);
+    omsi_error err = {0};
+    ck_assert_double_eq(c.settle_seconds, WATCHD_DEFAULT_SETTLE);
+    ck_assert_uint_eq(c.workers, 1);
+    ck_assert_double_eq(c.poll_seconds, 0);
+    ck_assert_int_eq(watchd_config_validate(&c, &err), OMSI_ERR_USAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "no drop folder"));
+    ck_assert_int_eq(watchd_config_set(&c, "watch", "/a", "--watch", &err), 0);
+    ck_assert_int_eq(watchd_config_validate(&c, &err), OMSI_ERR_USAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "no output folder"));
+    watchd_config_free(&c);
+}
+END_TEST
+
+START_TEST(config_errors_name_file_and_line)
+{
+    static const struct {
+        const char *text;
+        const char *message;
+    } cases[] = {
+        {"watch = /a\nspeed = 3\n", "x.conf:2: unknown key 'speed'"},
+        {"\n\nworkers = 0\n", "x.conf:3: workers must be a whole number 1..256, not '0'"},
+        {"workers = -2\n", "x.conf:1: workers must be a whole number"},
+        {"settle = soon\n", "x.conf:1: settle must be a number of seconds >= 0, not 'soon'"},
+        {"settle = -1\n", "x.conf:1: settle must be a number"},
+        {"settle = nan\n", "x.conf:1: settle must be a number"},
+        {"watch /a\n", "x.conf:1: expected 'key = value'"},
+        {" = /a\n", "x.conf:1: missing key before '='"},
+        {"watch =\n", "x.conf:1: watch needs a path"},
+        {"log_level = loud\n", "x.conf:1: log_level must be error, warning"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        watchd_config c;
+        watchd_config_init(&c);
+        omsi_error err = {0};
+        ck_assert_int_eq(watchd_config_parse(&c, cases[i].text, "x.conf", &err), OMSI_ERR_USAGE);
+        ck_assert_msg(strstr(err.message, cases[i].message), "case %zu: got '%s'", i, err.message);
+        watchd_config_free(&c);
+    }
+}
+END_TEST
+
+START_TEST(config_load_reads_a_file_and_reports_a_missing_one)
+{
+    char *dir = omsi_test_mkdtemp("watchd-conf");
+    write_text(dir, "w.conf", "watch = /d\noutput_dir = /o\n");
+    char *path = join(dir, "w.conf");
+    watchd_config c;
+    watchd_config_init(&c);
+    omsi_error err = {0};
+    ck_assert_int_eq(watchd_config_load(&c, path, &err), 0);
+    ck_assert_str_eq(c.output_dir, "/o");
+    char *missing = join(dir, "none.conf");
+    ck_assert_int_ne(watchd_config_load(&c, missing, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.message, "none.conf"));
+    watchd_config_free(&c);
+    free(missing);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* ---- grouping ---- */
+
+START_TEST(group_files_by_stem_and_kind)
+{
+    static const struct {
+        const char *name;
+        watchd_kind kind;
+        const char *stem;
+        bool primary;
+    } cases[] = {
+        {"brain.hdr", WATCHD_KIND_IMG, "brain", true},
+        {"brain.t2m", WATCHD_KIND_IMG, "brain", false},
+        {"brain.IMG", WATCHD_KIND_IMG, "brain", false},
+        {"a.b.imzML", WATCHD_KIND_IMZML, "a.b", true},
+        {"a.b.ibd", WATCHD_KIND_IMZML, "a.b", false},
+        {"run.mzML", WATCHD_KIND_MZML, "run", true},
+        {"run.mzml", WATCHD_KIND_MZML, "run", true},
+        {"plate1 Spot List.txt", WATCHD_KIND_BRUKER, "plate1", true},
+        {"plate1_spot_list.txt", WATCHD_KIND_BRUKER, "plate1", true},
+        {"notes.txt", WATCHD_KIND_NONE, NULL, false},
+        {".brain.img.partial", WATCHD_KIND_NONE, NULL, false},
+        {".hidden.hdr", WATCHD_KIND_NONE, NULL, false},
+        {".hdr", WATCHD_KIND_NONE, NULL, false},
+        {"x.h5", WATCHD_KIND_NONE, NULL, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *stem = NULL;
+        bool primary = true;
+        watchd_kind kind = watchd_group_file(cases[i].name, &stem, &primary);
+        ck_assert_msg(kind == cases[i].kind, "%s: kind %d", cases[i].name, (int)kind);
+        if (cases[i].stem)
+            ck_assert_str_eq(stem, cases[i].stem);
+        else
+            ck_assert_ptr_null(stem);
+        ck_assert_msg(primary == cases[i].primary, "%s: primary", cases[i].name);
+        free(stem);
+    }
+    char *key = watchd_group_key("/d", "brain", WATCHD_KIND_IMG);
+    ck_assert_str_eq(key, "/d/brain#img");
+    free(key);
+    ck_assert_str_eq(watchd_kind_format(WATCHD_KIND_BRUKER), "bruckerflex");
+}
+END_TEST
+
+START_TEST(group_spot_names_and_bruker_parent)
+{
+    ck_assert(watchd_is_spot_name("0_R00X012Y006"));
+    ck_assert(watchd_is_spot_name("R1X2Y3"));
+    ck_assert(watchd_is_spot_name("chipA_R01X1Y10"));
+    ck_assert(watchd_is_spot_name("0_A1"));
+    ck_assert(watchd_is_spot_name("0_B12"));
+    ck_assert(!watchd_is_spot_name("A1"));
+    ck_assert(!watchd_is_spot_name("x_A1"));
+    ck_assert(!watchd_is_spot_name("0_A"));
+    ck_assert(!watchd_is_spot_name("0_12"));
+    ck_assert(!watchd_is_spot_name("R00X012"));
+    ck_assert(!watchd_is_spot_name("_R1X2Y3"));
+    ck_assert(!watchd_is_spot_name("R1X2Y3Z"));
+    ck_assert(!watchd_is_spot_name("ROXY"));
+    char *p = watchd_group_bruker_parent("/drop/lab/run7/0_R00X001Y002/1/1SLin");
+    ck_assert_str_eq(p, "/drop/lab");
+    free(p);
+    p = watchd_group_bruker_parent("/drop/lab/run7/0_R00X001Y002");
+    ck_assert_str_eq(p, "/drop/lab");
+    free(p);
+    ck_assert_ptr_null(watchd_group_bruker_parent("/drop/lab/run7"));
+}
+END_TEST
+
+/* ---- the settle rule ---- */
+
+START_TEST(settle_state_machine_with_fake_clock)
+{
+    watchd_table t;
+    watchd_table_init(&t);
+    watchd_signature a = {.files = 3, .bytes = 100, .mtime_ns = 5};
+    watchd_signature grown = {.files = 3, .bytes = 150, .mtime_ns = 6};
+    watchd_candidate *c = watchd_table_observe(&t, "/d/x#img", "/d", "/d/x.hdr", WATCHD_KIND_IMG, a, 0.0);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(c->state, WATCHD_WAITING);
+    ck_assert(!watchd_settled(c, 9.9, 10));
+    /* Same signature later: the quiet period keeps running. */
+    c = watchd_table_observe(&t, "/d/x#img", "/d", "/d/x.hdr", WATCHD_KIND_IMG, a, 5.0);
+    ck_assert_double_eq(c->changed_at, 0.0);
+    /* Growth at t=8 restarts it. */
+    c = watchd_table_observe(&t, "/d/x#img", "/d", "/d/x.hdr", WATCHD_KIND_IMG, grown, 8.0);
+    ck_assert_double_eq(c->changed_at, 8.0);
+    ck_assert(!watchd_settled(c, 10.0, 10));
+    ck_assert(!watchd_settled(c, 17.9, 10));
+    ck_assert(watchd_settled(c, 18.0, 10));
+    /* Companions missing: parked, not queued, until the signature changes. */
+    ck_assert(!watchd_apply_validity(c, OMSI_INCOMPLETE));
+    ck_assert_int_eq(c->state, WATCHD_INCOMPLETE);
+    ck_assert(!watchd_settled(c, 100.0, 10));
+    c = watchd_table_observe(&t, "/d/x#img", "/d", "/d/x.hdr", WATCHD_KIND_IMG, grown, 100.0);
+    ck_assert_int_eq(c->state, WATCHD_INCOMPLETE);
+    watchd_signature complete = {.files = 3, .bytes = 200, .mtime_ns = 7};
+    c = watchd_table_observe(&t, "/d/x#img", "/d", "/d/x.hdr", WATCHD_KIND_IMG, complete, 101.0);
+    ck_assert_int_eq(c->state, WATCHD_WAITING);
+    ck_assert(watchd_settled(c, 111.0, 10));
+    ck_assert(watchd_apply_validity(c, OMSI_VALID));
+    ck_assert_int_eq(c->state, WATCHD_QUEUED);
+    /* Queued with this signature: seen again unchanged, it stays queued. */
+    c = watchd_table_observe(&t, "/d/x#img", "/d", "/d/x.hdr", WATCHD_KIND_IMG, complete, 500.0);
+    ck_assert_int_eq(c->state, WATCHD_QUEUED);
+    ck_assert(!watchd_settled(c, 1000.0, 10));
+    /* Rewritten later: a new version waits again. */
+    complete.mtime_ns = 9;
+    c = watchd_table_observe(&t, "/d/x#img", "/d", "/d/x.hdr", WATCHD_KIND_IMG, complete, 600.0);
+    ck_assert_int_eq(c->state, WATCHD_WAITING);
+    /* Not a dataset: ignored; broken: queued (to be quarantined with its error). */
+    ck_assert(!watchd_apply_validity(c, OMSI_NOT_THIS_FORMAT));
+    ck_assert_int_eq(c->state, WATCHD_IGNORED);
+    ck_assert(watchd_apply_validity(c, OMSI_BROKEN));
+    /* The primary file arriving counts as a change. */
+    c = watchd_table_observe(&t, "/d/y#img", "/d", NULL, WATCHD_KIND_IMG, a, 0.0);
+    omsi_error why = {0};
+    ck_assert_int_eq(watchd_probe(c, &why), OMSI_INCOMPLETE);
+    ck_assert_ptr_nonnull(strstr(why.message, "missing"));
+    c = watchd_table_observe(&t, "/d/y#img", "/d", "/d/y.hdr", WATCHD_KIND_IMG, a, 3.0);
+    ck_assert_double_eq(c->changed_at, 3.0);
+    ck_assert_uint_eq(t.count, 2);
+    ck_assert_uint_eq(watchd_table_waiting(&t), 1);
+    /* A scan of /d that no longer sees x drops it. */
+    watchd_table_begin_scan(&t, "/d");
+    watchd_table_observe(&t, "/d/y#img", "/d", "/d/y.hdr", WATCHD_KIND_IMG, a, 4.0);
+    ck_assert_uint_eq(watchd_table_end_scan(&t, "/d"), 1);
+    ck_assert_uint_eq(t.count, 1);
+    ck_assert_ptr_null(watchd_table_find(&t, "/d/x#img"));
+    watchd_table_free(&t);
+}
+END_TEST
+
+static watchd_candidate *only_candidate(watchd_table *t, watchd_kind kind)
+{
+    watchd_candidate *found = NULL;
+    for (size_t i = 0; i < t->count; i++) {
+        if (t->items[i].kind == kind) {
+            ck_assert_ptr_null(found);
+            found = &t->items[i];
+        }
+    }
+    ck_assert_ptr_nonnull(found);
+    return found;
+}
+
+/* A real Analyze dataset written in steps: the settle rule and the img
+ * reader's verdict together decide when it is taken. */
+START_TEST(settle_growing_analyze_dataset)
+{
+    char *dir = omsi_test_mkdtemp("watchd-settle");
+    char *src = omsi_test_mkdtemp("watchd-settle-src");
+    omsi_gen_params p = omsi_gen_params_default();
+    omsi_error err = {0};
+    char *made = NULL;
+    ck_assert_msg(omsi_gen_img(src, "brain", &p, &made, &err) == 0, "%s", err.message);
+    free(made);
+    /* The .hdr first, half of the .img, no .t2m yet. */
+    char *buf = NULL;
+    size_t img_len = 0;
+    char *src_img = join(src, "brain.img");
+    ck_assert_int_eq(omsi_read_small_file(src_img, 1 << 20, &buf, &img_len, &err), 0);
+    char *hdr_text = NULL, *t2m = NULL;
+    size_t hdr_len = 0, t2m_len = 0;
+    char *src_hdr = join(src, "brain.hdr"), *src_t2m = join(src, "brain.t2m");
+    ck_assert_int_eq(omsi_read_small_file(src_hdr, 1 << 20, &hdr_text, &hdr_len, &err), 0);
+    ck_assert_int_eq(omsi_read_small_file(src_t2m, 1 << 20, &t2m, &t2m_len, &err), 0);
+    ck_assert_int_eq(omsi_gen_write_file(dir, "brain.hdr", hdr_text, hdr_len, &err), 0);
+    ck_assert_int_eq(omsi_gen_write_file(dir, "brain.img", buf, img_len / 2, &err), 0);
+
+    watchd_table t;
+    watchd_table_init(&t);
+    const double settle = 10;
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, false, 0.0, NULL, &err), 0);
+    watchd_candidate *c = only_candidate(&t, WATCHD_KIND_IMG);
+    ck_assert_uint_eq(c->sig.files, 2);
+    ck_assert(watchd_settled(c, settle, settle));
+    omsi_error why = {0};
+    ck_assert_int_eq(watchd_probe(c, &why), OMSI_INCOMPLETE);
+    ck_assert_msg(strstr(why.message, "brain.t2m"), "%s", why.message);
+    ck_assert(!watchd_apply_validity(c, OMSI_INCOMPLETE));
+
+    /* .t2m arrives: a change; the .img still short: incomplete. */
+    ck_assert_int_eq(omsi_gen_write_file(dir, "brain.t2m", t2m, t2m_len, &err), 0);
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, false, 20.0, NULL, &err), 0);
+    c = only_candidate(&t, WATCHD_KIND_IMG);
+    ck_assert_int_eq(c->state, WATCHD_WAITING);
+    ck_assert_uint_eq(c->sig.files, 3);
+    ck_assert(!watchd_settled(c, 29.0, settle));
+    ck_assert(watchd_settled(c, 30.0, settle));
+    ck_assert_int_eq(watchd_probe(c, &why), OMSI_INCOMPLETE);
+    ck_assert(!watchd_apply_validity(c, OMSI_INCOMPLETE));
+
+    /* The rest of the .img: waits the settle time again, then VALID. */
+    ck_assert_int_eq(omsi_gen_write_file(dir, "brain.img", buf, img_len, &err), 0);
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, false, 40.0, NULL, &err), 0);
+    c = only_candidate(&t, WATCHD_KIND_IMG);
+    ck_assert_uint_eq(c->sig.bytes, hdr_len + t2m_len + img_len);
+    ck_assert(!watchd_settled(c, 45.0, settle));
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, false, 50.0, NULL, &err), 0);
+    c = only_candidate(&t, WATCHD_KIND_IMG);
+    ck_assert(watchd_settled(c, 50.0, settle));
+    ck_assert_int_eq(watchd_probe(c, &why), OMSI_VALID);
+    ck_assert(watchd_apply_validity(c, OMSI_VALID));
+    char *hdr = join(dir, "brain.hdr");
+    ck_assert_str_eq(c->path, hdr);
+
+    /* Removing a companion after queueing is a change (a new version would wait). */
+    char *t2m_path = join(dir, "brain.t2m");
+    ck_assert_int_eq(unlink(t2m_path), 0);
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, false, 60.0, NULL, &err), 0);
+    c = only_candidate(&t, WATCHD_KIND_IMG);
+    ck_assert_int_eq(c->state, WATCHD_WAITING);
+    ck_assert_int_eq(watchd_probe(c, &why), OMSI_INCOMPLETE);
+
+    watchd_table_free(&t);
+    free(t2m_path);
+    free(hdr);
+    free(buf);
+    free(hdr_text);
+    free(t2m);
+    free(src_img);
+    free(src_hdr);
+    free(src_t2m);
+    omsi_test_rmtree(dir);
+    omsi_test_rmtree(src);
+    free(dir);
+    free(src);
+}
+END_TEST
+
+static void mkdirs(const char *base, const char *rel)
+{
+    char *path = join(base, rel);
+    for (char *p = path + strlen(base) + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0755);
+            *p = '/';
+        }
+    }
+    mkdir(path, 0755);
+    free(path);
+}
+
+START_TEST(scan_groups_a_mixed_folder)
+{
+    char *dir = omsi_test_mkdtemp("watchd-scan");
+    write_text(dir, "a.hdr", "h");
+    write_text(dir, "a.t2m", "tt");
+    write_text(dir, "a.img", "iii");
+    write_text(dir, "b.imzML", "<x/>");
+    write_text(dir, "b.ibd", "12345");
+    write_text(dir, "c.mzML", "<mzML/>");
+    write_text(dir, "notes.txt", "n");
+    write_text(dir, ".a.img.partial", "p");
+    write_text(dir, "run7 Spot List.txt", "# list\n");
+    mkdirs(dir, "run7/0_R00X001Y002/1/1SLin");
+    mkdirs(dir, "run7/0_R00X002Y002/1/1SLin");
+    char *spot1 = join(dir, "run7/0_R00X001Y002/1/1SLin");
+    char *spot2 = join(dir, "run7/0_R00X002Y002/1/1SLin");
+    write_text(spot1, "acqu", "##$TD= 4\n");
+    write_text(spot1, "fid", "1234");
+    write_text(spot2, "acqu", "##$TD= 4\n");
+    mkdirs(dir, "sub/deeper");
+    char *deeper = join(dir, "sub/deeper");
+    write_text(deeper, "d.mzML", "<mzML/>");
+    char *link = join(dir, "link.mzML");
+    char *target = join(dir, "c.mzML");
+    ck_assert_int_eq(symlink(target, link), 0);
+
+    watchd_table t;
+    watchd_table_init(&t);
+    omsi_error err = {0};
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, false, 0.0, NULL, &err), 0);
+    ck_assert_uint_eq(t.count, 4);
+    watchd_candidate *img = only_candidate(&t, WATCHD_KIND_IMG);
+    ck_assert_uint_eq(img->sig.files, 3);
+    ck_assert_uint_eq(img->sig.bytes, 6);
+    watchd_candidate *imzml = only_candidate(&t, WATCHD_KIND_IMZML);
+    ck_assert_uint_eq(imzml->sig.files, 2);
+    char *expect = join(dir, "b.imzML");
+    ck_assert_str_eq(imzml->path, expect);
+    free(expect);
+    watchd_candidate *mzml = only_candidate(&t, WATCHD_KIND_MZML);
+    ck_assert_uint_eq(mzml->sig.files, 1); /* the symlink is not followed */
+    watchd_candidate *bruker = only_candidate(&t, WATCHD_KIND_BRUKER);
+    ck_assert_uint_eq(bruker->sig.files, 4); /* spot list + 3 spot files */
+    expect = join(dir, "run7 Spot List.txt"); /* the list wins over the folder */
+    ck_assert_str_eq(bruker->path, expect);
+    free(expect);
+    char *run7 = join(dir, "run7");
+    ck_assert(watchd_is_bruker_run(run7));
+    free(run7);
+
+    /* Recursive: the sub-folder's dataset too, with its own folder. */
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, true, 1.0, NULL, &err), 0);
+    ck_assert_uint_eq(t.count, 5);
+    char *key = watchd_group_key(deeper, "d", WATCHD_KIND_MZML);
+    watchd_candidate *d = watchd_table_find(&t, key);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_str_eq(d->dir, deeper);
+    free(key);
+
+    /* A new spot file changes the Bruker signature. */
+    write_text(spot2, "fid", "5678");
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, false, 2.0, NULL, &err), 0);
+    bruker = only_candidate(&t, WATCHD_KIND_BRUKER);
+    ck_assert_uint_eq(bruker->sig.files, 5);
+    ck_assert_double_eq(bruker->changed_at, 2.0);
+
+    watchd_table_free(&t);
+    free(link);
+    free(target);
+    free(spot1);
+    free(spot2);
+    free(deeper);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* The shared Bruker corpus, scanned in place (read only): the two spot
+ * trees are datasets the reader calls valid; the spot list without its run
+ * folder is one it calls incomplete. */
+START_TEST(scan_shared_bruker_trees)
+{
+    char *root = omsi_test_shared_path("brukerflex");
+    watchd_table t;
+    watchd_table_init(&t);
+    omsi_error err = {0};
+    ck_assert_int_eq(watchd_scan_dir(&t, root, true, 0.0, NULL, &err), 0);
+    ck_assert_uint_eq(t.count, 3);
+    unsigned valid = 0, incomplete = 0;
+    for (size_t i = 0; i < t.count; i++) {
+        watchd_candidate *c = &t.items[i];
+        ck_assert_int_eq(c->kind, WATCHD_KIND_BRUKER);
+        ck_assert_ptr_nonnull(c->path);
+        omsi_error why = {0};
+        omsi_validity v = watchd_probe(c, &why);
+        if (strstr(c->path, "_spot_list.txt")) {
+            ck_assert_int_eq(v, OMSI_INCOMPLETE);
+            incomplete++;
+        } else {
+            ck_assert_msg(v == OMSI_VALID, "%s: %s", c->path, why.message);
+            ck_assert(c->sig.files >= 2); /* acqu + fid at least */
+            valid++;
+        }
+    }
+    ck_assert_uint_eq(valid, 2);
+    ck_assert_uint_eq(incomplete, 1);
+    watchd_table_free(&t);
+    free(root);
+}
+END_TEST
+
+START_TEST(inotify_reports_changed_and_new_folders)
+{
+    char *dir = omsi_test_mkdtemp("watchd-inotify");
+    mkdirs(dir, "old/inner");
+    watchd_watcher w;
+    omsi_error err = {0};
+    ck_assert_int_eq(watchd_watcher_open(&w, NULL, &err), 0);
+    omsi_path_list added;
+    omsi_path_list_init(&added);
+    ck_assert_int_eq(watchd_watcher_add_tree(&w, dir, &added, &err), 0);
+    ck_assert_uint_eq(w.count, 3);
+    ck_assert_uint_eq(added.count, 3);
+    omsi_path_list_free(&added);
+
+    char *inner = join(dir, "old/inner");
+    write_text(inner, "x.mzML", "<mzML/>");
+    mkdirs(dir, "new/deep");
+    char *deep = join(dir, "new/deep");
+    omsi_path_list dirty;
+    omsi_path_list_init(&dirty);
+    bool overflow = false;
+    ck_assert_int_eq(watchd_watcher_read(&w, &dirty, &overflow, &err), 0);
+    ck_assert(!overflow);
+    bool saw_inner = false, saw_root = false, saw_deep = false;
+    for (size_t i = 0; i < dirty.count; i++) {
+        saw_inner |= strcmp(dirty.paths[i], inner) == 0;
+        saw_root |= strcmp(dirty.paths[i], dir) == 0;
+        saw_deep |= strcmp(dirty.paths[i], deep) == 0;
+    }
+    ck_assert(saw_inner && saw_root && saw_deep);
+    ck_assert_uint_eq(w.count, 5); /* new and new/deep are watched now */
+    omsi_path_list_free(&dirty);
+
+    /* A file in the new deep folder is reported. */
+    omsi_path_list_init(&dirty);
+    write_text(deep, "y.mzML", "<mzML/>");
+    ck_assert_int_eq(watchd_watcher_read(&w, &dirty, &overflow, &err), 0);
+    ck_assert_uint_eq(dirty.count, 1);
+    ck_assert_str_eq(dirty.paths[0], deep);
+    omsi_path_list_free(&dirty);
+
+    watchd_watcher_close(&w);
+    free(inner);
+    free(deep);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("watchd");
+    TCase *tc = tcase_create("config");
+    tcase_add_test(tc, config_parses_keys_comments_quotes_and_repeats);
+    tcase_add_test(tc, config_defaults_and_validation);
+    tcase_add_test(tc, config_errors_name_file_and_line);
+    tcase_add_test(tc, config_load_reads_a_file_and_reports_a_missing_one);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("group");
+    tcase_add_test(tc, group_files_by_stem_and_kind);
+    tcase_add_test(tc, group_spot_names_and_bruker_parent);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("settle");
+    tcase_add_test(tc, settle_state_machine_with_fake_clock);
+    tcase_add_test(tc, settle_growing_analyze_dataset);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("scan");
+    tcase_add_test(tc, scan_groups_a_mixed_folder);
+    tcase_add_test(tc, inotify_reports_changed_and_new_folders);
+    suite_add_tcase(s, tc);
+    if (omsi_test_shared_dir()) {
+        tc = tcase_create("shared");
+        tcase_add_test(tc, scan_shared_bruker_trees);
+        suite_add_tcase(s, tc);
+    } else {
+        omsi_test_say_skipped("watchd: scans of the shared Bruker corpus");
+    }
+    return omsi_test_run(s, false);
+}
