@@ -8,7 +8,7 @@
 
 /* Bytes of intensity data kept in memory at most while building the
  * image-chunked copy (plus the HDF5 chunk caches). */
-#define OMSI_CONVERT_BLOCK_BYTES (64u << 20)
+#define OMSI_CONVERT_BLOCK_BYTES (256u << 20)
 /* Largest chunk cache used to read data_0 back for the copy. */
 #define OMSI_CONVERT_READBACK_CACHE (256u << 20)
 
