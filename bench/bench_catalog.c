@@ -1,10 +1,10 @@
 /* Catalog benchmark: fills a catalog with N (default 100000) synthetic
  * sources (2 datasets, a region, a link and 4 metadata entries each) and
  * prints the latency of every query filter (median and p95 of 15 runs). */
-#include "catalog_internal.h"
-#include "query.h"
-#include "record.h"
-#include "report.h"
+#include "catalog/catalog_internal.h"
+#include "catalog/query.h"
+#include "catalog/record.h"
+#include "catalog/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>

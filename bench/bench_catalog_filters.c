@@ -6,9 +6,10 @@
  *   bench_catalog_filters [--datasets N] [--runs R] [--catalog FILE] [--keep]
  *
  * Performance is printed, never asserted. */
-#include "catalog_internal.h"
-#include "query.h"
-#include "record.h"
+#include "base/omsi_util.h"
+#include "catalog/catalog_internal.h"
+#include "catalog/query.h"
+#include "catalog/record.h"
 
 #include <stdio.h>
 #include <stdlib.h>

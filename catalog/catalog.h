@@ -2,12 +2,12 @@
  * regions, dependencies and metadata (schema in sql/, migrated on open).
  *
  * This header is the contract other modules (omsi-watchd, omsi-catalog) use.
- * The query API lives in catalog/query.h. */
+ * The query API lives in catalog/query.h, recording in catalog/record.h; the
+ * ingest pipeline that feeds it (classify, convert, record) is src/ingest/. */
 #ifndef OMSI_CATALOG_H
 #define OMSI_CATALOG_H
 
-#include "convert.h"
-#include "omsi_error.h"
+#include "base/omsi_error.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +26,9 @@ const char *omsi_catalog_default_path(const char *explicit_path);
 int omsi_catalog_open(const char *path, omsi_catalog_mode mode, omsi_catalog **out,
                       omsi_error *err);
 void omsi_catalog_close(omsi_catalog *cat);
+/* The path it was opened with, and whether it was opened read-only. */
+const char *omsi_catalog_path(const omsi_catalog *cat);
+bool omsi_catalog_is_read_only(const omsi_catalog *cat);
 
 /* Wall-clock unix seconds, the time base of job timestamps. */
 double omsi_cat_wall_clock(void);
@@ -78,30 +81,5 @@ int omsi_catalog_job_start(omsi_catalog *cat, const char *source_path, const cha
 /* The state of one job (OMSI_ERR_USAGE when there is no such job). */
 int omsi_catalog_job_state(omsi_catalog *cat, int64_t job_id, omsi_job_state *state,
                            omsi_error *err);
-
-/* ---- ingest: classify, fingerprint, convert, record (one transaction) ---- */
-typedef struct omsi_ingest_options {
-    const char *output_dir;         /* where <name>.h5 files go */
-    omsi_convert_options convert;   /* writer options */
-    int64_t job_id;                 /* job marked done in the recording transaction, or 0 */
-} omsi_ingest_options;
-
-typedef enum omsi_ingest_outcome {
-    OMSI_INGEST_NEW,        /* converted and recorded as a new source */
-    OMSI_INGEST_NEW_VERSION,/* the path was known with other content: new version recorded */
-    OMSI_INGEST_UNCHANGED   /* same path and fingerprint already recorded: nothing done */
-} omsi_ingest_outcome;
-
-typedef struct omsi_ingest_report {
-    omsi_ingest_outcome outcome;
-    int64_t source_id;
-    char *output_path;      /* malloc'ed; NULL when unchanged */
-    uint64_t datasets;
-} omsi_ingest_report;
-
-void omsi_ingest_report_free(omsi_ingest_report *report);
-
-int omsi_ingest_path(omsi_catalog *cat, const char *path, const omsi_ingest_options *opts,
-                     omsi_ingest_report *report, omsi_error *err);
 
 #endif

@@ -2,7 +2,7 @@
 #ifndef OMSI_CATALOG_INTERNAL_H
 #define OMSI_CATALOG_INTERNAL_H
 
-#include "catalog.h"
+#include "catalog/catalog.h"
 
 #include <sqlite3.h>
 

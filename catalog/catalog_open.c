@@ -1,5 +1,5 @@
 /* Opening the catalog: pragmas, schema migrations, error helpers. */
-#include "catalog_internal.h"
+#include "catalog/catalog_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,4 +157,14 @@ void omsi_catalog_close(omsi_catalog *cat)
         sqlite3_close_v2(cat->db);
     free(cat->path);
     free(cat);
+}
+
+const char *omsi_catalog_path(const omsi_catalog *cat)
+{
+    return cat->path;
+}
+
+bool omsi_catalog_is_read_only(const omsi_catalog *cat)
+{
+    return cat->read_only;
 }

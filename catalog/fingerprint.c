@@ -1,4 +1,4 @@
-#include "fingerprint.h"
+#include "catalog/fingerprint.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,8 +2,8 @@
 #ifndef OMSI_FINGERPRINT_H
 #define OMSI_FINGERPRINT_H
 
-#include "omsi_error.h"
-#include "omsi_util.h"
+#include "base/omsi_error.h"
+#include "base/omsi_util.h"
 
 /* Hash of a dataset: for each file in order its name relative to base, its
  * size and its bytes. hex gets 64 hex digits + NUL. */

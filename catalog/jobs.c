@@ -1,5 +1,5 @@
 /* The job queue in the catalog (catalog.h, jobs). */
-#include "catalog_internal.h"
+#include "catalog/catalog_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Catalog queries: filters -> one SQL statement with bound values. */
-#include "query.h"
-#include "catalog_internal.h"
+#include "catalog/query.h"
+#include "catalog/catalog_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

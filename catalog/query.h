@@ -3,7 +3,7 @@
 #ifndef OMSI_CATALOG_QUERY_H
 #define OMSI_CATALOG_QUERY_H
 
-#include "catalog.h"
+#include "catalog/catalog.h"
 
 enum { OMSI_QUERY_MAX_META = 16 };
 

@@ -1,6 +1,6 @@
 /* The argument parser of `omsi-catalog query`, written without getopt so it
  * keeps no global state and can be fuzzed. */
-#include "query.h"
+#include "catalog/query.h"
 
 #include <errno.h>
 #include <math.h>

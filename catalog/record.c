@@ -1,5 +1,5 @@
-#include "record.h"
-#include "catalog_internal.h"
+#include "catalog/record.h"
+#include "catalog/catalog_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

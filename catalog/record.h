@@ -2,7 +2,8 @@
 #ifndef OMSI_CATALOG_RECORD_H
 #define OMSI_CATALOG_RECORD_H
 
-#include "catalog.h"
+#include "base/omsi_contents.h"
+#include "catalog/catalog.h"
 
 typedef struct omsi_record_source {
     const char *path;          /* canonical path of the dataset */

@@ -1,5 +1,5 @@
-#include "report.h"
-#include "catalog_internal.h"
+#include "catalog/report.h"
+#include "catalog/catalog_internal.h"
 
 /* Runs sql with an optional int64 parameter; each row becomes an object
  * keyed by column name, appended to a new array in *out. */

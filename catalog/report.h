@@ -2,7 +2,7 @@
 #ifndef OMSI_CATALOG_REPORT_H
 #define OMSI_CATALOG_REPORT_H
 
-#include "catalog.h"
+#include "catalog/catalog.h"
 
 #include <json-c/json.h>
 

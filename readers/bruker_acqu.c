@@ -1,4 +1,4 @@
-#include "bruker_acqu.h"
+#include "readers/bruker_acqu.h"
 
 #include <ctype.h>
 #include <math.h>

@@ -3,7 +3,7 @@
 #ifndef OMSI_BRUKER_ACQU_H
 #define OMSI_BRUKER_ACQU_H
 
-#include "reader.h"
+#include "readers/reader.h"
 
 typedef struct bruker_acqu {
     uint64_t td;                 /* $TD: points */

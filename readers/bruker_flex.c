@@ -4,8 +4,8 @@
  * (R number) is selectable with its own tight box, and the dependencies are
  * msi_region_<i> / msi_full. Non-imaging runs (0_A1 ...): one row, one pixel
  * per spot in name order. Every spot must share one calibration. */
-#include "bruker_acqu.h"
-#include "bruker_spots.h"
+#include "readers/bruker_acqu.h"
+#include "readers/bruker_spots.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "bruker_spots.h"
+#include "readers/bruker_spots.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -5,7 +5,7 @@
 #ifndef OMSI_BRUKER_SPOTS_H
 #define OMSI_BRUKER_SPOTS_H
 
-#include "reader.h"
+#include "readers/reader.h"
 
 typedef struct bruker_spot {
     char name[64];          /* "R00X012Y006" or "A1" */

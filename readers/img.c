@@ -4,7 +4,7 @@
  * dim[3] and index 1 over dim[2], so the cube in C order is byte for byte the
  * .img file and file spectrum s is cube pixel (s / dim[2], s % dim[2]).
  * Intensities keep the file's type (BASTet forces uint16). */
-#include "img_header.h"
+#include "readers/img_header.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "img_header.h"
+#include "readers/img_header.h"
 
 #include <dirent.h>
 #include <errno.h>

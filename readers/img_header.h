@@ -3,7 +3,7 @@
 #ifndef OMSI_IMG_HEADER_H
 #define OMSI_IMG_HEADER_H
 
-#include "reader.h"
+#include "readers/reader.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * offsets, exact union or ppm-binned m/z axes. The cube origin is the
  * bounding box of the recorded pixels (BASTet's rule); missing pixels are
  * not yielded (the writer leaves them zero). */
-#include "imzml_axis.h"
-#include "imzml_internal.h"
+#include "readers/imzml_axis.h"
+#include "readers/imzml_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /* The common m/z axis of a processed imzML file (spec 2.8): the exact union
  * of every spectrum's values (default, lossless) or a geometric axis at a
  * ppm spacing. Streams: one m/z array in memory plus a bounded batch. */
-#include "imzml_axis.h"
-#include "sorted_union.h"
+#include "readers/imzml_axis.h"
+#include "readers/sorted_union.h"
 
 #include <math.h>
 #include <stdlib.h>

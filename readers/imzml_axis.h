@@ -2,7 +2,7 @@
 #ifndef OMSI_IMZML_AXIS_H
 #define OMSI_IMZML_AXIS_H
 
-#include "imzml_internal.h"
+#include "readers/imzml_internal.h"
 
 /* Sorted union of every distinct m/z value; fails above max_points (0 = none). */
 int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,

@@ -1,6 +1,6 @@
 /* imzML: file resolution, the header view and the spectrum index (one
  * streaming pass with libxml2's reader), and reading arrays from the .ibd. */
-#include "imzml_internal.h"
+#include "readers/imzml_internal.h"
 
 #include <ctype.h>
 #include <dirent.h>

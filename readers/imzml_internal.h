@@ -3,8 +3,8 @@
 #ifndef OMSI_IMZML_INTERNAL_H
 #define OMSI_IMZML_INTERNAL_H
 
-#include "psi_xml.h"
-#include "reader.h"
+#include "readers/psi_xml.h"
+#include "readers/reader.h"
 
 /* Binary array value types of the .ibd (all little-endian). */
 typedef enum imzml_type { IMZ_NONE = 0, IMZ_F32, IMZ_F64, IMZ_I32, IMZ_I64 } imzml_type;

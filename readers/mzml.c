@@ -5,8 +5,8 @@
  * the issue asks. Each type has an exact union m/z axis (default) or ppm
  * bins. Two streaming passes: the first indexes spectra and builds the
  * axes, each iteration re-reads the file decoding only its type's arrays. */
-#include "mzml_parse.h"
-#include "sorted_union.h"
+#include "readers/mzml_parse.h"
+#include "readers/sorted_union.h"
 
 #include <math.h>
 #include <stdio.h>

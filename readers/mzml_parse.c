@@ -1,4 +1,4 @@
-#include "mzml_parse.h"
+#include "readers/mzml_parse.h"
 
 #include <ctype.h>
 #include <stdio.h>

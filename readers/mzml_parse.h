@@ -5,8 +5,8 @@
 #ifndef OMSI_MZML_PARSE_H
 #define OMSI_MZML_PARSE_H
 
-#include "psi_xml.h"
-#include "reader.h"
+#include "readers/psi_xml.h"
+#include "readers/reader.h"
 
 typedef struct mzml_array {
     double *values;

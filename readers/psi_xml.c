@@ -1,4 +1,4 @@
-#include "psi_xml.h"
+#include "readers/psi_xml.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #ifndef OMSI_PSI_XML_H
 #define OMSI_PSI_XML_H
 
-#include "omsi_error.h"
+#include "base/omsi_error.h"
 
 #include <libxml/xmlreader.h>
 #include <stdbool.h>

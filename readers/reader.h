@@ -18,33 +18,16 @@
 #ifndef OMSI_READER_H
 #define OMSI_READER_H
 
-#include "omsi_error.h"
-#include "omsi_log.h"
-#include "omsi_metadata.h"
-#include "omsi_util.h"
+#include "base/omsi_contents.h"
+#include "base/omsi_dtype.h"
+#include "base/omsi_error.h"
+#include "base/omsi_log.h"
+#include "base/omsi_metadata.h"
+#include "base/omsi_util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* ---- element types (numpy spelling via omsi_dtype_name) ---- */
-typedef enum omsi_dtype {
-    OMSI_DT_UINT8,
-    OMSI_DT_INT8,
-    OMSI_DT_UINT16,
-    OMSI_DT_INT16,
-    OMSI_DT_UINT32,
-    OMSI_DT_INT32,
-    OMSI_DT_UINT64,
-    OMSI_DT_INT64,
-    OMSI_DT_FLOAT32,
-    OMSI_DT_FLOAT64
-} omsi_dtype;
-
-size_t omsi_dtype_size(omsi_dtype t);
-const char *omsi_dtype_name(omsi_dtype t); /* "uint16", "float32", ... */
-/* Value i of an array of type t in host byte order, as a double. */
-double omsi_dtype_get(omsi_dtype t, const void *array, size_t i);
 
 /* ---- classification ---- */
 typedef enum omsi_validity {
@@ -53,23 +36,6 @@ typedef enum omsi_validity {
     OMSI_INCOMPLETE = 2,      /* this format, but companions missing or sizes short: wait */
     OMSI_BROKEN = 3           /* this format, but inconsistent: a settled one is quarantined */
 } omsi_validity;
-
-/* ---- what one dataset (current selection) looks like ---- */
-typedef struct omsi_dataset_info {
-    uint64_t nx, ny, nz;   /* cube shape (X, Y, m/z) */
-    omsi_dtype dtype;      /* intensity type of the cube */
-    omsi_dtype mz_dtype;   /* type of the m/z axis in the source (float32/float64) */
-    uint64_t n_spectra;    /* spectra the iterator yields for this selection */
-    char name[256];        /* scan type, region name, or "" */
-} omsi_dataset_info;
-
-/* A region of the full grid: origin and size (not BASTet's "extend"). */
-typedef struct omsi_region {
-    uint64_t x0, y0; /* origin in the merged cube */
-    uint64_t nx, ny; /* number of pixels */
-    uint64_t n_spectra;
-    char name[128];
-} omsi_region;
 
 /* A link from the selected dataset to another dataset of the same reader. */
 typedef struct omsi_dependency {

@@ -1,7 +1,7 @@
 /* The registry of input formats. Adding a format = one reader file and one
  * line in `formats` below. Probe order is fixed, most specific first
  * (input-formats.md 0.2): Bruker spot tree, imzML, Analyze, mzML. */
-#include "reader.h"
+#include "readers/reader.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "sorted_union.h"
+#include "readers/sorted_union.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,10 +1,10 @@
 /* The Bruker flex reader: the shared spots and spot list against
  * expected.json, generated trees with regions against their closed form,
  * malformed trees against their error. */
-#include "bruker_spots.h"
-#include "gen.h"
-#include "reader.h"
-#include "test_support.h"
+#include "readers/bruker_spots.h"
+#include "tools/gen.h"
+#include "readers/reader.h"
+#include "tests/test_support.h"
 
 #include <math.h>
 #include <stdio.h>

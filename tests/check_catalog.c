@@ -1,10 +1,11 @@
 /* The SQLite catalog: schema and pragmas, recording, every query filter,
  * versions, the job state machine, ingest, concurrency and bad files. */
-#include "catalog_internal.h"
-#include "gen.h"
-#include "query.h"
-#include "record.h"
-#include "test_support.h"
+#include "catalog/catalog_internal.h"
+#include "ingest/ingest.h"
+#include "tools/gen.h"
+#include "catalog/query.h"
+#include "catalog/record.h"
+#include "tests/test_support.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

@@ -3,12 +3,13 @@
  * filter on a synthetic catalog of known content, the query argument parser,
  * re-ingest of unchanged and changed datasets, the job state machine, a
  * reader during a write (WAL), and bad, read-only and corrupt catalogs. */
-#include "catalog_internal.h"
+#include "catalog/catalog_internal.h"
+#include "ingest/ingest.h"
 #include "tools/gen.h"
-#include "query.h"
-#include "record.h"
-#include "report.h"
-#include "test_support.h"
+#include "catalog/query.h"
+#include "catalog/record.h"
+#include "catalog/report.h"
+#include "tests/test_support.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* Unit tests of the core helpers: errors, paths, checked arithmetic,
  * byte order, metadata lists, the format registry. */
-#include "omsi_error.h"
-#include "omsi_metadata.h"
-#include "omsi_util.h"
-#include "reader.h"
-#include "test_support.h"
+#include "base/omsi_error.h"
+#include "base/omsi_metadata.h"
+#include "base/omsi_util.h"
+#include "readers/reader.h"
+#include "tests/test_support.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,9 +2,9 @@
  * ../shared exists), generated fixtures of every type and both byte orders
  * against the closed form, malformed variants against exact error texts,
  * and `omsi-catalog check --json` on fixtures. */
-#include "gen.h"
-#include "reader.h"
-#include "test_support.h"
+#include "tools/gen.h"
+#include "readers/reader.h"
+#include "tests/test_support.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* The imzML reader: the shared corpus against expected.json, generated
  * fixtures against their closed form, malformed files against their error. */
-#include "gen.h"
-#include "reader.h"
-#include "test_support.h"
+#include "tools/gen.h"
+#include "readers/reader.h"
+#include "tests/test_support.h"
 
 #include <math.h>
 #include <stdio.h>

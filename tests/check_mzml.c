@@ -1,9 +1,9 @@
 /* The mzML reader: the shared files against expected.json (scan types,
  * totals, m/z ranges, links without BASTet's Full-ms2 bug), generated
  * imaging fixtures against their closed form, malformed files. */
-#include "gen.h"
-#include "reader.h"
-#include "test_support.h"
+#include "tools/gen.h"
+#include "readers/reader.h"
+#include "tests/test_support.h"
 
 #include <math.h>
 #include <stdio.h>

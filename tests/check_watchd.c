@@ -2,13 +2,13 @@
  * into datasets, the settle rule with a fake clock (on real generated
  * Analyze 7.5 datasets, so the reader's VALID/INCOMPLETE verdict is real),
  * folder scans, and the inotify watcher's dirty-folder reports. */
-#include "gen.h"
-#include "test_support.h"
-#include "watchd_config.h"
-#include "watchd_group.h"
-#include "watchd_inotify.h"
-#include "watchd_scan.h"
-#include "watchd_settle.h"
+#include "tools/gen.h"
+#include "tests/test_support.h"
+#include "watchd/watchd_config.h"
+#include "watchd/watchd_group.h"
+#include "watchd/watchd_inotify.h"
+#include "watchd/watchd_scan.h"
+#include "watchd/watchd_settle.h"
 
 #include <stdio.h>
 #include <stdlib.h>

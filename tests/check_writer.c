@@ -1,10 +1,10 @@
 /* The OpenMSI HDF5 writer and the conversion pipeline: chunk rule, layout
  * and attributes (openmsi-hdf5.md), values read back with the HDF5 C API,
  * dependency links from a mock multi-dataset/region reader, atomic output. */
-#include "chunking.h"
-#include "convert.h"
-#include "gen.h"
-#include "test_support.h"
+#include "writer/chunking.h"
+#include "writer/convert.h"
+#include "tools/gen.h"
+#include "tests/test_support.h"
 
 #include <dirent.h>
 #include <hdf5.h>

@@ -4,7 +4,7 @@
 #ifndef OMSI_GEN_H
 #define OMSI_GEN_H
 
-#include "reader.h"
+#include "readers/reader.h"
 
 #include <stdbool.h>
 #include <stdint.h>

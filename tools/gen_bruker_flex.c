@@ -14,7 +14,7 @@
  * p->big_endian writes BYTORDA = 1 fids.
  * Broken: truncated_fid, long_fid, no_calibration, td_mismatch, lift, escape
  * (a spot folder that is a symlink out of the run). */
-#include "gen.h"
+#include "tools/gen.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "gen.h"
+#include "tools/gen.h"
 
 #include <errno.h>
 #include <stdio.h>

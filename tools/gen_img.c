@@ -5,8 +5,8 @@
  * multiple of 4), bad_sizeof, bad_bitpix, datatype=N (raw code), huge_dims
  * (65535 x 65535 pixels over a tiny .img), zero_dims, negative (int16 values
  * written negative). */
-#include "gen.h"
-#include "img_header.h"
+#include "tools/gen.h"
+#include "readers/img_header.h"
 
 #include <errno.h>
 #include <stdio.h>

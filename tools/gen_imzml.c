@@ -14,7 +14,7 @@
  * Broken: truncated_ibd, wrong_uuid, huge_offset, negative_offset,
  *   bad_xml (unclosed element), billion_laughs, external_entity,
  *   duplicate_pixel, no_ibd, numpress, length_mismatch. */
-#include "gen.h"
+#include "tools/gen.h"
 
 #include <errno.h>
 #include <stdio.h>

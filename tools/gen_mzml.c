@@ -16,7 +16,7 @@
  *   nofilter       no filter strings (types then follow the ms level)
  * Broken: bad_base64, bad_zlib, numpress, truncated, billion_laughs,
  *   external_entity, duplicate_pixel, count_mismatch. */
-#include "gen.h"
+#include "tools/gen.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* omsi-gen: write generated datasets of known content (tests, bench, demo). */
 #include "config.h"
 
-#include "gen.h"
+#include "tools/gen.h"
 
 #include <errno.h>
 #include <getopt.h>

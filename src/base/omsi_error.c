@@ -1,4 +1,4 @@
-#include "omsi_error.h"
+#include "base/omsi_error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "omsi_log.h"
+#include "base/omsi_log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

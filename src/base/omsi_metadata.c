@@ -1,6 +1,6 @@
-#include "omsi_metadata.h"
+#include "base/omsi_metadata.h"
 
-#include "omsi_error.h"
+#include "base/omsi_error.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "omsi_util.h"
+#include "base/omsi_util.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
 #ifndef OMSI_UTIL_H
 #define OMSI_UTIL_H
 
-#include "omsi_error.h"
+#include "base/omsi_error.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "catalog_output.h"
+#include "cli/catalog_output.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
 #ifndef OMSI_CATALOG_OUTPUT_H
 #define OMSI_CATALOG_OUTPUT_H
 
-#include "catalog.h"
-#include "commands.h"
+#include "catalog/catalog.h"
+#include "cli/commands.h"
 
 #include <json-c/json.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* `omsi-catalog check`: classify one path with the format registry, open it,
  * and describe every dataset and region (optionally summing all intensities,
  * streaming spectrum by spectrum). Generic over all registered formats. */
-#include "check_report.h"
+#include "cli/check_report.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -14,8 +14,8 @@
 #ifndef OMSI_CHECK_REPORT_H
 #define OMSI_CHECK_REPORT_H
 
-#include "omsi_log.h"
-#include "reader.h"
+#include "base/omsi_log.h"
+#include "readers/reader.h"
 
 #include <json-c/json.h>
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 /* `omsi-catalog check` for people: one aligned block per path, rendered from
  * the same json-c object that --json prints. */
-#include "check_report.h"
+#include "cli/check_report.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

@@ -1,8 +1,8 @@
 /* omsi-catalog check PATH... [--stats] [--json]: classify raw datasets with
  * the format registry and describe their cubes (check_collect.c), for
  * people (check_text.c) or scripts (json). */
-#include "check_report.h"
-#include "commands.h"
+#include "cli/check_report.h"
+#include "cli/commands.h"
 
 #include <getopt.h>
 #include <stdio.h>

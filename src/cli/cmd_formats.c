@@ -1,7 +1,7 @@
 /* omsi-catalog formats [--json]: the registered input formats, in probe
  * order, with their capabilities. */
-#include "commands.h"
-#include "reader.h"
+#include "cli/commands.h"
+#include "readers/reader.h"
 
 #include <getopt.h>
 #include <json-c/json.h>

@@ -1,6 +1,7 @@
 /* omsi-catalog ingest: convert datasets and record them in the catalog. */
-#include "catalog_output.h"
-#include "commands.h"
+#include "cli/catalog_output.h"
+#include "cli/commands.h"
+#include "ingest/ingest.h"
 
 #include <errno.h>
 #include <getopt.h>

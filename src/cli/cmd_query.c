@@ -1,7 +1,7 @@
 /* omsi-catalog query: search datasets (or jobs) by filters. */
-#include "catalog_output.h"
-#include "commands.h"
-#include "query.h"
+#include "cli/catalog_output.h"
+#include "cli/commands.h"
+#include "catalog/query.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* omsi-catalog show: everything recorded about one source. */
-#include "catalog_output.h"
-#include "commands.h"
-#include "report.h"
+#include "cli/catalog_output.h"
+#include "cli/commands.h"
+#include "catalog/report.h"
 
 #include <stdlib.h>
 #include <string.h>

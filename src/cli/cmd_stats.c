@@ -1,7 +1,7 @@
 /* omsi-catalog stats: counts by format and job state, bytes in and out. */
-#include "catalog_output.h"
-#include "commands.h"
-#include "report.h"
+#include "cli/catalog_output.h"
+#include "cli/commands.h"
+#include "catalog/report.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
 #ifndef OMSI_COMMANDS_H
 #define OMSI_COMMANDS_H
 
-#include "omsi_log.h"
+#include "base/omsi_log.h"
 
 typedef struct omsi_cli {
     const char *catalog_path; /* --catalog, or NULL (then $OMSI_CATALOG / default) */

@@ -1,4 +1,4 @@
-#include "convert_json.h"
+#include "cli/convert_json.h"
 
 #include <stdio.h>
 
@@ -58,7 +58,7 @@ json_object *omsi_convert_result_json(const omsi_convert_result *res)
         json_object_object_add(eo, "path", json_object_new_string(path));
         json_object_object_add(eo, "identifier", json_object_new_string(x->identifier));
         json_object_object_add(eo, "input", json_object_new_string(x->input_path ? x->input_path : ""));
-        json_object_object_add(eo, "format", json_object_new_string(x->format ? x->format->name : ""));
+        json_object_object_add(eo, "format", json_object_new_string(x->format ? x->format : ""));
         json_object *datasets = json_object_new_array();
         for (size_t i = x->first_dataset; i < x->first_dataset + x->n_datasets; i++)
             json_object_array_add(datasets, dataset_json(res, &res->datasets[i]));

@@ -2,7 +2,7 @@
 #ifndef OMSI_CONVERT_JSON_H
 #define OMSI_CONVERT_JSON_H
 
-#include "convert.h"
+#include "writer/convert.h"
 
 #include <json-c/json.h>
 

@@ -1,8 +1,8 @@
 /* omsi-catalog: inspect raw datasets and search the catalog of converted ones. */
 #include "config.h"
 
-#include "commands.h"
-#include "omsi_log.h"
+#include "cli/commands.h"
+#include "base/omsi_log.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* omsi-convert: convert raw MSI datasets into one OpenMSI HDF5 file, like
  * BASTet's convertToOMSI, but streaming and atomic. */
-#include "convert.h"
-#include "convert_json.h"
+#include "writer/convert.h"
+#include "cli/convert_json.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,7 +1,7 @@
 /* omsi_ingest_path: classify, fingerprint, convert, record. */
-#include "catalog_internal.h"
-#include "fingerprint.h"
-#include "record.h"
+#include "ingest/ingest.h"
+#include "catalog/fingerprint.h"
+#include "catalog/record.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,8 +44,8 @@ int omsi_ingest_path(omsi_catalog *cat, const char *path, const omsi_ingest_opti
     memset(report, 0, sizeof *report);
     if (!opts || !opts->output_dir)
         return omsi_error_set(err, OMSI_ERR_USAGE, "ingest needs an output directory");
-    if (cat->read_only)
-        return omsi_error_set(err, OMSI_ERR_USAGE, "%s: opened read-only", cat->path);
+    if (omsi_catalog_is_read_only(cat))
+        return omsi_error_set(err, OMSI_ERR_USAGE, "%s: opened read-only", omsi_catalog_path(cat));
     char *canonical = realpath(path, NULL);
     if (!canonical)
         return omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", path);

@@ -1,7 +1,7 @@
 /* omsi-watchd settings and the key = value config file. */
-#include "watchd_config.h"
+#include "watchd/watchd_config.h"
 
-#include "omsi_log.h"
+#include "base/omsi_log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -206,4 +206,41 @@ int watchd_config_validate(const watchd_config *c, omsi_error *err)
         return omsi_error_set(err, OMSI_ERR_USAGE,
                               "no output folder: give --output-dir DIR or 'output_dir = DIR'");
     return 0;
+}
+
+int watchd_config_build(const watchd_invocation *cli, watchd_config *cfg, omsi_error *err)
+{
+    watchd_config_init(cfg);
+    int rc = 0;
+    if (cli->config_path)
+        rc = watchd_config_load(cfg, cli->config_path, err);
+    bool cli_watch = false;
+    for (size_t i = 0; rc == 0 && i < cli->n_settings; i++) {
+        const watchd_setting *s = &cli->settings[i];
+        /* --watch on the command line replaces the file's list. */
+        if (strcmp(s->key, "watch") == 0 && !cli_watch) {
+            omsi_path_list_free(&cfg->watch);
+            omsi_path_list_init(&cfg->watch);
+            cli_watch = true;
+        }
+        char origin[64];
+        snprintf(origin, sizeof origin, "--%s", s->key);
+        for (char *p = origin; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        rc = watchd_config_set(cfg, s->key, s->value, origin, err);
+    }
+    if (rc == 0) {
+        if (cli->verbosity > 0)
+            cfg->log_level = OMSI_LOG_DEBUG;
+        else if (cli->verbosity < 0)
+            cfg->log_level = OMSI_LOG_WARNING;
+        rc = watchd_config_validate(cfg, err);
+    }
+    if (rc) {
+        if (err->status != OMSI_ERR_NOMEM && err->status != OMSI_ERR_IO)
+            err->status = OMSI_ERR_USAGE;
+        watchd_config_free(cfg);
+    }
+    return rc;
 }

@@ -4,10 +4,11 @@
 #ifndef OMSI_WATCHD_CONFIG_H
 #define OMSI_WATCHD_CONFIG_H
 
-#include "omsi_error.h"
-#include "omsi_util.h"
+#include "base/omsi_error.h"
+#include "base/omsi_util.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct watchd_config {
     omsi_path_list watch;      /* drop folders (key `watch`, repeatable) */
@@ -44,6 +45,25 @@ int watchd_config_load(watchd_config *c, const char *path, omsi_error *err);
 
 /* Checks that everything needed is set (OMSI_ERR_USAGE otherwise). */
 int watchd_config_validate(const watchd_config *c, omsi_error *err);
+
+/* One setting given on the command line (key as in the file). */
+typedef struct watchd_setting {
+    const char *key;
+    const char *value;
+} watchd_setting;
+
+/* How the daemon was started: replayed over the config file on SIGHUP. */
+typedef struct watchd_invocation {
+    const char *config_path;
+    watchd_setting settings[64];
+    size_t n_settings;
+    bool once;
+    int verbosity; /* -1 quiet, 0 default, 1 verbose */
+} watchd_invocation;
+
+/* Defaults, then the config file, then the command line, then validation.
+ * Errors other than I/O and memory are usage errors (exit 2). */
+int watchd_config_build(const watchd_invocation *cli, watchd_config *cfg, omsi_error *err);
 
 /* Parses a log level name: error, warning, notice, info, debug. -1 if unknown. */
 int watchd_log_level_from_name(const char *name);

@@ -1,7 +1,7 @@
 /* Grouping of files into datasets (see watchd_group.h). */
-#include "watchd_group.h"
+#include "watchd/watchd_group.h"
 
-#include "omsi_util.h"
+#include "base/omsi_util.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Recursive inotify watcher (see watchd_inotify.h). */
-#include "watchd_inotify.h"
+#include "watchd/watchd_inotify.h"
 
 #include <dirent.h>
 #include <errno.h>

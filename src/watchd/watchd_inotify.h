@@ -6,9 +6,9 @@
 #ifndef OMSI_WATCHD_INOTIFY_H
 #define OMSI_WATCHD_INOTIFY_H
 
-#include "omsi_error.h"
-#include "omsi_log.h"
-#include "omsi_util.h"
+#include "base/omsi_error.h"
+#include "base/omsi_log.h"
+#include "base/omsi_util.h"
 
 #include <stdbool.h>
 #include <stddef.h>

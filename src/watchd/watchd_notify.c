@@ -1,5 +1,5 @@
 /* systemd notifications (see watchd_notify.h). */
-#include "watchd_notify.h"
+#include "watchd/watchd_notify.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Scanning folders into the settle table (see watchd_scan.h). */
-#include "watchd_scan.h"
+#include "watchd/watchd_scan.h"
 
 #include <dirent.h>
 #include <errno.h>

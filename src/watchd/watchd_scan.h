@@ -4,8 +4,8 @@
 #ifndef OMSI_WATCHD_SCAN_H
 #define OMSI_WATCHD_SCAN_H
 
-#include "omsi_log.h"
-#include "watchd_settle.h"
+#include "base/omsi_log.h"
+#include "watchd/watchd_settle.h"
 
 #include <stdbool.h>
 

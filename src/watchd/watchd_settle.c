@@ -1,5 +1,5 @@
 /* The settle rule (see watchd_settle.h). */
-#include "watchd_settle.h"
+#include "watchd/watchd_settle.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,8 +7,8 @@
 #ifndef OMSI_WATCHD_SETTLE_H
 #define OMSI_WATCHD_SETTLE_H
 
-#include "reader.h"
-#include "watchd_group.h"
+#include "readers/reader.h"
+#include "watchd/watchd_group.h"
 
 #include <stdbool.h>
 #include <stddef.h>

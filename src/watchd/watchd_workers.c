@@ -1,7 +1,8 @@
 /* The worker pool (see watchd_workers.h). */
-#include "watchd_workers.h"
+#include "watchd/watchd_workers.h"
 
-#include "catalog.h"
+#include "catalog/catalog.h"
+#include "ingest/ingest.h"
 
 #include <errno.h>
 #include <fcntl.h>

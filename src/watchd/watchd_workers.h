@@ -8,8 +8,8 @@
 #ifndef OMSI_WATCHD_WORKERS_H
 #define OMSI_WATCHD_WORKERS_H
 
-#include "omsi_log.h"
-#include "watchd_config.h"
+#include "base/omsi_log.h"
+#include "watchd/watchd_config.h"
 
 #include <stdbool.h>
 #include <sys/types.h>

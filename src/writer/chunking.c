@@ -1,4 +1,4 @@
-#include "chunking.h"
+#include "writer/chunking.h"
 
 static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 

@@ -1,10 +1,10 @@
 /* The conversion pipeline (convert.h): readers -> one OpenMSI HDF5 file,
  * laid out as openmsi-hdf5.md section 11 says, with each input its own
  * experiment, written to a temporary file and renamed into place. */
-#include "convert.h"
-#include "chunking.h"
-#include "convert_write.h"
-#include "omsi_file.h"
+#include "writer/convert.h"
+#include "writer/chunking.h"
+#include "writer/convert_write.h"
+#include "writer/omsi_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,22 +21,6 @@ omsi_convert_options omsi_convert_options_default(void)
     o.compression_level = 4;
     o.reader = omsi_open_options_default();
     return o;
-}
-
-void omsi_convert_result_free(omsi_convert_result *result)
-{
-    if (!result)
-        return;
-    for (size_t i = 0; i < result->n_datasets; i++) {
-        omsi_meta_free(&result->datasets[i].metadata);
-        free(result->datasets[i].links);
-    }
-    for (size_t i = 0; i < result->n_experiments; i++)
-        free(result->experiments[i].input_path);
-    free(result->datasets);
-    free(result->experiments);
-    free(result->output_path);
-    memset(result, 0, sizeof *result);
 }
 
 /* A reader dependency waiting for every dataset of its input to exist. */
@@ -258,7 +242,7 @@ static int convert_input(run *ctx, const char *input, size_t index, omsi_error *
     if (rc)
         goto done;
     omsi_converted_experiment *e = &res->experiments[index];
-    e->format = r->format;
+    e->format = r->format->name;
     e->first_dataset = res->n_datasets;
     e->input_path = strdup(input);
     e->input_bytes = input_bytes(r->format, input);

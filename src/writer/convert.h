@@ -9,7 +9,8 @@
 #ifndef OMSI_CONVERT_H
 #define OMSI_CONVERT_H
 
-#include "reader.h"
+#include "base/omsi_contents.h"
+#include "readers/reader.h"
 
 #include <signal.h>
 
@@ -47,60 +48,11 @@ typedef struct omsi_convert_options {
 
 omsi_convert_options omsi_convert_options_default(void);
 
-/* A dependency link as written (owner data_M -> target data_K). */
-typedef struct omsi_converted_link {
-    char link_name[256];
-    size_t target;        /* index into omsi_convert_result.datasets */
-    char type[16];
-    char help[256];
-} omsi_converted_link;
-
-/* One data_M written. */
-typedef struct omsi_converted_dataset {
-    size_t experiment;        /* index into omsi_convert_result.experiments */
-    size_t entry_index;       /* N of /entry_N */
-    size_t data_index;        /* M of /entry_N/data_M */
-    char hdf5_path[64];       /* "/entry_N/data_M" */
-    size_t source_dataset;    /* reader dataset (scan type) index */
-    long source_region;       /* -1 = merged / no regions */
-    bool is_region;
-    omsi_region region;       /* when is_region */
-    omsi_dataset_info info;   /* shape, dtype, n_spectra, name */
-    double mz_min, mz_max;
-    uint64_t spectra_written;
-    double total_intensity;   /* sum of all stored intensities */
-    omsi_metadata metadata;   /* copy of the reader's metadata for this dataset */
-    omsi_converted_link *links;
-    size_t n_links;
-} omsi_converted_dataset;
-
-typedef struct omsi_converted_experiment {
-    char identifier[512];
-    char *input_path;
-    const omsi_format *format;
-    size_t first_dataset;     /* index into datasets */
-    size_t n_datasets;
-    uint64_t input_bytes;     /* sum of the sizes of the input's files */
-} omsi_converted_experiment;
-
-typedef struct omsi_convert_result {
-    char *output_path;
-    omsi_converted_experiment *experiments;
-    size_t n_experiments;
-    omsi_converted_dataset *datasets;
-    size_t n_datasets;
-    uint64_t bytes_in;
-    uint64_t bytes_out;       /* size of the finished HDF5 file */
-    double seconds;
-} omsi_convert_result;
-
 /* Converts inputs into one new OpenMSI file at output (which must not exist
  * unless overwrite is true). result may be NULL; free it with
  * omsi_convert_result_free. */
 int omsi_convert(const char *const *inputs, size_t n_inputs, const char *output,
                  bool overwrite, const omsi_convert_options *opts, omsi_convert_result *result,
                  omsi_error *err);
-
-void omsi_convert_result_free(omsi_convert_result *result);
 
 #endif

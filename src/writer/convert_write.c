@@ -1,4 +1,4 @@
-#include "convert_write.h"
+#include "writer/convert_write.h"
 
 #include <stdlib.h>
 #include <string.h>

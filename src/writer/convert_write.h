@@ -3,8 +3,8 @@
 #ifndef OMSI_CONVERT_WRITE_H
 #define OMSI_CONVERT_WRITE_H
 
-#include "convert.h"
-#include "omsi_file.h"
+#include "writer/convert.h"
+#include "writer/omsi_file.h"
 
 /* Bytes of intensity data kept in memory at most while building the
  * image-chunked copy (plus the HDF5 chunk caches). */

@@ -1,4 +1,4 @@
-#include "omsi_file.h"
+#include "writer/omsi_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,9 +5,9 @@
 #ifndef OMSI_FILE_H
 #define OMSI_FILE_H
 
-#include "omsi_h5.h"
-#include "omsi_metadata.h"
-#include "reader.h"
+#include "writer/omsi_h5.h"
+#include "base/omsi_metadata.h"
+#include "readers/reader.h"
 
 #include <hdf5.h>
 

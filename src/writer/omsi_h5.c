@@ -1,4 +1,4 @@
-#include "omsi_h5.h"
+#include "writer/omsi_h5.h"
 
 #include <stdarg.h>
 #include <stdio.h>

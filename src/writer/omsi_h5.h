@@ -4,8 +4,8 @@
 #ifndef OMSI_H5_H
 #define OMSI_H5_H
 
-#include "omsi_error.h"
-#include "reader.h"
+#include "base/omsi_error.h"
+#include "readers/reader.h"
 
 #include <hdf5.h>
 

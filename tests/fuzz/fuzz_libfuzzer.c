@@ -1,5 +1,5 @@
 /* libFuzzer entry point; the target is chosen at build time (-DOMSI_FUZZ_TARGET="img"). */
-#include "fuzz_targets.h"
+#include "tests/fuzz/fuzz_targets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,9 +4,9 @@
  *   fuzz_replay TARGET FILE|DIR...     run each input (a DIR: every file in it)
  *   fuzz_replay --pack TARGET DIR OUT  pack DIR's files into a seed input
  */
-#include "fuzz_targets.h"
+#include "tests/fuzz/fuzz_targets.h"
 
-#include "omsi_util.h"
+#include "base/omsi_util.h"
 
 #include <dirent.h>
 #include <stdio.h>

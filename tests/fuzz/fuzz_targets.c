@@ -1,8 +1,8 @@
-#include "fuzz_targets.h"
+#include "tests/fuzz/fuzz_targets.h"
 
-#include "catalog.h"
-#include "query.h"
-#include "reader.h"
+#include "catalog/catalog.h"
+#include "catalog/query.h"
+#include "readers/reader.h"
 
 #include <errno.h>
 #include <ftw.h>

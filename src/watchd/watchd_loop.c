@@ -1,0 +1,300 @@
+/* omsi-watchd's event loop: signals, inotify events, scans, the settle
+ * decision, queueing and the worker pool, until stop (watchd_daemon.h). */
+#include "watchd/watchd_daemon.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+static double real_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The folder whose scan sees a change in dir: inside a Bruker spot tree,
+ * the folder holding the run. */
+static int mark_dirty(watchd_daemon *s, const char *dir)
+{
+    char *parent = watchd_group_bruker_parent(dir);
+    int rc = watchd_dirty_add(&s->dirty, parent ? parent : dir);
+    /* The run folder itself (holding spot folders) is seen by its parent. */
+    if (rc == 0 && !parent && watchd_is_bruker_run(dir)) {
+        char *up = omsi_path_dirname(dir);
+        if (up)
+            rc = watchd_dirty_add(&s->dirty, up);
+        free(up);
+    }
+    free(parent);
+    return rc;
+}
+
+static bool inside_roots(const watchd_daemon *s, const char *dir)
+{
+    return watchd_path_inside(&s->roots, dir);
+}
+
+static int full_scan(watchd_daemon *s, double now, omsi_error *err)
+{
+    for (size_t i = 0; i < s->roots.count; i++) {
+        int rc = watchd_scan_dir(&s->table, s->roots.paths[i], true, now, &s->log, err);
+        if (rc)
+            return rc;
+    }
+    /* Candidates of folders that are gone or no longer watched. */
+    size_t kept = 0;
+    for (size_t i = 0; i < s->table.count; i++) {
+        watchd_candidate *c = &s->table.items[i];
+        if (!inside_roots(s, c->dir) || !omsi_is_directory(c->dir)) {
+            free(c->key);
+            free(c->dir);
+            free(c->path);
+            continue;
+        }
+        s->table.items[kept++] = *c;
+    }
+    s->table.count = kept;
+    s->last_full_scan = now;
+    return 0;
+}
+
+/* Datasets already quiet for the settle time when first seen (old files at
+ * start-up) need not wait again: changed_at goes back to their mtime. */
+static void backdate_new(watchd_daemon *s, double now, double real_now)
+{
+    for (size_t i = 0; i < s->table.count; i++) {
+        watchd_candidate *c = &s->table.items[i];
+        if (c->state != WATCHD_WAITING || c->changed_at != now || c->sig.files == 0)
+            continue;
+        double age = real_now - (double)c->sig.mtime_ns / 1e9;
+        if (age > 0)
+            c->changed_at = now - age;
+    }
+}
+
+static int scan_dirty(watchd_daemon *s, double now, omsi_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->dirty.count; i++)
+        if (inside_roots(s, s->dirty.paths[i]))
+            rc = watchd_scan_dir(&s->table, s->dirty.paths[i], false, now, &s->log, err);
+    omsi_path_list_free(&s->dirty);
+    omsi_path_list_init(&s->dirty);
+    return rc;
+}
+
+/* Settled candidates: look once more (a change may have gone unnoticed in
+ * --poll and --once modes), then ask the reader and queue the complete ones. */
+static int decide(watchd_daemon *s, double now, omsi_error *err)
+{
+    omsi_path_list recheck;
+    omsi_path_list_init(&recheck);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->table.count; i++)
+        if (watchd_settled(&s->table.items[i], now, s->cfg.settle_seconds))
+            rc = watchd_dirty_add(&recheck, s->table.items[i].dir);
+    for (size_t i = 0; rc == 0 && i < recheck.count; i++)
+        rc = watchd_scan_dir(&s->table, recheck.paths[i], false, now, &s->log, err);
+    omsi_path_list_free(&recheck);
+    if (rc)
+        return rc;
+    bool queued_any = false;
+    for (size_t i = 0; i < s->table.count; i++) {
+        watchd_candidate *c = &s->table.items[i];
+        if (!watchd_settled(c, now, s->cfg.settle_seconds))
+            continue;
+        omsi_error why = {0};
+        omsi_validity v = watchd_probe(c, &why);
+        if (!watchd_apply_validity(c, v)) {
+            omsi_log(&s->log, v == OMSI_INCOMPLETE ? OMSI_LOG_NOTICE : OMSI_LOG_INFO,
+                     "%s: %s, waiting for a change: %s", c->path ? c->path : c->key,
+                     v == OMSI_INCOMPLETE ? "incomplete" : "not a dataset", why.message);
+            continue;
+        }
+        int64_t job_id = 0;
+        omsi_error qerr = {0};
+        /* The parent holds the catalog open only while it enqueues: an open
+         * SQLite connection must never be inherited by a forked worker. */
+        if ((!s->cat &&
+             omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &s->cat, &qerr)) ||
+            omsi_catalog_job_enqueue(s->cat, c->path, watchd_kind_format(c->kind), &job_id, &qerr)) {
+            /* Try again on the next round. */
+            omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", c->path, qerr.message);
+            c->state = WATCHD_WAITING;
+            continue;
+        }
+        s->queued++;
+        queued_any = true;
+        omsi_log(&s->log, OMSI_LOG_INFO, "%s: settled (%llu files, %llu bytes), job %lld%s",
+                 c->path, (unsigned long long)c->sig.files, (unsigned long long)c->sig.bytes,
+                 (long long)job_id, v == OMSI_BROKEN ? " (the reader says it is broken)" : "");
+    }
+    omsi_catalog_close(s->cat);
+    s->cat = NULL;
+    if (queued_any)
+        watchd_pool_wake(&s->pool);
+    return 0;
+}
+
+static void report_status(watchd_daemon *s)
+{
+    static const char *const mode[] = {"inotify", "polling"};
+    watchd_notify_status("%zu folder(s) (%s), %zu dataset(s) settling, %llu queued since start",
+                         s->roots.count, mode[!s->use_inotify], watchd_table_waiting(&s->table),
+                         (unsigned long long)s->queued);
+}
+
+/* Returns false when the daemon must stop. */
+static bool handle_signals(watchd_daemon *s)
+{
+    struct signalfd_siginfo si;
+    while (read(s->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        switch (si.ssi_signo) {
+        case SIGTERM:
+        case SIGINT:
+            omsi_log(&s->log, OMSI_LOG_NOTICE, "signal %s: stopping", strsignal((int)si.ssi_signo));
+            s->stopping = true;
+            break;
+        case SIGHUP:
+            omsi_log(&s->log, OMSI_LOG_NOTICE, "SIGHUP: reloading the configuration");
+            watchd_daemon_reload(s);
+            break;
+        case SIGCHLD:
+            break; /* reaped below */
+        }
+    }
+    return !s->stopping;
+}
+
+static int timeout_ms(watchd_daemon *s, double now)
+{
+    double wait = 5.0;
+    if (s->full_rescan || s->dirty.count)
+        return 0;
+    for (size_t i = 0; i < s->table.count; i++) {
+        const watchd_candidate *c = &s->table.items[i];
+        if (c->state == WATCHD_WAITING) {
+            double due = c->changed_at + s->cfg.settle_seconds - now;
+            if (due < wait)
+                wait = due;
+        }
+    }
+    if (!s->use_inotify) {
+        double poll_every = s->cli.once ? 1.0 : s->cfg.poll_seconds;
+        double due = s->last_full_scan + poll_every - now;
+        if (due < wait)
+            wait = due;
+    }
+    double wd = watchd_notify_next(&s->notifier, now);
+    if (wd < wait)
+        wait = wd;
+    if (wait < 0.05)
+        wait = 0.05;
+    return (int)(wait * 1000);
+}
+
+int watchd_loop_run(watchd_daemon *s)
+{
+    omsi_error err = {0};
+    double now = omsi_monotonic_seconds();
+    if (watchd_daemon_start_watching(s, &err)) {
+        if (err.status == OMSI_ERR_NOMEM) {
+            omsi_log(&s->log, OMSI_LOG_ERR, "%s", err.message);
+            return 1;
+        }
+        watchd_daemon_fall_back_to_polling(s, &err);
+    }
+    if (full_scan(s, now, &err)) {
+        omsi_log(&s->log, OMSI_LOG_ERR, "%s", err.message);
+        return 1;
+    }
+    backdate_new(s, now, real_seconds());
+    omsi_log(&s->log, OMSI_LOG_NOTICE, "watching %zu drop folder(s)%s, %zu dataset(s) found, settle %g s, %u worker(s)",
+             s->roots.count, s->cli.once ? " (one pass)" : s->use_inotify ? " with inotify" : " by polling", s->table.count,
+             s->cfg.settle_seconds, s->cfg.workers);
+    watchd_notify_ready("running");
+    int status = 0;
+    for (;;) {
+        now = omsi_monotonic_seconds();
+        struct pollfd fds[2] = {{.fd = s->sigfd, .events = POLLIN},
+                                {.fd = s->use_inotify ? s->watcher.fd : -1, .events = POLLIN}};
+        int n = poll(fds, 2, timeout_ms(s, now));
+        if (n < 0 && errno != EINTR) {
+            omsi_log(&s->log, OMSI_LOG_ERR, "poll: %s", strerror(errno));
+            status = 1;
+            break;
+        }
+        now = omsi_monotonic_seconds();
+        if (!handle_signals(s))
+            break;
+        watchd_pool_reap(&s->pool, &s->setup, !s->cli.once, now);
+        if (s->use_inotify) {
+            omsi_path_list changed;
+            omsi_path_list_init(&changed);
+            bool overflow = false;
+            if (watchd_watcher_read(&s->watcher, &changed, &overflow, &err)) {
+                if (err.status == OMSI_ERR_NOMEM) {
+                    omsi_log(&s->log, OMSI_LOG_ERR, "%s", err.message);
+                    omsi_path_list_free(&changed);
+                    status = 1;
+                    break;
+                }
+                watchd_daemon_fall_back_to_polling(s, &err);
+            }
+            if (overflow) {
+                omsi_log(&s->log, OMSI_LOG_WARNING, "inotify queue overflow: rescanning everything");
+                s->full_rescan = true;
+            }
+            for (size_t i = 0; i < changed.count; i++)
+                mark_dirty(s, changed.paths[i]);
+            omsi_path_list_free(&changed);
+        }
+        int rc;
+        if (s->full_rescan || (!s->use_inotify &&
+                               now - s->last_full_scan >= (s->cli.once ? 1.0 : s->cfg.poll_seconds))) {
+            s->full_rescan = false;
+            omsi_path_list_free(&s->dirty);
+            omsi_path_list_init(&s->dirty);
+            rc = full_scan(s, now, &err);
+        } else {
+            rc = scan_dirty(s, now, &err);
+        }
+        if (rc == 0)
+            rc = decide(s, now, &err);
+        if (rc) {
+            omsi_log(&s->log, OMSI_LOG_ERR, "%s", err.message);
+            status = 1;
+            break;
+        }
+        watchd_notify_watchdog(&s->notifier, now);
+        report_status(s);
+        if (s->cli.once && watchd_table_waiting(&s->table) == 0) {
+            omsi_log(&s->log, OMSI_LOG_INFO, "--once: every dataset decided; finishing the queue");
+            watchd_pool_drain(&s->pool);
+            watchd_pool_wait(&s->pool);
+            for (size_t i = 0; i < s->table.count; i++)
+                if (s->table.items[i].state == WATCHD_INCOMPLETE)
+                    omsi_log(&s->log, OMSI_LOG_WARNING, "%s: left incomplete",
+                             s->table.items[i].path ? s->table.items[i].path : s->table.items[i].key);
+            if (s->pool.failures) {
+                omsi_log(&s->log, OMSI_LOG_ERR,
+                         "%u worker(s) reported failed jobs; see `omsi-catalog query --state failed`",
+                         s->pool.failures);
+                status = 1;
+            }
+            return status;
+        }
+    }
+    watchd_notify_stopping();
+    omsi_log(&s->log, OMSI_LOG_NOTICE, "stopping: waiting for the workers");
+    watchd_pool_stop(&s->pool);
+    return status;
+}
+
