@@ -18,6 +18,7 @@
 #ifndef OMSI_READER_H
 #define OMSI_READER_H
 
+#include "base/omsi_budget.h"
 #include "base/omsi_contents.h"
 #include "base/omsi_dtype.h"
 #include "base/omsi_error.h"
@@ -68,6 +69,8 @@ typedef struct omsi_open_options {
     bool force_unsigned;          /* Analyze datatype 4 read as uint16 */
     bool bastet_grid;             /* parity options: BASTet's grid/origin rules */
     bool strict_checksums;        /* a wrong imzML checksum fails the open/iteration */
+    uint64_t memory_limit;        /* bytes for everything file content makes us allocate
+                                   * (omsi_budget_check); 0 = OMSI_MEMORY_LIMIT_DEFAULT */
     const omsi_logger *log;       /* warnings go here; may be NULL */
 } omsi_open_options;
 

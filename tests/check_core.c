@@ -1,5 +1,6 @@
 /* Unit tests of the core helpers: errors, paths, checked arithmetic,
  * byte order, metadata lists, the format registry. */
+#include "base/omsi_budget.h"
 #include "base/omsi_error.h"
 #include "base/omsi_metadata.h"
 #include "base/omsi_util.h"
@@ -131,6 +132,31 @@ START_TEST(dtype_helpers)
     ck_assert(omsi_dtype_get(OMSI_DT_INT16, a, 0) == -5.0);
     ck_assert(omsi_dtype_get(OMSI_DT_INT16, a, 1) == 7.0);
 }
+
+START_TEST(memory_budget)
+{
+    uint64_t v = 0;
+    ck_assert_int_eq(omsi_parse_bytes("256M", &v), 0);
+    ck_assert_uint_eq(v, (uint64_t)256 << 20);
+    ck_assert_int_eq(omsi_parse_bytes("2GiB", &v), 0);
+    ck_assert_uint_eq(v, (uint64_t)2 << 30);
+    ck_assert_int_eq(omsi_parse_bytes("1048576", &v), 0);
+    ck_assert_uint_eq(v, 1048576);
+    ck_assert_int_eq(omsi_parse_bytes("4kb", &v), 0);
+    ck_assert_uint_eq(v, 4096);
+    ck_assert_int_eq(omsi_parse_bytes("-1M", &v), -1);
+    ck_assert_int_eq(omsi_parse_bytes("12Q", &v), -1);
+    ck_assert_int_eq(omsi_parse_bytes("", &v), -1);
+    ck_assert_int_eq(omsi_parse_bytes("99999999999T", &v), -1);
+    ck_assert_uint_eq(omsi_budget_limit(0), OMSI_MEMORY_LIMIT_DEFAULT);
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_budget_check(0, OMSI_MEMORY_LIMIT_DEFAULT, "a.mzML", "one spectrum", &err), 0);
+    ck_assert_int_eq(omsi_budget_check(64 << 20, (uint64_t)210 << 20, "a.mzML", "spectrum 7", &err),
+                     OMSI_ERR_NOMEM);
+    ck_assert_str_eq(err.message, "a.mzML: spectrum 7 needs 210.0 MiB, more than the memory limit of 64.0 MiB "
+                                  "(--memory-limit)");
+}
+END_TEST
 END_TEST
 
 int main(void)
@@ -144,6 +170,7 @@ int main(void)
     tcase_add_test(tc, metadata_list);
     tcase_add_test(tc, registry_lists_formats_in_probe_order);
     tcase_add_test(tc, dtype_helpers);
+    tcase_add_test(tc, memory_budget);
     suite_add_tcase(s, tc);
     return omsi_test_run(s, false);
 }

@@ -39,6 +39,10 @@ static const char usage_text[] =
     "                          or ppm:N (bins N ppm wide) for processed/centroid data\n"
     "      --max-axis N        refuse an exact m/z axis longer than N values\n"
     "      --force-unsigned    read Analyze datatype 4 as uint16 (BASTet's reading)\n"
+    "      --memory-limit BYTES bound the memory of the whole conversion (suffix\n"
+    "                          K, M, G; default 256M); a file that needs more\n"
+    "                          (one huge spectrum, an absurd grid) is refused\n"
+    "  -j, --threads N         compression threads (default: online CPUs)\n"
     "      --overwrite         replace OUTPUT if it exists\n"
     "      --json              print a JSON summary on stdout\n"
     "  -q, --quiet             no progress, errors only\n"
@@ -92,7 +96,7 @@ static int parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
     enum { OPT_AUTO = 256, OPT_CHUNKING, OPT_NO_CHUNKING, OPT_NO_COMPRESSION, OPT_OVERWRITE,
-           OPT_JSON, OPT_AXIS, OPT_MAX_AXIS, OPT_FORCE_UNSIGNED };
+           OPT_JSON, OPT_AXIS, OPT_MAX_AXIS, OPT_FORCE_UNSIGNED, OPT_MEMORY_LIMIT };
     static const struct option options[] = {
         {"format", required_argument, NULL, 'f'},
         {"regions", required_argument, NULL, 'r'},
@@ -105,6 +109,8 @@ int main(int argc, char **argv)
         {"axis", required_argument, NULL, OPT_AXIS},
         {"max-axis", required_argument, NULL, OPT_MAX_AXIS},
         {"force-unsigned", no_argument, NULL, OPT_FORCE_UNSIGNED},
+        {"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
+        {"threads", required_argument, NULL, 'j'},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
         {"json", no_argument, NULL, OPT_JSON},
         {"quiet", no_argument, NULL, 'q'},
@@ -116,7 +122,7 @@ int main(int argc, char **argv)
     omsi_convert_options o = omsi_convert_options_default();
     bool overwrite = false, json = false;
     int verbosity = OMSI_LOG_NOTICE, opt;
-    while ((opt = getopt_long(argc, argv, "f:r:c:e:qvhV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "f:r:c:e:j:qvhV", options, NULL)) != -1) {
         switch (opt) {
         case 'f':
             if (strcmp(optarg, "auto") != 0 && !omsi_format_by_name(optarg)) {
@@ -175,6 +181,23 @@ int main(int argc, char **argv)
             }
             break;
         case OPT_FORCE_UNSIGNED: o.reader.force_unsigned = true; break;
+        case OPT_MEMORY_LIMIT:
+            if (omsi_parse_bytes(optarg, &o.reader.memory_limit) ||
+                o.reader.memory_limit < OMSI_MEMORY_LIMIT_MIN) {
+                fprintf(stderr, "omsi-convert: --memory-limit takes a size of at least 16M (e.g. 256M, 2G), not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'j': {
+            uint64_t n;
+            if (parse_u64(optarg, &n) || n < 1 || n > 256) {
+                fprintf(stderr, "omsi-convert: --threads takes a count 1-256, not '%s'\n", optarg);
+                return 2;
+            }
+            o.threads = (unsigned)n;
+            break;
+        }
         case OPT_OVERWRITE: overwrite = true; break;
         case OPT_JSON: json = true; break;
         case 'q': verbosity = OMSI_LOG_ERR; break;

@@ -36,7 +36,9 @@ typedef struct omsi_convert_options {
     uint64_t chunk[3];             /* for OMSI_CHUNK_EXPLICIT */
     int compression_level;         /* gzip 0..9; < 0 = no compression; default 4 */
     const char *experiment_id;     /* NULL: the input's base name (stable, path-free) */
-    omsi_open_options reader;      /* passed to every reader */
+    omsi_open_options reader;      /* passed to every reader; reader.memory_limit bounds
+                                    * the whole conversion (--memory-limit) */
+    unsigned threads;              /* compression threads; 0 = online CPUs (--threads) */
     omsi_progress_fn progress;     /* may be NULL; called at most a few times per second */
     void *progress_ctx;
     volatile sig_atomic_t *cancel; /* non-zero -> stop, remove temp file, OMSI_ERR_CANCELLED */
