@@ -39,15 +39,20 @@ static int write_acqu(const char *dir, const omsi_gen_params *p, uint64_t td, co
     return omsi_gen_write_file(dir, "acqu", text, strlen(text), err);
 }
 
-static int write_fid(const char *dir, const omsi_gen_params *p, uint64_t x, uint64_t y, uint64_t td,
-                     omsi_error *err)
+static int write_fid(const char *dir, const omsi_gen_params *p, const omsi_gen_tables *tables, uint64_t x,
+                     uint64_t y, uint64_t td, omsi_error *err)
 {
     size_t n = (size_t)td * 4;
     unsigned char *buf = malloc(n + 4);
-    if (!buf)
+    double *values = malloc((size_t)td * sizeof *values + 1);
+    if (!buf || !values) {
+        free(buf);
+        free(values);
         return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    }
+    omsi_gen_spectrum(tables, x, y, td, values);
     for (uint64_t k = 0; k < td; k++) {
-        uint32_t v = (uint32_t)(int32_t)omsi_gen_intensity(p, x, y, k);
+        uint32_t v = (uint32_t)(int32_t)values[k];
         for (int b = 0; b < 4; b++)
             buf[k * 4 + (size_t)(p->big_endian ? 3 - b : b)] = (unsigned char)(v >> (8 * b));
     }
@@ -56,6 +61,7 @@ static int write_fid(const char *dir, const omsi_gen_params *p, uint64_t x, uint
     if (has(p, "long_fid") && x == 0 && y == 0)
         n += 4;
     int rc = omsi_gen_write_file(dir, "fid", buf, n, err);
+    free(values);
     free(buf);
     return rc;
 }
@@ -77,7 +83,10 @@ int omsi_gen_bruker_flex(const char *dir, const char *stem, const omsi_gen_param
     char *run = omsi_path_join(dir, stem);
     char *list_path = NULL;
     FILE *lf = NULL;
+    omsi_gen_tables *tables = NULL;
     int rc = run ? omsi_gen_mkdirs(run, err) : omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = omsi_gen_tables_new(p, &tables, err);
     if (!rc && list) {
         size_t n = strlen(run) + 32;
         list_path = malloc(n);
@@ -125,7 +134,7 @@ int omsi_gen_bruker_flex(const char *dir, const char *stem, const omsi_gen_param
                 if (!rc)
                     rc = write_acqu(outside_acq, p, p->nz, name, err);
                 if (!rc)
-                    rc = write_fid(outside_acq, p, x, y, p->nz, err);
+                    rc = write_fid(outside_acq, p, tables, x, y, p->nz, err);
                 if (!rc && symlink(outside, spot) != 0)
                     rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "symlink %s", spot);
                 free(outside_acq);
@@ -136,7 +145,7 @@ int omsi_gen_bruker_flex(const char *dir, const char *stem, const omsi_gen_param
                 if (!rc)
                     rc = write_acqu(acq, p, td, name, err);
                 if (!rc)
-                    rc = write_fid(acq, p, x, y, td, err);
+                    rc = write_fid(acq, p, tables, x, y, td, err);
             }
             free(acq);
             free(spot);
@@ -150,6 +159,7 @@ int omsi_gen_bruker_flex(const char *dir, const char *stem, const omsi_gen_param
         else
             run = NULL;
     }
+    omsi_gen_tables_free(tables);
     free(list_path);
     free(run);
     return rc;

@@ -1,5 +1,5 @@
 /* Analyze 7.5 fixtures. The cube the reader reports is (p->nx, p->ny, p->nz)
- * with the closed-form content, so the file has dim[3] = nx, dim[2] = ny.
+ * with the generated content, so the file has dim[3] = nx, dim[2] = ny.
  * Variants: hdr384 (384-byte header), vox_offset=N, truncated (.img one
  * byte short), long (.img one byte long), no_t2m, no_img, t2m_odd (.t2m not a
  * multiple of 4), bad_sizeof, bad_bitpix, datatype=N (raw code), huge_dims
@@ -32,22 +32,50 @@ static uint32_t f32_bits(float f)
     return u;
 }
 
-/* Stores value v (an integer 0..250, or its negative) as one element of type t. */
-static void put_value(unsigned char *p, omsi_dtype t, double v, bool big)
+static uint16_t swap16(uint16_t v) { return (uint16_t)(v << 8 | v >> 8); }
+static uint32_t swap32(uint32_t v) { return (uint32_t)swap16((uint16_t)v) << 16 | swap16((uint16_t)(v >> 16)); }
+static uint64_t swap64(uint64_t v) { return (uint64_t)swap32((uint32_t)v) << 32 | swap32((uint32_t)(v >> 32)); }
+
+/* Stores value v (a non-negative integer, or its negative) as one element
+ * of type t, byte-swapped when swap. Fixed-size copies: this runs per value
+ * of multi-GB fixtures. */
+static void put_value(unsigned char *p, omsi_dtype t, double v, bool swap)
 {
-    unsigned char tmp[8];
-    size_t n = omsi_dtype_size(t);
     switch (t) {
-    case OMSI_DT_UINT8: tmp[0] = (unsigned char)v; break;
+    case OMSI_DT_UINT8: *p = (unsigned char)v; break;
     case OMSI_DT_INT16:
-    case OMSI_DT_UINT16: { int16_t x = (int16_t)v; memcpy(tmp, &x, 2); break; }
-    case OMSI_DT_INT32: { int32_t x = (int32_t)v; memcpy(tmp, &x, 4); break; }
-    case OMSI_DT_FLOAT32: { float x = (float)v; memcpy(tmp, &x, 4); break; }
-    default: { double x = v; memcpy(tmp, &x, 8); break; }
+    case OMSI_DT_UINT16: {
+        int16_t x = (int16_t)v;
+        uint16_t u;
+        memcpy(&u, &x, 2);
+        u = swap ? swap16(u) : u;
+        memcpy(p, &u, 2);
+        break;
     }
-    if (big == omsi_host_is_little_endian())
-        omsi_swap_items(tmp, n, 1);
-    memcpy(p, tmp, n);
+    case OMSI_DT_INT32: {
+        int32_t x = (int32_t)v;
+        uint32_t u;
+        memcpy(&u, &x, 4);
+        u = swap ? swap32(u) : u;
+        memcpy(p, &u, 4);
+        break;
+    }
+    case OMSI_DT_FLOAT32: {
+        float x = (float)v;
+        uint32_t u;
+        memcpy(&u, &x, 4);
+        u = swap ? swap32(u) : u;
+        memcpy(p, &u, 4);
+        break;
+    }
+    default: {
+        uint64_t u;
+        memcpy(&u, &v, 8);
+        u = swap ? swap64(u) : u;
+        memcpy(p, &u, 8);
+        break;
+    }
+    }
 }
 
 static int write_header(const char *dir, const char *name, const omsi_gen_params *p,
@@ -104,12 +132,16 @@ static int write_img(const char *dir, const char *name, const omsi_gen_params *p
     char *path = omsi_path_join(dir, name);
     size_t item = omsi_dtype_size(t);
     unsigned char *spectrum = malloc((size_t)p->nz * item + 1);
+    double *values = malloc((size_t)p->nz * sizeof *values);
+    omsi_gen_tables *tables = NULL;
     FILE *f = path ? fopen(path, "wb") : NULL;
     int rc = 0;
-    if (!path || !spectrum) {
+    if (!path || !spectrum || !values) {
         rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
         goto done;
     }
+    if ((rc = omsi_gen_tables_new(p, &tables, err)))
+        goto done;
     if (!f) {
         rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", path);
         goto done;
@@ -119,14 +151,16 @@ static int write_img(const char *dir, const char *name, const omsi_gen_params *p
     for (long i = 0; i < vox; i++)
         fputc(0xEE, f);
     bool negative = omsi_gen_variant(p, "negative", 0, NULL);
+    bool swap = p->big_endian == omsi_host_is_little_endian();
     uint64_t spectra = p->nx * p->ny;
     if (omsi_gen_variant(p, "truncated", 0, NULL) && spectra > 0)
         spectra--; /* the last spectrum is written short below */
     for (uint64_t s = 0; s < p->nx * p->ny; s++) {
         uint64_t x = s / p->ny, y = s % p->ny;
+        omsi_gen_spectrum(tables, x, y, p->nz, values);
         for (uint64_t k = 0; k < p->nz; k++) {
-            double v = omsi_gen_intensity(p, x, y, k);
-            put_value(spectrum + k * item, t, negative && k == 0 ? -v - 1 : v, p->big_endian);
+            double v = values[k];
+            put_value(spectrum + k * item, t, negative && k == 0 ? -v - 1 : v, swap);
         }
         size_t n = (size_t)p->nz * item;
         if (s >= spectra)
@@ -141,6 +175,8 @@ static int write_img(const char *dir, const char *name, const omsi_gen_params *p
 done:
     if (f && fclose(f) != 0 && rc == 0)
         rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "close %s", path);
+    omsi_gen_tables_free(tables);
+    free(values);
     free(spectrum);
     free(path);
     return rc;

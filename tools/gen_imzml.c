@@ -1,4 +1,4 @@
-/* imzML fixtures (.imzML + .ibd) with closed-form content: pixel (x, y)
+/* imzML fixtures (.imzML + .ibd) with generated content: pixel (x, y)
  * (0-based; written as positions x+1, y+1) has omsi_gen_intensity at bin k
  * of the axis omsi_gen_mz. Intensities in p->dtype (float32, float64,
  * int32, int64); m/z float64 (float32 with mz32).
@@ -29,9 +29,9 @@ typedef struct gen_array {
 
 static bool has(const omsi_gen_params *p, const char *v) { return omsi_gen_variant(p, v, 0, NULL); }
 
-static bool point_present(const omsi_gen_params *p, uint64_t x, uint64_t y, uint64_t k)
+static bool point_present(bool gaps, uint64_t x, uint64_t y, uint64_t k)
 {
-    return !(has(p, "processed") && has(p, "gaps") && (k + x + y) % 3 == 0);
+    return !(gaps && (k + x + y) % 3 == 0);
 }
 
 static bool pixel_acquired(const omsi_gen_params *p, uint64_t x, uint64_t y)
@@ -193,12 +193,17 @@ int omsi_gen_imzml(const char *dir, const char *stem, const omsi_gen_params *p, 
     char *xml_path = NULL, *ibd_path = NULL;
     FILE *xml = NULL, *ibd = NULL;
     double *mz = malloc((size_t)p->nz * sizeof *mz), *values = malloc((size_t)p->nz * sizeof *values);
-    double *sub_mz = malloc((size_t)p->nz * sizeof *sub_mz);
+    double *sub_mz = malloc((size_t)p->nz * sizeof *sub_mz), *full = malloc((size_t)p->nz * sizeof *full);
+    /* looked up once: the variant string is parsed per call */
+    bool gaps = processed && has(p, "gaps");
+    omsi_gen_tables *tables = NULL;
     int rc = 0;
-    if (!xml_name || !ibd_name || !mz || !values || !sub_mz) {
+    if (!xml_name || !ibd_name || !mz || !values || !sub_mz || !full) {
         rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
         goto done;
     }
+    if ((rc = omsi_gen_tables_new(p, &tables, err)))
+        goto done;
     snprintf(xml_name, n, "%s.imzML", stem);
     snprintf(ibd_name, n, "%s.ibd", stem);
     if ((rc = omsi_gen_mkdirs(dir, err)))
@@ -238,10 +243,11 @@ int omsi_gen_imzml(const char *dir, const char *stem, const omsi_gen_params *p, 
             if (!pixel_acquired(p, x, y))
                 continue;
             size_t m = 0;
+            omsi_gen_spectrum(tables, x, y, p->nz, full);
             for (uint64_t k = 0; k < p->nz; k++)
-                if (point_present(p, x, y, k)) {
+                if (point_present(gaps, x, y, k)) {
                     sub_mz[m] = mz[k];
-                    values[m++] = omsi_gen_intensity(p, x, y, k);
+                    values[m++] = full[k];
                 }
             gen_array mz_a = shared_mz, int_a;
             if (processed && (rc = append_array(sink, &pos, sub_mz, m, mz_t, zlib, &mz_a, err)))
@@ -287,7 +293,9 @@ done:
     free(xml_name);
     free(ibd_name);
     free(mz);
+    omsi_gen_tables_free(tables);
     free(values);
     free(sub_mz);
+    free(full);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* mzML fixtures with closed-form content. Pixel (x, y), scan type t:
+/* mzML fixtures with generated content. Pixel (x, y), scan type t:
  * m/z values omsi_gen_mz(k) + 0.25 t, intensities omsi_gen_intensity(x, y, k)
  * + t, for k < nz. Spectra are written pixel by pixel (x outer, y inner),
  * one per scan type. Types: 0 = "FTMS + p MALDI Full ms [100.00-1000.00]"
@@ -121,12 +121,17 @@ int omsi_gen_mzml(const char *dir, const char *stem, const omsi_gen_params *p, c
     char *name = malloc(n);
     char *path = NULL;
     double *mz = malloc((size_t)p->nz * sizeof *mz), *in = malloc((size_t)p->nz * sizeof *in);
+    double *full = malloc((size_t)p->nz * sizeof *full);
+    bool gaps = has(p, "gaps"); /* once: the variant string is parsed per call */
+    omsi_gen_tables *tables = NULL;
     FILE *f = NULL;
     int rc = 0;
-    if (!name || !mz || !in) {
+    if (!name || !mz || !in || !full) {
         rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
         goto done;
     }
+    if ((rc = omsi_gen_tables_new(p, &tables, err)))
+        goto done;
     snprintf(name, n, "%s.mzML", stem);
     if ((rc = omsi_gen_mkdirs(dir, err)))
         goto done;
@@ -159,14 +164,15 @@ int omsi_gen_mzml(const char *dir, const char *stem, const omsi_gen_params *p, c
             (unsigned long long)(p->nx * p->ny * (uint64_t)types));
     size_t index = 0;
     for (uint64_t x = 0; x < p->nx && !rc; x++)
-        for (uint64_t y = 0; y < p->ny && !rc; y++)
+        for (uint64_t y = 0; y < p->ny && !rc; y++) {
+            omsi_gen_spectrum(tables, x, y, p->nz, full);
             for (long t = 0; t < types && !rc; t++) {
                 size_t m = 0;
                 for (uint64_t k = 0; k < p->nz; k++) {
-                    if (has(p, "gaps") && (k + x + y) % 3 == 0)
+                    if (gaps && (k + x + y) % 3 == 0)
                         continue;
                     mz[m] = omsi_gen_mz(p, k) + 0.25 * (double)t;
-                    in[m++] = omsi_gen_intensity(p, x, y, k) + (double)t;
+                    in[m++] = full[k] + (double)t;
                 }
                 uint64_t px = x, py = y;
                 if (has(p, "duplicate_pixel") && index == (size_t)types)
@@ -211,6 +217,7 @@ int omsi_gen_mzml(const char *dir, const char *stem, const omsi_gen_params *p, c
                 fputs("        </binaryDataArrayList>\n      </spectrum>\n", f);
                 index++;
             }
+        }
     fputs("    </spectrumList>\n  </run>\n</mzML>\n", f);
 done:
     if (f && fclose(f) != 0 && !rc)
@@ -226,7 +233,9 @@ done:
     }
     free(path);
     free(name);
+    omsi_gen_tables_free(tables);
     free(mz);
     free(in);
+    free(full);
     return rc;
 }
