@@ -1,8 +1,8 @@
 /* Unit tests of the fixture content (tools/gen_common.c): closed content
  * unchanged, realistic content deterministic, integral, peaked, spatially
  * structured and about as compressible as real MSI data. */
-#include "gen.h"
-#include "test_support.h"
+#include "tools/gen.h"
+#include "tests/test_support.h"
 
 #include <math.h>
 #include <stdint.h>
