@@ -48,15 +48,16 @@ import sys
 label = sys.argv[1]
 s, nbytes, spectra, rss, out, cat, cp, gz, d1, d4, cores = map(float, sys.argv[2:])
 if s <= 0:
-    print(f"  {label:<40} failed"); sys.exit()
+    print(f"  {label:<46} failed"); sys.exit()
 mbs = nbytes / s / 1e6
 extra = f"  x{cat/s:5.2f} cat  x{cp/s:5.2f} cp  x{gz/s:5.2f} gzip-4"
-print(f"  {label:<40} {s:7.2f} s {mbs:7.1f} MB/s {spectra/s:8.0f} sp/s "
-      f"RSS {rss/1024:6.1f} MB  out {out/1e6:8.1f} MB (ratio {nbytes/max(out,1):4.2f}){extra}")
+outs = f"out {out/1e6:8.1f} MB (in/out {nbytes/out:5.2f})" if out > 0 else " " * 31
+print(f"  {label:<46} {s:7.2f} s {mbs:7.1f} MB/s {spectra/s:8.0f} sp/s "
+      f"RSS {rss/1024:6.1f} MB  {outs}{extra}")
 PY
 }
 
-gen() { # format dir -> prints the input path; sets spectra
+gen() { # format dir: sets input and spectra
     f=$1 dir=$2
     case $f in
     img) nz=16000; dtype=int16; variant= ;;
@@ -70,14 +71,14 @@ gen() { # format dir -> prints the input path; sets spectra
     spectra=$((side * side))
     fmt=${f%-processed}
     # shellcheck disable=SC2086
-    "$builddir/omsi-gen" "$fmt" "$dir" --stem bench --shape "$side" "$side" "$nz" --dtype "$dtype" \
-        --content realistic $variant
+    input=$("$builddir/omsi-gen" "$fmt" "$dir" --stem bench --shape "$side" "$side" "$nz" --dtype "$dtype" \
+        --content realistic $variant)
 }
 
 echo "omsi-convert benchmark: $cores cores, ~$gb GB per format, page cache warm"
 for f in $formats; do
     rm -rf "$work/in" "$work/out.h5" "$work/copy"
-    input=$(gen "$f" "$work/in")
+    gen "$f" "$work/in"
     bytes=$(du -sb "$work/in" | cut -f1)
     files=$(find "$work/in" -type f)
     # shellcheck disable=SC2086
