@@ -84,7 +84,7 @@ START_TEST(shared_spot_list_with_generated_tree)
     ck_assert_int_eq(flex()->is_valid_dataset(list, &why), OMSI_INCOMPLETE);
     ck_assert_ptr_nonnull(strstr(why.message, "spot folder"));
     bruker_run run;
-    ck_assert_int_eq(bruker_run_find(list, &run, &why), 0);
+    ck_assert_int_eq(bruker_run_find(list, 0, &run, &why), 0);
     ck_assert_uint_eq(run.listed, (size_t)omsi_test_jint(e, "n_spots"));
     ck_assert_uint_eq(run.n_names, 4);
     /* Build DIR/<run>/0_<spot>/1/1SLin/{acqu,fid} for every listed spot. */
