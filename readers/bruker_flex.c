@@ -338,6 +338,11 @@ static int plan(flex_reader *r, omsi_error *err)
         while (g < r->n_regions && r->regions[g].r != s->region)
             g++;
         if (g == r->n_regions) {
+            /* the region search is linear: bounded so that a list naming a
+             * million regions cannot stall the open */
+            if (r->n_regions == BRUKER_MAX_REGIONS)
+                return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: more than %d regions",
+                                      r->run.spot_list ? r->run.spot_list : r->run.folder, BRUKER_MAX_REGIONS);
             flex_region *p = realloc(r->regions, (r->n_regions + 1) * sizeof *p);
             if (!p)
                 return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
@@ -436,6 +441,11 @@ static int flex_open(const char *path, const omsi_open_options *opts, omsi_reade
         rc = omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: spot folder %s missing", r->run.spot_list, r->run.folder);
     if (!rc)
         rc = plan(r, err);
+    if (!rc) {
+        char what[64];
+        snprintf(what, sizeof what, "spectra of TD = %llu points", (unsigned long long)r->acqu.td);
+        rc = omsi_budget_check(opts->memory_limit, r->acqu.td * 12, r->run.folder, what, err);
+    }
     if (!rc) {
         r->mz = malloc((size_t)r->acqu.td * sizeof *r->mz);
         r->spectrum = malloc((size_t)r->acqu.td * sizeof *r->spectrum);

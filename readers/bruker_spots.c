@@ -281,6 +281,11 @@ static int read_spot_list(bruker_run *run, const omsi_path_list *names, const ch
             bool known = false;
             for (size_t i = 0; i < run->n_names && !known; i++)
                 known = run->names[i].region == s.region;
+            if (!known && run->n_names == BRUKER_MAX_REGIONS) {
+                rc = omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: line %d: more than %d named regions",
+                                    run->spot_list, line_no, BRUKER_MAX_REGIONS);
+                break;
+            }
             if (!known) {
                 if (run->n_names == names_cap) {
                     size_t ncap = names_cap ? 2 * names_cap : 8;

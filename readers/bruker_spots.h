@@ -15,6 +15,9 @@ typedef struct bruker_spot {
     char *acqu, *fid;       /* NULL when the folder or files are missing */
 } bruker_spot;
 
+/* Regions (R values) a run may have; a spot list naming more is refused. */
+#define BRUKER_MAX_REGIONS 4096
+
 typedef struct bruker_region_name {
     uint32_t region;
     char name[128];

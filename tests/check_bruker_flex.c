@@ -380,6 +380,37 @@ START_TEST(huge_spot_list_summarised)
 }
 END_TEST
 
+/* A spot list naming 5000 regions: refused (region lookups are linear). */
+START_TEST(too_many_regions_refused)
+{
+    char *dir = omsi_test_mkdtemp("flex-regions");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 3;
+    p.ny = 2;
+    p.nz = 10;
+    p.variant = "spotlist";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "reg", &p, &path, &err), 0);
+    char list[4096];
+    snprintf(list, sizeof list, "%s/reg_spot_list.txt", dir);
+    FILE *f = fopen(list, "a");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 5000; i++)
+        fprintf(f, "%d 0 R%dX%dY100 %d\n", i, i + 10, i, i + 10);
+    fclose(f);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    ck_assert_int_eq(flex()->open(list, &o, &r, &err), OMSI_ERR_UNSUPPORTED);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, "reg_spot_list.txt") && strstr(err.message, "more than 4096 regions"), "%s",
+                  err.message);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("bruker_flex");
@@ -397,6 +428,7 @@ int main(void)
     tcase_add_loop_test(fixtures, malformed, 0, sizeof broken / sizeof broken[0]);
     tcase_add_test(fixtures, symlinked_spot_is_not_followed);
     tcase_add_test(fixtures, huge_spot_list_summarised);
+    tcase_add_test(fixtures, too_many_regions_refused);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }
