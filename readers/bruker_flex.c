@@ -23,13 +23,16 @@ typedef struct flex_region {
     char name[128];
 } flex_region;
 
+/* Missing spots warned by name; the rest are counted in one line. */
+enum { MAX_MISSING_WARNINGS = 10 };
+
 static omsi_validity flex_is_valid(const char *path, omsi_error *why)
 {
     omsi_error scratch = {0};
     if (!why)
         why = &scratch;
     bruker_run run;
-    int rc = bruker_run_find(path, &run, why);
+    int rc = bruker_run_find(path, 0, &run, why);
     if (rc)
         return rc == OMSI_ERR_NOT_FORMAT ? OMSI_NOT_THIS_FORMAT : OMSI_BROKEN;
     omsi_validity v = OMSI_VALID;
@@ -71,7 +74,7 @@ static omsi_validity flex_is_valid(const char *path, omsi_error *why)
 static int flex_list_files(const char *path, omsi_path_list *files, omsi_error *err)
 {
     bruker_run run;
-    int rc = bruker_run_find(path, &run, err);
+    int rc = bruker_run_find(path, 0, &run, err);
     if (rc)
         return rc;
     if (run.spot_list && omsi_path_list_add(files, run.spot_list))
@@ -283,13 +286,17 @@ static int compare_regions(const void *a, const void *b)
 static int plan(flex_reader *r, omsi_error *err)
 {
     bool first = true;
+    size_t missing = 0, with_spectra = 0;
     for (size_t i = 0; i < r->run.count; i++) {
         bruker_spot *s = &r->run.spots[i];
         if (!s->fid) {
-            omsi_log(r->opts.log, OMSI_LOG_WARNING, "%s: spot %s has no spectrum; its pixel stays zero",
-                     r->run.folder, s->name);
+            /* the first few by name, then one line with the count */
+            if (missing++ < MAX_MISSING_WARNINGS)
+                omsi_log(r->opts.log, OMSI_LOG_WARNING, "%s: spot %s has no spectrum; its pixel stays zero",
+                         r->run.folder, s->name);
             continue;
         }
+        with_spectra++;
         bruker_acqu a;
         int rc = bruker_acqu_read(s->acqu, &a, err);
         if (rc)
@@ -304,6 +311,9 @@ static int plan(flex_reader *r, omsi_error *err)
                                   s->acqu);
         }
     }
+    if (missing > MAX_MISSING_WARNINGS)
+        omsi_log(r->opts.log, OMSI_LOG_WARNING, "%s: ... and %zu more spots have no spectrum", r->run.folder,
+                 missing - MAX_MISSING_WARNINGS);
     if (first)
         return omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: no spot has a spectrum yet", r->run.folder);
     r->imaging = r->run.count && r->run.spots[0].imaging;
@@ -328,6 +338,11 @@ static int plan(flex_reader *r, omsi_error *err)
         while (g < r->n_regions && r->regions[g].r != s->region)
             g++;
         if (g == r->n_regions) {
+            /* the region search is linear: bounded so that a list naming a
+             * million regions cannot stall the open */
+            if (r->n_regions == BRUKER_MAX_REGIONS)
+                return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: more than %d regions",
+                                      r->run.spot_list ? r->run.spot_list : r->run.folder, BRUKER_MAX_REGIONS);
             flex_region *p = realloc(r->regions, (r->n_regions + 1) * sizeof *p);
             if (!p)
                 return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
@@ -354,6 +369,10 @@ static int plan(flex_reader *r, omsi_error *err)
     r->origin_y = r->opts.bastet_grid ? 0 : min_y;
     r->nx = (uint64_t)max_x - r->origin_x + 1;
     r->ny = (uint64_t)max_y - r->origin_y + 1;
+    int rc = omsi_reader_check_grid(r->run.spot_list ? r->run.spot_list : r->run.folder, r->nx, r->ny, r->acqu.td,
+                                    4, with_spectra, r->opts.memory_limit, err);
+    if (rc)
+        return rc;
     if (r->n_regions < 2) {
         r->n_regions = 0; /* one region: the merged cube is that region */
         return 0;
@@ -417,11 +436,16 @@ static int flex_open(const char *path, const omsi_open_options *opts, omsi_reade
     r->opts = *opts;
     r->selected = -1;
     omsi_meta_init(&r->metadata);
-    int rc = bruker_run_find(path, &r->run, err);
+    int rc = bruker_run_find(path, opts->memory_limit, &r->run, err);
     if (!rc && !omsi_is_directory(r->run.folder))
         rc = omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: spot folder %s missing", r->run.spot_list, r->run.folder);
     if (!rc)
         rc = plan(r, err);
+    if (!rc) {
+        char what[64];
+        snprintf(what, sizeof what, "spectra of TD = %llu points", (unsigned long long)r->acqu.td);
+        rc = omsi_budget_check(opts->memory_limit, r->acqu.td * 12, r->run.folder, what, err);
+    }
     if (!rc) {
         r->mz = malloc((size_t)r->acqu.td * sizeof *r->mz);
         r->spectrum = malloc((size_t)r->acqu.td * sizeof *r->spectrum);

@@ -166,6 +166,12 @@ static int add_spot(bruker_run *run, size_t *cap, const bruker_spot *s, omsi_err
         return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: more than %d spots", run->folder, MAX_SPOTS);
     if (run->count == *cap) {
         size_t n = *cap ? 2 * *cap : 64;
+        char what[64];
+        snprintf(what, sizeof what, "a table of %zu spots", n);
+        int rc = omsi_budget_check(run->memory_limit, (uint64_t)n * sizeof(bruker_spot),
+                                   run->spot_list ? run->spot_list : run->folder, what, err);
+        if (rc)
+            return rc;
         bruker_spot *p = realloc(run->spots, n * sizeof *p);
         if (!p)
             return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
@@ -275,6 +281,11 @@ static int read_spot_list(bruker_run *run, const omsi_path_list *names, const ch
             bool known = false;
             for (size_t i = 0; i < run->n_names && !known; i++)
                 known = run->names[i].region == s.region;
+            if (!known && run->n_names == BRUKER_MAX_REGIONS) {
+                rc = omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: line %d: more than %d named regions",
+                                    run->spot_list, line_no, BRUKER_MAX_REGIONS);
+                break;
+            }
             if (!known) {
                 if (run->n_names == names_cap) {
                     size_t ncap = names_cap ? 2 * names_cap : 8;
@@ -299,9 +310,10 @@ static int read_spot_list(bruker_run *run, const omsi_path_list *names, const ch
 
 static const char *const list_suffixes[] = {"_spot_list.txt", " Spot List.txt"};
 
-int bruker_run_find(const char *path, bruker_run *out, omsi_error *err)
+int bruker_run_find(const char *path, uint64_t memory_limit, bruker_run *out, omsi_error *err)
 {
     memset(out, 0, sizeof *out);
+    out->memory_limit = memory_limit;
     int rc = 0;
     for (size_t i = 0; i < 2 && !out->folder; i++)
         if (omsi_has_suffix_ci(path, list_suffixes[i]) && omsi_is_regular_file(path)) {

@@ -15,6 +15,9 @@ typedef struct bruker_spot {
     char *acqu, *fid;       /* NULL when the folder or files are missing */
 } bruker_spot;
 
+/* Regions (R values) a run may have; a spot list naming more is refused. */
+#define BRUKER_MAX_REGIONS 4096
+
 typedef struct bruker_region_name {
     uint32_t region;
     char name[128];
@@ -28,11 +31,14 @@ typedef struct bruker_run {
     bruker_region_name *names;
     size_t n_names;
     size_t listed;          /* spots named by the spot list (0 without one) */
+    uint64_t memory_limit;
 } bruker_run;
 
 /* Finds the run for path: a spot list file or a spot folder.
- * OMSI_ERR_NOT_FORMAT when it is neither. */
-int bruker_run_find(const char *path, bruker_run *out, omsi_error *err);
+ * OMSI_ERR_NOT_FORMAT when it is neither. The spot table is bounded by
+ * memory_limit (omsi_budget_check; 0 = default): a spot list of millions
+ * of lines is refused, not read into gigabytes. */
+int bruker_run_find(const char *path, uint64_t memory_limit, bruker_run *out, omsi_error *err);
 void bruker_run_free(bruker_run *run);
 
 /* Parses "R00X012Y006" (optionally "<chip>_" in front). */

@@ -432,6 +432,12 @@ static int img_open(const char *path, const omsi_open_options *opts, omsi_reader
         rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum too large", r->probe.files.img);
         goto done;
     }
+    /* one spectrum read plus the m/z axis as doubles */
+    char what[64];
+    snprintf(what, sizeof what, "one spectrum of %llu values", (unsigned long long)r->probe.nz);
+    if ((rc = omsi_budget_check(opts->memory_limit, spectrum_bytes + r->probe.nz * 8, r->probe.files.img, what,
+                                err)))
+        goto done;
     r->spectrum_bytes = (size_t)spectrum_bytes;
     r->batch_capacity = IMG_READ_BATCH_BYTES / r->spectrum_bytes;
     if (r->batch_capacity == 0)

@@ -281,6 +281,66 @@ static int plan_grid(imzml_reader *r, omsi_error *err)
     return rc;
 }
 
+typedef struct ibd_span {
+    uint64_t start, end; /* bytes [start, end) of the .ibd */
+    bool mz;
+} ibd_span;
+
+static int compare_spans(const void *a, const void *b)
+{
+    const ibd_span *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+static ibd_span span_of(const imzml_array *a, bool mz)
+{
+    uint64_t bytes = a->zlib ? a->encoded : a->length * imzml_type_size(a->type); /* checked by the index */
+    return (ibd_span){.start = a->offset, .end = a->offset + bytes, .mz = mz};
+}
+
+/* Arrays whose bytes overlap in the .ibd are legal but suspicious (a writer
+ * bug, or a crafted file reading one block as many spectra): one warning
+ * per file. Identical m/z arrays are the continuous layout (one shared m/z
+ * array) and not counted. */
+static int warn_overlaps(imzml_reader *r, omsi_error *err)
+{
+    size_t n = r->ix.count * 2;
+    int rc = omsi_budget_check(r->opts.memory_limit, (uint64_t)n * sizeof(ibd_span), r->files.imzml,
+                               "the .ibd overlap check", err);
+    if (rc)
+        return rc;
+    ibd_span *spans = malloc((n ? n : 1) * sizeof *spans);
+    if (!spans)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory", r->files.imzml);
+    for (size_t i = 0; i < r->ix.count; i++) {
+        spans[2 * i] = span_of(&r->ix.spectra[i].mz, true);
+        spans[2 * i + 1] = span_of(&r->ix.spectra[i].intensity, false);
+    }
+    qsort(spans, n, sizeof *spans, compare_spans);
+    size_t overlaps = 0, first = 0;
+    uint64_t reach = 0; /* end of the furthest span so far */
+    const ibd_span *prev = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const ibd_span *s = &spans[i];
+        if (s->start == s->end)
+            continue;
+        bool shared_mz = prev && s->mz && prev->mz && s->start == prev->start && s->end == prev->end;
+        if (prev && !shared_mz && s->start < reach && overlaps++ == 0)
+            first = i;
+        if (!shared_mz || !prev)
+            prev = s;
+        reach = s->end > reach ? s->end : reach;
+    }
+    if (overlaps)
+        omsi_log(r->opts.log, OMSI_LOG_WARNING,
+                 "%s: %zu arrays overlap other arrays in the .ibd (first at offset %llu); legal, but suspicious",
+                 r->files.imzml, overlaps, (unsigned long long)spans[first].start);
+    free(spans);
+    return 0;
+}
+
 static omsi_dtype cube_type(imzml_type t, bool binned)
 {
     if (binned)
@@ -300,6 +360,9 @@ static int build_axis(imzml_reader *r, omsi_error *err)
         max_len = a->length > max_len ? a->length : max_len;
     }
     uint64_t max_points = r->opts.max_axis_points ? r->opts.max_axis_points : DEFAULT_MAX_AXIS;
+    /* the axis union holds its values, a merge copy and a batch: 24 bytes a point */
+    uint64_t budget_points = omsi_budget_limit(r->opts.memory_limit) / 24;
+    max_points = budget_points < max_points ? budget_points : max_points;
     int rc = 0;
     if (!r->processed) {
         r->nz = first->mz.length;
@@ -327,6 +390,14 @@ static int build_axis(imzml_reader *r, omsi_error *err)
     r->dtype = cube_type(first->intensity.type, r->binned);
     r->mz_dtype = first->mz.type == IMZ_F32 ? OMSI_DT_FLOAT32 : OMSI_DT_FLOAT64;
     size_t per_spectrum = (size_t)(max_len > r->nz ? max_len : r->nz);
+    uint64_t need;
+    if (!omsi_mul_u64(per_spectrum, 16, &need) || !omsi_add_u64(need, r->nz * 24, &need))
+        need = UINT64_MAX;
+    char what[96];
+    snprintf(what, sizeof what, "spectra of %llu values on a %llu-value axis", (unsigned long long)max_len,
+             (unsigned long long)r->nz);
+    if ((rc = omsi_budget_check(r->opts.memory_limit, need, r->files.imzml, what, err)))
+        return rc;
     r->values = malloc(per_spectrum * sizeof *r->values);
     r->mz_values = malloc(per_spectrum * sizeof *r->mz_values);
     r->accumulate = malloc((size_t)r->nz * sizeof *r->accumulate);
@@ -381,7 +452,7 @@ static int imzml_open(const char *path, const omsi_open_options *opts, omsi_read
         rc = omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: %llu bytes, shorter than its UUID", r->files.ibd,
                             (unsigned long long)ibd_size);
     if (!rc)
-        rc = imzml_read_index(r->files.imzml, ibd_size, &r->ix, err);
+        rc = imzml_read_index_limited(r->files.imzml, ibd_size, opts->memory_limit, &r->ix, err);
     if (!rc) {
         h = r->ix.header;
         if (!h.is_imzml)
@@ -398,7 +469,14 @@ static int imzml_open(const char *path, const omsi_open_options *opts, omsi_read
     if (!rc)
         rc = plan_grid(r, err);
     if (!rc)
+        rc = omsi_reader_check_grid(r->files.imzml, r->nx, r->ny, 1, 1, r->ix.count, opts->memory_limit, err);
+    if (!rc)
         rc = build_axis(r, err);
+    if (!rc)
+        rc = omsi_reader_check_grid(r->files.imzml, r->nx, r->ny, r->nz, omsi_dtype_size(r->dtype), r->ix.count,
+                                    opts->memory_limit, err);
+    if (!rc)
+        rc = warn_overlaps(r, err);
     if (!rc && ((r->processed ? 2 : 1) != r->ix.header.declared_mode) && r->ix.header.declared_mode)
         omsi_log(opts->log, OMSI_LOG_WARNING, "%s: declared %s, but the offsets say %s", r->files.imzml,
                  r->ix.header.declared_mode_text, r->processed ? "processed" : "continuous");

@@ -131,6 +131,7 @@ typedef struct parse {
     imzml_spectrum current;
     int arrays_seen;
     uint64_t ibd_size;
+    uint64_t memory_limit;
     imzml_index *ix;
 } parse;
 
@@ -268,6 +269,18 @@ static int finish_array(parse *p, omsi_error *err)
                               "%s: line %d: array at offset %llu + %llu bytes is outside the .ibd (%llu bytes)",
                               p->path, line, (unsigned long long)arr.offset, (unsigned long long)bytes,
                               (unsigned long long)p->ibd_size);
+    /* Reading it costs the stored bytes, the inflated bytes and the values as
+     * doubles for m/z and intensities: checked before anything is read. */
+    uint64_t raw, values, need;
+    if (!omsi_mul_u64(arr.length, imzml_type_size(arr.type), &raw) || !omsi_mul_u64(arr.length, 16, &values) ||
+        !omsi_add_u64(raw, values, &need) || !omsi_add_u64(need, arr.zlib ? arr.encoded : 0, &need))
+        need = UINT64_MAX;
+    char what[96];
+    snprintf(what, sizeof what, "line %d: spectrum %zu (%llu points)", line, p->ix->count + 1,
+             (unsigned long long)arr.length);
+    int rc = omsi_budget_check(p->memory_limit, need, p->path, what, err);
+    if (rc)
+        return rc;
     if (is_mz)
         p->current.mz = arr;
     else
@@ -437,11 +450,18 @@ int imzml_read_header(const char *path, imzml_header *out, omsi_error *err)
 
 int imzml_read_index(const char *path, uint64_t ibd_size, imzml_index *ix, omsi_error *err)
 {
+    return imzml_read_index_limited(path, ibd_size, 0, ix, err);
+}
+
+int imzml_read_index_limited(const char *path, uint64_t ibd_size, uint64_t memory_limit, imzml_index *ix,
+                             omsi_error *err)
+{
     memset(ix, 0, sizeof *ix);
     omsi_meta_init(&ix->metadata);
     parse p;
     int rc = parse_init(&p, path, ix, err);
     p.ibd_size = ibd_size;
+    p.memory_limit = memory_limit;
     if (!rc)
         rc = run_parse(&p, false, err);
     if (!rc) {

@@ -54,6 +54,10 @@ int imzml_read_header(const char *path, imzml_header *out, omsi_error *err);
 /* Reads the whole XML into ix and checks every array against ibd_size.
  * max_spectra bounds the index (0 = no bound). */
 int imzml_read_index(const char *path, uint64_t ibd_size, imzml_index *ix, omsi_error *err);
+/* The same, checking every spectrum's buffers (raw, inflated and decoded
+ * arrays) against memory_limit (omsi_budget_check; 0 = default). */
+int imzml_read_index_limited(const char *path, uint64_t ibd_size, uint64_t memory_limit, imzml_index *ix,
+                             omsi_error *err);
 
 /* Bytes per value of a type. */
 size_t imzml_type_size(imzml_type t);

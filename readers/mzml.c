@@ -170,7 +170,7 @@ static int add_spectrum_entry(mzml_reader *r, size_t *cap, spectrum_entry e, oms
 static int first_pass(mzml_reader *r, omsi_error *err)
 {
     mzml_parser p;
-    int rc = mzml_parser_open(&p, r->path, err);
+    int rc = mzml_parser_open(&p, r->path, r->opts.memory_limit, err);
     if (rc)
         return rc;
     mzml_spectrum s;
@@ -178,6 +178,9 @@ static int first_pass(mzml_reader *r, omsi_error *err)
     size_t cap = 0;
     bool all_positions = true;
     uint64_t limit = r->opts.max_axis_points ? r->opts.max_axis_points : DEFAULT_MAX_AXIS;
+    /* the axis union holds its values, a merge copy and a batch: 24 bytes a point */
+    uint64_t budget_points = omsi_budget_limit(r->opts.memory_limit) / 24;
+    limit = budget_points < limit ? budget_points : limit;
     while ((rc = mzml_next_spectrum(&p, &s, true, err)) == 1) {
         if (s.mz.count == 0)
             continue; /* empty spectra carry nothing to a cube */
@@ -360,6 +363,8 @@ static void plan_dependencies(mzml_reader *r)
     }
 }
 
+static omsi_dtype cube_dtype(const mzml_reader *r, const mzml_type *t);
+
 static int plan_grid(mzml_reader *r, omsi_error *err)
 {
     if (!r->imaging)
@@ -378,6 +383,13 @@ static int plan_grid(mzml_reader *r, omsi_error *err)
     if (r->nx > (1u << 20) || r->ny > (1u << 20))
         return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: positions span %llu x %llu pixels", r->path,
                               (unsigned long long)r->nx, (unsigned long long)r->ny);
+    for (size_t t = 0; t < r->n_types; t++) {
+        const mzml_type *ty = &r->types[t];
+        int rc = omsi_reader_check_grid(r->path, r->nx, r->ny, ty->nz, omsi_dtype_size(cube_dtype(r, ty)),
+                                        r->n_spectra, r->opts.memory_limit, err);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
@@ -401,6 +413,12 @@ static int mzml_select(omsi_reader *base, size_t i, omsi_error *err)
                               r->n_types);
     stop_iteration(r);
     r->selected = i;
+    char what[600];
+    snprintf(what, sizeof what, "scan type '%s' (%llu m/z values)", r->types[i].key,
+             (unsigned long long)r->types[i].nz);
+    int rc = omsi_budget_check(r->opts.memory_limit, r->types[i].nz * 16, r->path, what, err);
+    if (rc)
+        return rc;
     free(r->accumulate);
     free(r->out);
     r->accumulate = malloc((size_t)r->types[i].nz * sizeof *r->accumulate);
@@ -517,7 +535,7 @@ static int mzml_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
     mzml_type *t = &r->types[r->selected];
     int rc;
     if (!r->parser_open) {
-        if ((rc = mzml_parser_open(&r->parser, r->path, err)))
+        if ((rc = mzml_parser_open(&r->parser, r->path, r->opts.memory_limit, err)))
             return rc;
         r->parser_open = true;
         r->next = 0;

@@ -62,14 +62,15 @@ void mzml_spectrum_free(mzml_spectrum *s)
     memset(s, 0, sizeof *s);
 }
 
-int mzml_parser_open(mzml_parser *p, const char *path, omsi_error *err)
+int mzml_parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, omsi_error *err)
 {
     memset(p, 0, sizeof *p);
     p->path = path;
+    p->memory_limit = memory_limit;
     omsi_param_groups_init(&p->groups);
     omsi_cv_params_init(&p->file_content);
     omsi_cv_params_init(&p->instrument);
-    return omsi_xml_open(path, &p->x, err);
+    return omsi_xml_open_huge(path, omsi_budget_limit(memory_limit), &p->x, err);
 }
 
 void mzml_parser_close(mzml_parser *p)
@@ -85,6 +86,20 @@ static const char *const unsupported_compressions[] = {
     "MS:1002312", "MS:1002313", "MS:1002314", "MS:1002746", "MS:1002747", "MS:1002748", "MS:1003088",
     "MS:1003089", "MS:1003090", "MS:1003780", "MS:1003781", "MS:1003782", "MS:1003783", "MS:1003784",
     "MS:1003785", NULL};
+
+/* What one spectrum of `points` values costs us: m/z and intensities as
+ * doubles (16 bytes a point), the decoded and inflated bytes of one array
+ * (up to 16 more), plus the base64 text libxml2 holds (encoded bytes). */
+static int check_spectrum_budget(const mzml_parser *p, const mzml_spectrum *s, uint64_t points, uint64_t encoded,
+                                 omsi_error *err)
+{
+    uint64_t bytes;
+    char what[600];
+    snprintf(what, sizeof what, "spectrum %s (%llu points)", s->id, (unsigned long long)points);
+    if (!omsi_mul_u64(points, 32, &bytes) || !omsi_add_u64(bytes, encoded, &bytes))
+        bytes = UINT64_MAX;
+    return omsi_budget_check(p->memory_limit, bytes, p->path, what, err);
+}
 
 /* Decodes one <binaryDataArray>'s text into a (if it is m/z or intensity). */
 static int decode_array(mzml_parser *p, const omsi_cv_params *params, const char *text, size_t len,
@@ -110,7 +125,11 @@ static int decode_array(mzml_parser *p, const omsi_cv_params *params, const char
                               p->path, s->id, is_mz ? "m/z" : "intensity");
     unsigned char *raw = NULL, *inflated = NULL;
     size_t raw_len = 0;
-    int rc = mzml_base64_decode(text, len, &raw, &raw_len);
+    /* the text as libxml2 holds it decides the decode buffers: check both */
+    int rc = check_spectrum_budget(p, s, length > len / 4 * 3 / item ? length : len / 4 * 3 / item, len, err);
+    if (rc)
+        return rc;
+    rc = mzml_base64_decode(text, len, &raw, &raw_len);
     if (rc)
         return rc == -2 ? omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory")
                         : omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: invalid base64 in the %s array",
@@ -285,6 +304,7 @@ int mzml_next_spectrum(mzml_parser *p, mzml_spectrum *s, bool want_arrays, omsi_
                      *len = omsi_xml_attr(x, "defaultArrayLength");
                 snprintf(s->id, sizeof s->id, "%s", id ? id : "?");
                 s->default_length = len ? strtoull(len, NULL, 10) : 0;
+                rc = check_spectrum_budget(p, s, s->default_length, 0, err);
                 if (spot && spot_position(spot, &s->x, &s->y))
                     s->has_position = true;
                 else if (id && bruker_position(id, &s->region, &s->x, &s->y))
@@ -292,6 +312,8 @@ int mzml_next_spectrum(mzml_parser *p, mzml_spectrum *s, bool want_arrays, omsi_
                 free(id);
                 free(spot);
                 free(len);
+                if (rc)
+                    break;
                 if (omsi_xml_is_empty(x))
                     done = true;
             }
@@ -306,9 +328,13 @@ int mzml_next_spectrum(mzml_parser *p, mzml_spectrum *s, bool want_arrays, omsi_
         } else if (omsi_xml_is_start(x, "binaryDataArray")) {
             at = ARRAY;
             omsi_cv_params_clear(&arr);
-            char *al = omsi_xml_attr(x, "arrayLength");
+            char *al = omsi_xml_attr(x, "arrayLength"), *el = omsi_xml_attr(x, "encodedLength");
             array_length = al ? strtoull(al, NULL, 10) : s->default_length;
+            uint64_t encoded = el ? strtoull(el, NULL, 10) : 0;
             free(al);
+            free(el);
+            if ((rc = check_spectrum_budget(p, s, array_length, encoded, err)))
+                break;
         } else if (omsi_xml_is_end(x, "binaryDataArray")) {
             at = SPECTRUM;
         } else if (omsi_xml_is_start(x, "cvParam") || omsi_xml_is_start(x, "referenceableParamGroupRef")) {

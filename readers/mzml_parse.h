@@ -36,9 +36,13 @@ typedef struct mzml_parser {
     omsi_cv_params file_content, instrument;
     bool header_done;
     uint64_t spectra_seen;
+    uint64_t memory_limit;      /* omsi_budget_check; 0 = default */
 } mzml_parser;
 
-int mzml_parser_open(mzml_parser *p, const char *path, omsi_error *err);
+/* memory_limit bounds every buffer a spectrum makes us allocate (and the
+ * text node libxml2 holds): checked from defaultArrayLength, arrayLength
+ * and encodedLength before the arrays are read. */
+int mzml_parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, omsi_error *err);
 void mzml_parser_close(mzml_parser *p);
 
 /* Reads up to the next spectrum; 1 = *s filled, 0 = no more, < 0 = error.

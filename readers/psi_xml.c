@@ -1,8 +1,13 @@
 #include "readers/psi_xml.h"
 
+#include "base/omsi_budget.h"
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Keeps the first error libxml2 reports; the parse then fails through the
  * normal return codes. */
@@ -19,7 +24,168 @@ static void capture_error(void *ctx, xmlErrorPtr error)
     snprintf(x->first_error, sizeof x->first_error, "line %d: %s", error->line, msg);
 }
 
-int omsi_xml_open(const char *path, omsi_xml **out, omsi_error *err)
+/* ---- the bytes before libxml2 ----
+ *
+ * libxml2 declares and expands entities while it parses the internal DTD
+ * subset and the attributes that follow, before the streaming reader reports
+ * the DOCTYPE node; with XML_PARSE_HUGE its amplification limits are off
+ * (a billion-laughs attribute took 118 s and 308 MB). So the prolog is
+ * scanned here, in the read callback, and anything but white space,
+ * comments and processing instructions (the XML declaration) before the
+ * root element is refused: no DTD, no entity declaration ever reaches it. */
+
+enum prolog {
+    P_START, /* optional UTF-8 byte order mark */
+    P_BOM1, P_BOM2,
+    P_MISC,  /* white space, or '<' */
+    P_LT,    /* after '<' */
+    P_PI, P_PI_Q,                       /* <? ... ?> */
+    P_BANG, P_C_DASH1, P_COMMENT, P_C_DASH2, P_C_END, /* <!-- ... -- > */
+    P_DONE   /* the root element started */
+};
+
+static int refuse(omsi_xml *x, const char *what)
+{
+    if (!x->refused.message[0])
+        omsi_error_set(&x->refused, OMSI_ERR_FORMAT, "%s: line %d: %s", x->path, x->prolog_line, what);
+    return -1;
+}
+
+static bool name_start(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
+}
+
+/* One byte of the prolog; -1 when it is refused. */
+static int prolog_byte(omsi_xml *x, unsigned char c)
+{
+    if (c == '\n')
+        x->prolog_line++;
+    switch (x->prolog_state) {
+    case P_START:
+        if (c == 0xEF) {
+            x->prolog_state = P_BOM1;
+            return 0;
+        }
+        if (c == 0xFE || c == 0xFF || c == 0)
+            return refuse(x, "malformed XML: only UTF-8 documents are supported");
+        x->prolog_state = P_MISC;
+        return prolog_byte(x, c);
+    case P_BOM1:
+        x->prolog_state = c == 0xBB ? P_BOM2 : P_DONE;
+        return c == 0xBB ? 0 : refuse(x, "malformed XML: bad byte order mark");
+    case P_BOM2:
+        x->prolog_state = P_MISC;
+        return c == 0xBF ? 0 : refuse(x, "malformed XML: bad byte order mark");
+    case P_MISC:
+        if (c == '<')
+            x->prolog_state = P_LT;
+        else if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            return refuse(x, "malformed XML: unexpected content before the root element");
+        return 0;
+    case P_LT:
+        if (c == '?')
+            x->prolog_state = P_PI;
+        else if (c == '!')
+            x->prolog_state = P_BANG;
+        else if (name_start(c))
+            x->prolog_state = P_DONE;
+        else
+            return refuse(x, "malformed XML: unexpected content before the root element");
+        return 0;
+    case P_PI:
+        if (c == '?')
+            x->prolog_state = P_PI_Q;
+        return 0;
+    case P_PI_Q:
+        x->prolog_state = c == '>' ? P_MISC : c == '?' ? P_PI_Q : P_PI;
+        return 0;
+    case P_BANG:
+        if (c == '-') {
+            x->prolog_state = P_C_DASH1; /* "<!-": the second '-' follows */
+            return 0;
+        }
+        return refuse(x, "DOCTYPE not allowed: document type declarations (DTD) are not allowed "
+                         "(refused before parsing)");
+    case P_C_DASH1:
+        if (c != '-')
+            return refuse(x, "malformed XML: bad comment before the root element");
+        x->prolog_state = P_COMMENT;
+        return 0;
+    case P_COMMENT:
+        if (c == '-')
+            x->prolog_state = P_C_DASH2;
+        return 0;
+    case P_C_DASH2: /* one '-' seen inside the comment; a second ends it with '>' */
+        if (c == '-') {
+            x->prolog_state = P_C_END; /* "--": only ">" may follow */
+            return 0;
+        }
+        x->prolog_state = P_COMMENT;
+        return 0;
+    case P_C_END:
+        x->prolog_state = c == '>' ? P_MISC : c == '-' ? P_C_END : P_COMMENT;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Bytes since the last '<': a text node (or tag) that long would be held
+ * whole by libxml2. */
+static int check_runs(omsi_xml *x, const char *buf, size_t n)
+{
+    const char *first = memchr(buf, '<', n);
+    if (!first) {
+        x->run += n;
+    } else {
+        if (x->run + (uint64_t)(first - buf) > x->max_text)
+            goto too_long;
+        const char *last = first;
+        for (const char *p = first; p; p = memchr(p + 1, '<', n - (size_t)(p + 1 - buf)))
+            last = p;
+        x->run = n - (size_t)(last + 1 - buf);
+    }
+    if (x->run <= x->max_text)
+        return 0;
+too_long:
+    if (!x->refused.message[0])
+        omsi_budget_check(x->max_text, x->run + 1, x->path,
+                          "one text node (a binary array of more than the memory limit)", &x->refused);
+    return -1;
+}
+
+static int read_cb(void *ctx, char *buf, int len)
+{
+    omsi_xml *x = ctx;
+    if (x->refused.message[0])
+        return -1;
+    ssize_t n;
+    do
+        n = read(x->fd, buf, (size_t)len);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        omsi_error_errno(&x->refused, OMSI_ERR_IO, errno, "%s", x->path);
+        return -1;
+    }
+    for (ssize_t i = 0; i < n && x->prolog_state != P_DONE; i++)
+        if (prolog_byte(x, (unsigned char)buf[i]))
+            return -1;
+    if (x->max_text && check_runs(x, buf, (size_t)n))
+        return -1;
+    return (int)n;
+}
+
+static int close_cb(void *ctx)
+{
+    omsi_xml *x = ctx;
+    if (x->fd >= 0)
+        close(x->fd);
+    x->fd = -1;
+    return 0;
+}
+
+static int xml_open(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err)
 {
     *out = NULL;
     omsi_xml *x = calloc(1, sizeof *x);
@@ -27,26 +193,48 @@ int omsi_xml_open(const char *path, omsi_xml **out, omsi_error *err)
         free(x);
         return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory", path);
     }
-    /* No XML_PARSE_NOENT (no entity substitution), no XML_PARSE_DTDLOAD,
-     * no network. HUGE lifts the 10 MB text-node limit: one base64 array
-     * can be larger than that. */
-    x->reader = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_HUGE |
-                                                  XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
-    if (!x->reader) {
+    x->prolog_line = 1;
+    x->max_text = max_text;
+    x->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (x->fd < 0) {
+        int rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s: cannot open for XML parsing", path);
         free(x->path);
         free(x);
-        return omsi_error_set(err, OMSI_ERR_IO, "%s: cannot open for XML parsing", path);
+        return rc;
+    }
+    /* No XML_PARSE_NOENT (no entity substitution), no XML_PARSE_DTDLOAD,
+     * no network; XML_PARSE_HUGE only with our own text cap. libxml2 never
+     * opens the file itself (no gzip, no URL): it reads through read_cb. */
+    int options = XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR | (max_text ? XML_PARSE_HUGE : 0);
+    x->reader = xmlReaderForIO(read_cb, close_cb, x, path, NULL, options);
+    if (!x->reader || x->refused.message[0]) {
+        int rc = x->refused.message[0] ? omsi_error_set(err, x->refused.status, "%s", x->refused.message)
+                                       : omsi_error_set(err, OMSI_ERR_IO, "%s: cannot open for XML parsing", path);
+        omsi_xml_close(x);
+        return rc;
     }
     xmlTextReaderSetStructuredErrorHandler(x->reader, capture_error, x);
     *out = x;
     return 0;
 }
 
+int omsi_xml_open(const char *path, omsi_xml **out, omsi_error *err)
+{
+    return xml_open(path, 0, out, err);
+}
+
+int omsi_xml_open_huge(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err)
+{
+    return xml_open(path, max_text ? max_text : 1, out, err);
+}
+
 void omsi_xml_close(omsi_xml *x)
 {
     if (!x)
         return;
-    xmlFreeTextReader(x->reader);
+    if (x->reader)
+        xmlFreeTextReader(x->reader); /* calls close_cb */
+    close_cb(x);
     free(x->path);
     free(x);
 }
@@ -67,8 +255,10 @@ int omsi_xml_next(omsi_xml *x, omsi_error *err)
                                   omsi_xml_line(x));
         return 1;
     }
-    if (rc == 0)
+    if (rc == 0 && !x->refused.message[0])
         return 0;
+    if (x->refused.message[0])
+        return omsi_error_set(err, x->refused.status, "%s", x->refused.message);
     return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: malformed XML: %s", x->path,
                           x->first_error[0] ? x->first_error : "parse error");
 }

@@ -10,16 +10,32 @@
 #include <libxml/xmlreader.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct omsi_xml {
     xmlTextReaderPtr reader;
     char *path;
     char first_error[512]; /* first libxml2 error, with line number */
+    /* The bytes libxml2 reads pass our own checks first (psi_xml.c). */
+    int fd;
+    int prolog_state;      /* scanner of everything before the root element */
+    int prolog_line;
+    uint64_t max_text;     /* longest run of bytes without '<' (0 = libxml2's limits) */
+    uint64_t run;
+    omsi_error refused;    /* set by the byte checks; reported by omsi_xml_next */
 } omsi_xml;
 
 /* Opens path for streaming. Heap-allocated so libxml2's error callback can
- * point at it. */
+ * point at it. A DOCTYPE (or anything but comments, processing instructions
+ * and white space before the root element, or a non-UTF-8-compatible
+ * encoding) is refused before libxml2 parses a byte of it: no entity can be
+ * declared, so none can be expanded. libxml2's own size limits stay on
+ * (10 MB per text node). */
 int omsi_xml_open(const char *path, omsi_xml **out, omsi_error *err);
+/* The same for documents whose text nodes may be larger than 10 MB (mzML
+ * base64 arrays): XML_PARSE_HUGE, with our own cap instead: no text node
+ * or tag (a run of bytes without '<') longer than max_text bytes. */
+int omsi_xml_open_huge(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err);
 void omsi_xml_close(omsi_xml *x);
 
 /* Advances to the next node: 1 = node, 0 = end of document, < 0 = error

@@ -1,11 +1,34 @@
 #include "readers/reader.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 omsi_open_options omsi_open_options_default(void)
 {
     omsi_open_options o = {.axis_mode = OMSI_AXIS_EXACT};
     return o;
+}
+
+int omsi_reader_check_grid(const char *path, uint64_t nx, uint64_t ny, uint64_t nz, size_t dtype_size,
+                           uint64_t spectra, uint64_t memory_limit, omsi_error *err)
+{
+    uint64_t limit = omsi_budget_limit(memory_limit), cells, image, cube, sparse_cells;
+    if (!omsi_mul_u64(nx, ny, &cells) || !omsi_mul_u64(cells, 8, &image))
+        cells = image = UINT64_MAX;
+    if (!omsi_mul4_u64(nx, ny, nz, dtype_size, &cube))
+        cube = UINT64_MAX;
+    if (!omsi_mul_u64(spectra, OMSI_GRID_MAX_CELLS_PER_SPECTRUM, &sparse_cells))
+        sparse_cells = UINT64_MAX;
+    bool sparse = cells > sparse_cells;
+    if (image <= limit && (!sparse || cube <= limit))
+        return 0;
+    return omsi_error_set(err, OMSI_ERR_NOMEM,
+                          "%s: grid %llu x %llu (%llu cells) for %llu spectra: %s needs %.1f MiB, more than the "
+                          "memory limit of %.1f MiB (--memory-limit); positions this far apart are refused",
+                          path, (unsigned long long)nx, (unsigned long long)ny, (unsigned long long)cells,
+                          (unsigned long long)spectra,
+                          image > limit ? "one per-pixel image" : "the mostly empty cube",
+                          (double)(image > limit ? image : cube) / 1048576.0, (double)limit / 1048576.0);
 }
 
 const char *omsi_validity_name(omsi_validity v)

@@ -157,6 +157,16 @@ void omsi_reader_close(omsi_reader *r);
 int omsi_reader_open(const char *path, const omsi_format *fmt, const omsi_open_options *opts,
                      omsi_reader **out, omsi_error *err);
 
-const char *omsi_validity_name(omsi_validity v); /* "not-format", "valid", ... */
+const char *omsi_validity_name(omsi_validity v);
+
+/* Refuses an absurd grid at open (readers/reader.c): the writer allocates
+ * per grid cell, so one pixel at (1000000, 1000) must not make a 10^9-cell
+ * cube. Refused (OMSI_ERR_NOMEM, naming path, grid and spectrum count) when
+ * one per-pixel image of doubles (cells x 8 bytes, e.g. the TIC) exceeds the
+ * memory budget, or when the grid has more than 64 cells per spectrum and
+ * its dense cube (cells x nz x dtype_size) exceeds the budget. */
+#define OMSI_GRID_MAX_CELLS_PER_SPECTRUM 64
+int omsi_reader_check_grid(const char *path, uint64_t nx, uint64_t ny, uint64_t nz, size_t dtype_size,
+                           uint64_t spectra, uint64_t memory_limit, omsi_error *err); /* "not-format", "valid", ... */
 
 #endif

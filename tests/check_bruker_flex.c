@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const omsi_format *flex(void) { return omsi_format_by_name("bruckerflex"); }
 
@@ -84,7 +85,7 @@ START_TEST(shared_spot_list_with_generated_tree)
     ck_assert_int_eq(flex()->is_valid_dataset(list, &why), OMSI_INCOMPLETE);
     ck_assert_ptr_nonnull(strstr(why.message, "spot folder"));
     bruker_run run;
-    ck_assert_int_eq(bruker_run_find(list, &run, &why), 0);
+    ck_assert_int_eq(bruker_run_find(list, 0, &run, &why), 0);
     ck_assert_uint_eq(run.listed, (size_t)omsi_test_jint(e, "n_spots"));
     ck_assert_uint_eq(run.n_names, 4);
     /* Build DIR/<run>/0_<spot>/1/1SLin/{acqu,fid} for every listed spot. */
@@ -305,6 +306,111 @@ START_TEST(symlinked_spot_is_not_followed)
 }
 END_TEST
 
+/* Runs open with stderr captured into a file; returns the number of lines
+ * that contain needle (the logger writes to stderr). */
+static int open_counting_lines(const omsi_format *f, const char *path, const omsi_open_options *o,
+                               const char *capture, const char *needle, int *rc, omsi_error *err,
+                               char *last_line, size_t last_size)
+{
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *cap = fopen(capture, "w+");
+    ck_assert_ptr_nonnull(cap);
+    dup2(fileno(cap), 2);
+    omsi_reader *r = NULL;
+    *rc = f->open(path, o, &r, err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    if (r)
+        omsi_reader_close(r);
+    rewind(cap);
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof line, cap))
+        if (strstr(line, needle)) {
+            n++;
+            snprintf(last_line, last_size, "%s", line);
+        }
+    fclose(cap);
+    return n;
+}
+
+/* A spot list of 200000 lines naming 6 existing spots: the missing ones are
+ * warned about by name ten times, then counted in one line; the table stays
+ * within the memory budget. */
+START_TEST(huge_spot_list_summarised)
+{
+    char *dir = omsi_test_mkdtemp("flex-hugelist");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 3;
+    p.ny = 2;
+    p.nz = 10;
+    p.variant = "spotlist";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "big", &p, &path, &err), 0);
+    char list[4096];
+    snprintf(list, sizeof list, "%s/big_spot_list.txt", dir);
+    FILE *f = fopen(list, "a");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 200000 - 6; i++)
+        fprintf(f, "%d %d R00X%03dY%03d area 0 tissue\n", i, i, 10 + i % 500, 10 + i / 500);
+    fclose(f);
+    omsi_logger log = omsi_logger_make("omsi", OMSI_LOG_WARNING);
+    omsi_open_options o = omsi_open_options_default();
+    o.log = &log;
+    char capture[4096], last[4096] = "";
+    snprintf(capture, sizeof capture, "%s/stderr.txt", dir);
+    int rc;
+    int warnings = open_counting_lines(flex(), list, &o, capture, "no spectrum", &rc, &err, last, sizeof last);
+    ck_assert_msg(warnings <= 12, "%d warning lines", warnings);
+    ck_assert_int_eq(warnings, 11);
+    ck_assert_msg(strstr(last, "... and 199984 more spots have no spectrum") != NULL, "last: %s", last);
+    /* 6 spectra on a 500 x 400 grid of 10-point spectra: opens (the cube is small) */
+    ck_assert_msg(rc == 0, "%s", err.message);
+    /* a budget too small for the spot table refuses the list, naming it */
+    o.memory_limit = 1 << 20;
+    ck_assert_int_eq(open_counting_lines(flex(), list, &o, capture, "no spectrum", &rc, &err, last, sizeof last), 0);
+    ck_assert_int_eq(rc, OMSI_ERR_NOMEM);
+    ck_assert_msg(strstr(err.message, "big_spot_list.txt") && strstr(err.message, "spots"), "%s", err.message);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* A spot list naming 5000 regions: refused (region lookups are linear). */
+START_TEST(too_many_regions_refused)
+{
+    char *dir = omsi_test_mkdtemp("flex-regions");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 3;
+    p.ny = 2;
+    p.nz = 10;
+    p.variant = "spotlist";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "reg", &p, &path, &err), 0);
+    char list[4096];
+    snprintf(list, sizeof list, "%s/reg_spot_list.txt", dir);
+    FILE *f = fopen(list, "a");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 5000; i++)
+        fprintf(f, "%d 0 R%dX%dY100 %d\n", i, i + 10, i, i + 10);
+    fclose(f);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    ck_assert_int_eq(flex()->open(list, &o, &r, &err), OMSI_ERR_UNSUPPORTED);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, "reg_spot_list.txt") && strstr(err.message, "more than 4096 regions"), "%s",
+                  err.message);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("bruker_flex");
@@ -321,6 +427,8 @@ int main(void)
     tcase_add_loop_test(fixtures, fixture_values_and_regions, 0, sizeof fixture_variants / sizeof fixture_variants[0]);
     tcase_add_loop_test(fixtures, malformed, 0, sizeof broken / sizeof broken[0]);
     tcase_add_test(fixtures, symlinked_spot_is_not_followed);
+    tcase_add_test(fixtures, huge_spot_list_summarised);
+    tcase_add_test(fixtures, too_many_regions_refused);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }

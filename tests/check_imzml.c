@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const shared_files[] = {
     "imzml/pyimzml/Example_Continuous.imzML", "imzml/pyimzml/Example_Processed.imzML",
@@ -281,6 +282,162 @@ START_TEST(malformed)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *text = calloc(1, (size_t)n + 1);
+    ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return text;
+}
+
+/* Writes text with [at, at + cut) replaced by insert. */
+static void splice(const char *path, const char *text, const char *at, size_t cut, const char *insert)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fwrite(text, 1, (size_t)(at - text), f);
+    fputs(insert, f);
+    fputs(at + cut, f);
+    fclose(f);
+}
+
+static char *generate(const char *dir, const char *stem, const char *variant)
+{
+    omsi_gen_params p = omsi_gen_params_default();
+    p.variant = variant;
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_imzml(dir, stem, &p, &path, &err), 0);
+    return path;
+}
+
+START_TEST(doctype_in_attribute_refused)
+{
+    char *dir = omsi_test_mkdtemp("imzml-laughs");
+    char *path = generate(dir, "laughs", NULL);
+    char *text = slurp(path);
+    char *root = strstr(text, "<mzML ");
+    ck_assert_ptr_nonnull(root);
+    char head[2048];
+    snprintf(head, sizeof head,
+             "<!DOCTYPE mzML [<!ENTITY l0 \"lol\"><!ENTITY l1 \"&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;\">"
+             "<!ENTITY l2 \"&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;\"><!ENTITY l3 \"&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;\">"
+             "<!ENTITY l4 \"&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;\"><!ENTITY l5 \"&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;\">"
+             "<!ENTITY l6 \"&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;\"><!ENTITY l7 \"&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;\">"
+             "<!ENTITY l8 \"&l7;&l7;&l7;&l7;&l7;&l7;&l7;&l7;&l7;&l7;\">]>\n<mzML zz=\"&l8;\" ");
+    splice(path, text, root, 6, head);
+    const omsi_format *f = omsi_format_by_name("imzml");
+    omsi_error why = {0}, err = {0};
+    ck_assert_int_eq(f->is_valid_dataset(path, &why), OMSI_BROKEN);
+    ck_assert_msg(strstr(why.message, "DOCTYPE not allowed") && strstr(why.message, "laughs.imzML"), "%s",
+                  why.message);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    ck_assert_int_eq(f->open(path, &o, &r, &err), OMSI_ERR_FORMAT);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, "DOCTYPE not allowed") && strstr(err.message, "laughs.imzML"), "%s",
+                  err.message);
+    free(text);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* One pixel at (1000000, 1000) in a 12-spectrum file: refused at open
+ * (the writer would allocate 10^9 cells), naming file, grid and count. */
+START_TEST(far_pixel_refused)
+{
+    char *dir = omsi_test_mkdtemp("imzml-far");
+    char *path = generate(dir, "far", NULL);
+    char *text = slurp(path);
+    const char *key = "name=\"position x\" value=\"";
+    char *last = NULL;
+    for (char *p = strstr(text, key); p; p = strstr(p + 1, key))
+        last = p;
+    ck_assert_ptr_nonnull(last);
+    char *value = last + strlen(key);
+    char *y = strstr(value, "name=\"position y\" value=\"");
+    ck_assert_ptr_nonnull(y);
+    /* "4"/> ... value="3" -> 1000000 ... 1000 */
+    char *xq = strchr(value, '"'), *yv = y + strlen("name=\"position y\" value=\""), *yq = strchr(yv, '"');
+    FILE *f = fopen(path, "wb");
+    fwrite(text, 1, (size_t)(value - text), f);
+    fputs("1000000", f);
+    fwrite(xq, 1, (size_t)(yv - xq), f);
+    fputs("1000", f);
+    fputs(yq, f);
+    fclose(f);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_format_by_name("imzml")->open(path, &o, &r, &err), OMSI_ERR_NOMEM);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, "far.imzML") && strstr(err.message, "grid 1000000 x 1000") &&
+                      strstr(err.message, "for 12 spectra"),
+                  "%s", err.message);
+    free(text);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* Two spectra reading the same intensity bytes: opens, one warning. */
+START_TEST(overlapping_offsets_warned_once)
+{
+    char *dir = omsi_test_mkdtemp("imzml-overlap");
+    char *path = generate(dir, "overlap", "processed");
+    char *text = slurp(path);
+    /* the second spectrum reads the first one's intensity bytes (offsets: mz, intensity, mz, intensity) */
+    const char *key = "accession=\"IMS:1000102\" name=\"external offset\" value=\"";
+    char *p1 = strstr(text, key);
+    ck_assert_ptr_nonnull(p1);
+    char *p2 = strstr(p1 + 1, key);
+    ck_assert_ptr_nonnull(p2);
+    char *v2 = p2 + strlen(key);
+    char offset[32];
+    snprintf(offset, sizeof offset, "%.*s", (int)(strchr(v2, '"') - v2), v2);
+    char *p4 = strstr(strstr(p2 + 1, key) + 1, key); /* the second spectrum's intensity array */
+    ck_assert_ptr_nonnull(p4);
+    char *v4 = p4 + strlen(key);
+    splice(path, text, v4, (size_t)(strchr(v4, '"') - v4), offset);
+    char capture[4096];
+    snprintf(capture, sizeof capture, "%s/stderr.txt", dir);
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *cap = fopen(capture, "w+");
+    dup2(fileno(cap), 2);
+    omsi_logger log = omsi_logger_make("omsi", OMSI_LOG_WARNING);
+    omsi_open_options o = omsi_open_options_default();
+    o.log = &log;
+    omsi_reader *r = NULL;
+    omsi_error err = {0};
+    int rc = omsi_format_by_name("imzml")->open(path, &o, &r, &err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ck_assert_msg(rc == 0, "%s", err.message);
+    omsi_reader_close(r);
+    rewind(cap);
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof line, cap))
+        n += strstr(line, "overlap") && strstr(line, "overlap.imzML");
+    fclose(cap);
+    ck_assert_int_eq(n, 1);
+    free(text);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("imzml");
@@ -296,6 +453,9 @@ int main(void)
     tcase_add_loop_test(fixtures, fixture_exact_values, 0, sizeof fixture_cases / sizeof fixture_cases[0]);
     tcase_add_test(fixtures, fixture_ppm_binning_keeps_totals);
     tcase_add_loop_test(fixtures, malformed, 0, sizeof broken_cases / sizeof broken_cases[0]);
+    tcase_add_test(fixtures, doctype_in_attribute_refused);
+    tcase_add_test(fixtures, far_pixel_refused);
+    tcase_add_test(fixtures, overlapping_offsets_warned_once);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }

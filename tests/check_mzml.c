@@ -194,6 +194,120 @@ START_TEST(malformed)
 }
 END_TEST
 
+/* Rewrites path with `insert` after its XML declaration and `attr` added to
+ * the root element: hostile variants of a generated file. */
+static void rewrite_root(const char *path, const char *insert, const char *attr)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *text = calloc(1, (size_t)n + 1);
+    ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    char *decl_end = strstr(text, "?>") + 3, *root = strstr(text, "<mzML ") + 6;
+    f = fopen(path, "wb");
+    fwrite(text, 1, (size_t)(decl_end - text), f);
+    fputs(insert, f);
+    fwrite(decl_end, 1, (size_t)(root - decl_end), f);
+    fputs(attr, f);
+    fputs(root, f);
+    fclose(f);
+    free(text);
+}
+
+static const char laughs[] =
+    "<!DOCTYPE mzML [\n <!ENTITY lol0 \"lol\">\n"
+    " <!ENTITY lol1 \"&lol0;&lol0;&lol0;&lol0;&lol0;&lol0;&lol0;&lol0;&lol0;&lol0;\">\n"
+    " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+    " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+    " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+    " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+    " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+    " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+    " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n]>\n";
+
+/* Billion laughs in an attribute of the root: refused before libxml2
+ * expands anything (it took 118 s and 308 MB when the DTD was only refused
+ * after parsing). */
+START_TEST(doctype_in_attribute_refused)
+{
+    char *dir = omsi_test_mkdtemp("mzml-laughs");
+    omsi_gen_params p = omsi_gen_params_default();
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_mzml(dir, "laughs", &p, &path, &err), 0);
+    rewrite_root(path, laughs, "zz=\"&lol8;\" ");
+    const omsi_format *f = omsi_format_by_name("mzml");
+    omsi_error why = {0};
+    ck_assert_int_eq(f->is_valid_dataset(path, &why), OMSI_BROKEN);
+    ck_assert_msg(strstr(why.message, "DOCTYPE not allowed") && strstr(why.message, "laughs.mzML"), "%s",
+                  why.message);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    ck_assert_int_eq(f->open(path, &o, &r, &err), OMSI_ERR_FORMAT);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, "DOCTYPE not allowed") && strstr(err.message, "laughs.mzML"), "%s",
+                  err.message);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* One spectrum larger than the budget (the 13.1 M point case, scaled down
+ * with a small memory_limit): refused before its arrays are decoded, the
+ * message names the file, the spectrum and the limit. */
+START_TEST(spectrum_over_budget_refused)
+{
+    char *dir = omsi_test_mkdtemp("mzml-huge");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 2;
+    p.ny = 1;
+    p.nz = 40000;
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_mzml(dir, "huge", &p, &path, &err), 0);
+    const omsi_format *f = omsi_format_by_name("mzml");
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    ck_assert_msg(f->open(path, &o, &r, &err) == 0, "%s", err.message); /* fits the default */
+    omsi_reader_close(r);
+    r = NULL;
+    o.memory_limit = 1 << 20; /* 40000 points need 1.2 MiB */
+    ck_assert_int_eq(f->open(path, &o, &r, &err), OMSI_ERR_NOMEM);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, "huge.mzML") && strstr(err.message, "spectrum") &&
+                      strstr(err.message, "40000 points") && strstr(err.message, "memory limit"),
+                  "%s", err.message);
+    /* a defaultArrayLength that lies is refused from the attribute alone */
+    FILE *fh = fopen(path, "rb");
+    fseek(fh, 0, SEEK_END);
+    long n = ftell(fh);
+    rewind(fh);
+    char *text = calloc(1, (size_t)n + 1);
+    ck_assert_uint_eq(fread(text, 1, (size_t)n, fh), (size_t)n);
+    fclose(fh);
+    char *len = strstr(text, "defaultArrayLength=\"40000\"");
+    ck_assert_ptr_nonnull(len);
+    fh = fopen(path, "wb");
+    fwrite(text, 1, (size_t)(len - text), fh);
+    fputs("defaultArrayLength=\"13100000\"", fh);
+    fputs(len + strlen("defaultArrayLength=\"40000\""), fh);
+    fclose(fh);
+    free(text);
+    o.memory_limit = 0;
+    ck_assert_int_eq(f->open(path, &o, &r, &err), OMSI_ERR_NOMEM);
+    ck_assert_msg(strstr(err.message, "huge.mzML") && strstr(err.message, "13100000 points") &&
+                      strstr(err.message, "memory limit of 256.0 MiB"),
+                  "%s", err.message);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mzml");
@@ -207,6 +321,8 @@ int main(void)
     TCase *fixtures = tcase_create("fixtures");
     tcase_add_loop_test(fixtures, fixture_exact_values, 0, sizeof fixture_variants / sizeof fixture_variants[0]);
     tcase_add_loop_test(fixtures, malformed, 0, sizeof broken / sizeof broken[0]);
+    tcase_add_test(fixtures, doctype_in_attribute_refused);
+    tcase_add_test(fixtures, spectrum_over_budget_refused);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }

@@ -46,6 +46,55 @@ expect_refused brukerflex truncated_fid "needs"
 expect_refused brukerflex no_calibration "ML1"
 expect_refused brukerflex td_mismatch "differs"
 
+# Hostile inputs of issue 11, made from generated fixtures: billion laughs
+# in a root attribute (refused as a DOCTYPE before libxml2 expands it), a
+# pixel at (1000000, 1000) (an absurd grid), one spectrum over the budget.
+expect_refused_path() { # path message-substring [omsi-convert options]
+    path=$1 want=$2
+    shift 2
+    d=$(dirname "$path")
+    before=$(tree_hash "$d")
+    "$CONVERT" -q "$@" "$path" "$work/out.h5" 2>"$work/err"
+    status=$?
+    [ "$status" = 1 ] || fail "$path: exit $status, expected 1 ($(cat "$work/err"))"
+    grep -q "$want" "$work/err" || fail "$path: message lacks '$want': $(cat "$work/err")"
+    grep -q "$(basename "$path")" "$work/err" || fail "$path: message names no file: $(cat "$work/err")"
+    [ ! -e "$work/out.h5" ] || fail "$path: output file left"
+    ls -a "$work" | grep -q partial && fail "$path: partial file left"
+    [ "$(tree_hash "$d")" = "$before" ] || fail "$path: source changed"
+    echo "ok: $(basename "$path") -> $(head -c 150 "$work/err")"
+}
+"$GEN" imzml "$work/hostile" --stem laughs --shape 2 1 20 >/dev/null || fail "omsi-gen imzml"
+"$GEN" mzml "$work/hostile" --stem laughsm --shape 2 1 20 >/dev/null || fail "omsi-gen mzml"
+"$GEN" imzml "$work/hostile-far" --stem far --shape 2 1 20 >/dev/null || fail "omsi-gen imzml"
+"$GEN" mzml "$work/hostile-big" --stem big --shape 1 1 20 >/dev/null || fail "omsi-gen mzml"
+python3 - "$work" <<'PY' || fail "hostile fixtures"
+import re, sys
+w = sys.argv[1]
+laughs = '<!DOCTYPE mzML [<!ENTITY l0 "lol">' + ''.join(
+    '<!ENTITY l%d "%s">' % (i, ('&l%d;' % (i - 1)) * 10) for i in range(1, 9)) + ']>\n'
+for name in ('laughs.imzML', 'laughsm.mzML'):
+    path = w + '/hostile/' + name
+    t = open(path).read()
+    t = t.replace('<mzML ', laughs + '<mzML zz="&l8;" ', 1)
+    open(path, 'w').write(t)
+path = w + '/hostile-far/far.imzML'
+t = open(path).read()
+t = re.sub(r'(name="position x" value=")2(")', r'\g<1>1000000\2', t)
+t = re.sub(r'(name="position x" value="1000000"/>\s*<cvParam [^>]*name="position y" value=")1(")',
+           r'\g<1>1000\2', t)
+open(path, 'w').write(t)
+path = w + '/hostile-big/big.mzML'  # 13.1 M points declared (the 157 MB file of the audit)
+t = open(path).read()
+open(path, 'w').write(t.replace('defaultArrayLength="20"', 'defaultArrayLength="13100000"', 1))
+PY
+expect_refused_path "$work/hostile/laughs.imzML" "DOCTYPE not allowed"
+expect_refused_path "$work/hostile/laughsm.mzML" "DOCTYPE not allowed"
+expect_refused_path "$work/hostile-far/far.imzML" "grid 1000000 x 1000 (1000000000 cells) for 2 spectra"
+expect_refused_path "$work/hostile-big/big.mzML" "(13100000 points) needs"
+# with a budget that allows it, the lie is found when the arrays are decoded
+expect_refused_path "$work/hostile-big/big.mzML" "13100000 values need" --memory-limit 512M
+
 # Huge declared dimensions are refused without allocating: the conversion
 # fails at once with a small peak memory.
 "$GEN" img "$work/huge" --stem h --variant huge_dims >/dev/null
