@@ -176,14 +176,16 @@ int omsi_catalog_restore_output(omsi_catalog *cat, int64_t source_id, const omsi
     char *path = NULL;
     bool marked;
     sqlite3_stmt *st = NULL;
-    /* Under the write lock: a concurrent ingest may have restored it first. */
+    /* Under the write lock: a concurrent ingest may have restored it first
+     * (to another name: the recorded name is ours when we published under
+     * it, the file there having been missing). */
     rc = omsi_catalog_output_usable(cat, source_id, &usable, err);
-    if (!rc && usable) {
+    if (!rc)
+        rc = newest_output(cat, source_id, &id, &path, &marked, err);
+    if (!rc && usable && strcmp(path, o->path) != 0) {
         *already = true;
         goto done;
     }
-    if (!rc)
-        rc = newest_output(cat, source_id, &id, &path, &marked, err);
     if (!rc && !id)
         rc = omsi_error_set(err, OMSI_ERR_USAGE, "source %lld has no output file recorded",
                             (long long)source_id);
