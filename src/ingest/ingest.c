@@ -43,7 +43,9 @@ static char *output_stem(const char *output_dir, const char *path, const char *f
 
 /* A fresh hidden name in the output folder that this attempt owns: the
  * conversion is renamed onto it, then published under a name no one else
- * holds (publish()). */
+ * holds (publish()). Named like the writer's own temporary files
+ * (".<name>.h5.partial-XXXXXX"), so that what a killed process leaves is
+ * recognised and removed as such (omsi-watchd does at start). */
 static char *make_staging(const char *output_dir, const char *stem, omsi_error *err)
 {
     const char *base = stem + strlen(output_dir) + 1;
@@ -53,7 +55,7 @@ static char *make_staging(const char *output_dir, const char *stem, omsi_error *
         omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    snprintf(staged, n, "%s/.%s.h5.staged-XXXXXX", output_dir, base);
+    snprintf(staged, n, "%s/.%s.h5.partial-XXXXXX", output_dir, base);
     int fd = mkstemp(staged);
     if (fd < 0) {
         omsi_error_errno(err, OMSI_ERR_IO, errno, "cannot create a file in %s", output_dir);
