@@ -111,6 +111,32 @@ static int migrate(omsi_catalog *cat, omsi_error *err)
     }
 }
 
+/* Switches the catalog to WAL. SQLite answers "database is locked" at once,
+ * without the busy handler, while another connection holds the file (two
+ * processes creating a new catalog at once): retry for up to the busy
+ * timeout. A catalog already in WAL mode needs no change and no lock. */
+static int set_wal(omsi_catalog *cat, omsi_error *err)
+{
+    for (int tries = 0;; tries++) {
+        sqlite3_stmt *st;
+        int rc = omsi_cat_prepare(cat, "PRAGMA journal_mode = WAL", &st, err);
+        if (rc)
+            return rc;
+        int step = sqlite3_step(st);
+        int code = sqlite3_errcode(cat->db) & 0xff;
+        bool wal = step == SQLITE_ROW &&
+                   sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+        sqlite3_finalize(st);
+        if (wal)
+            return 0;
+        if (code != SQLITE_BUSY || tries >= 3000)
+            return step == SQLITE_ROW
+                       ? omsi_error_set(err, OMSI_ERR_DB, "%s: cannot switch to WAL mode", cat->path)
+                       : omsi_cat_fail(cat, err, "switching to WAL mode");
+        sqlite3_sleep(10);
+    }
+}
+
 /* "file:" URI of a path, with the characters a URI gives meaning escaped. */
 static char *file_uri(const char *path, const char *query)
 {
@@ -134,7 +160,9 @@ static char *file_uri(const char *path, const char *query)
  * non-database fails here). Read-only: "mode=ro" first; a WAL catalog in a
  * folder where the -shm file cannot be created (read-only mount, no write
  * permission) cannot be read that way, so then "immutable=1", which reads
- * the main file without any locking or shared memory. */
+ * the main file without any locking or shared memory (a process writing it
+ * meanwhile would not be seen consistently; where the folder is read-only
+ * to everyone, none can). */
 static int connect(omsi_catalog *cat, const char *query, omsi_error *err)
 {
     int flags = (cat->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
@@ -183,7 +211,7 @@ int omsi_catalog_open(const char *path, omsi_catalog_mode mode, omsi_catalog **o
                             "%s: the catalog is read-only (check the file and folder permissions)",
                             cat->path);
     if (!rc && !cat->read_only)
-        rc = omsi_cat_exec(cat, "PRAGMA journal_mode = WAL;", err);
+        rc = set_wal(cat, err);
     if (!rc)
         rc = migrate(cat, err);
 done:
