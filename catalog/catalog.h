@@ -72,6 +72,11 @@ int omsi_catalog_job_fail(omsi_catalog *cat, int64_t job_id, const char *error, 
                           int max_attempts, double backoff_seconds, omsi_error *err);
 /* Puts a running job back to pending without counting an attempt (shutdown). */
 int omsi_catalog_job_abandon(omsi_catalog *cat, int64_t job_id, omsi_error *err);
+/* A running job that must wait (its dataset was incomplete or changed while
+ * it was converted): retried at `when` with the reason recorded, the attempt
+ * not counted. */
+int omsi_catalog_job_defer(omsi_catalog *cat, int64_t job_id, const char *reason, double when,
+                           omsi_error *err);
 
 /* Records a job already taken in hand (a manual `omsi-catalog ingest`):
  * running, attempt 1, so the ingest shows in the job history. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { READ_BYTES = 1 << 20 };
@@ -88,6 +89,65 @@ int omsi_fingerprint_file(const char *path, char hex[65], omsi_error *err)
     unsigned len = 0;
     if (!rc && EVP_DigestFinal_ex(ctx, md, &len) == 1)
         to_hex(md, len, hex);
+    EVP_MD_CTX_free(ctx);
+    free(buf);
+    return rc;
+}
+
+/* Hashes up to `want` bytes of fd from offset (a short read at the end is fine). */
+static int hash_range(EVP_MD_CTX *ctx, int fd, const char *path, off_t offset, size_t want,
+                      unsigned char *buf, omsi_error *err)
+{
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = pread(fd, buf + got, want - got, offset + (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return omsi_error_errno(err, OMSI_ERR_IO, errno, "read %s", path);
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    EVP_DigestUpdate(ctx, buf, got);
+    return 0;
+}
+
+int omsi_fingerprint_quick(const omsi_path_list *files, char hex[65], omsi_error *err)
+{
+    enum { EDGE = 64 << 10 };
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char *buf = malloc(EDGE);
+    int rc = 0;
+    if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        rc = omsi_error_set(err, OMSI_ERR_NOMEM, "cannot start SHA-256");
+        goto done;
+    }
+    for (size_t i = 0; i < files->count && !rc; i++) {
+        const char *path = files->paths[i];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", path);
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+        char line[160];
+        snprintf(line, sizeof line, "%llu %lld.%09ld %llu", (unsigned long long)st.st_size,
+                 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+        EVP_DigestUpdate(ctx, path, strlen(path) + 1);
+        EVP_DigestUpdate(ctx, line, strlen(line) + 1);
+        rc = hash_range(ctx, fd, path, 0, EDGE, buf, err);
+        if (!rc && st.st_size > EDGE)
+            rc = hash_range(ctx, fd, path, st.st_size - EDGE, EDGE, buf, err);
+        close(fd);
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    if (!rc && EVP_DigestFinal_ex(ctx, md, &len) == 1)
+        to_hex(md, len, hex);
+done:
     EVP_MD_CTX_free(ctx);
     free(buf);
     return rc;

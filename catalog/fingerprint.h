@@ -11,5 +11,9 @@ int omsi_fingerprint_files(const omsi_path_list *files, const char *base, char h
                            uint64_t *total_bytes, omsi_error *err);
 /* SHA-256 of one file. */
 int omsi_fingerprint_file(const char *path, char hex[65], omsi_error *err);
+/* A cheap fingerprint of a dataset's files as they lie now: each path, size,
+ * mtime (ns), inode and its first and last 64 KiB. Taken before and after a
+ * conversion, a difference means a file changed while it was read. */
+int omsi_fingerprint_quick(const omsi_path_list *files, char hex[65], omsi_error *err);
 
 #endif

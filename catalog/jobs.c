@@ -234,6 +234,14 @@ int omsi_catalog_job_abandon(omsi_catalog *cat, int64_t job_id, omsi_error *err)
                       job_id, NULL, 0, NULL, err);
 }
 
+int omsi_catalog_job_defer(omsi_catalog *cat, int64_t job_id, const char *reason, double when,
+                           omsi_error *err)
+{
+    return update_job(cat,
+                      "UPDATE jobs SET state = 'failed', attempts = MAX(attempts - 1, 0), "
+                      "last_error = ?2, next_attempt_at = ?3 WHERE id = ?1 AND state = 'running'",
+                      job_id, reason ? reason : "incomplete", when, NULL, err);
+}
 
 int omsi_catalog_job_state(omsi_catalog *cat, int64_t job_id, omsi_job_state *state,
                            omsi_error *err)

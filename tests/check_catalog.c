@@ -5,12 +5,16 @@
 #include "tools/gen.h"
 #include "catalog/query.h"
 #include "catalog/record.h"
+#include "catalog/report.h"
 #include "tests/test_support.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *tmp;
@@ -428,6 +432,148 @@ START_TEST(query_argument_errors)
 }
 END_TEST
 
+/* The progress callback of the conversion changes the input once, as a lab
+ * copying over a dataset being converted would. */
+typedef struct changer {
+    const char *file;
+    int calls;
+} changer;
+
+static void change_input(void *ctx, const char *stage, uint64_t done, uint64_t total)
+{
+    (void)stage, (void)done, (void)total;
+    changer *ch = ctx;
+    if (ch->calls++)
+        return;
+    FILE *f = fopen(ch->file, "r+b");
+    ck_assert_ptr_nonnull(f);
+    int b = fgetc(f);
+    fseek(f, 0, SEEK_SET);
+    fputc(b ^ 0x55, f); /* same size, other content */
+    fclose(f);
+}
+
+/* Names in a folder other than "." and "..". */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+START_TEST(ingest_changed_during_conversion)
+{
+    omsi_catalog *c = open_rw("chg.sqlite");
+    char *data = cat_path("data"), *out = cat_path("out");
+    omsi_gen_params p = omsi_gen_params_default();
+    char *input = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_img(data, "s", &p, &input, &err), 0);
+    ck_assert_int_eq(omsi_gen_mkdirs(out, &err), 0);
+    char img[4096];
+    snprintf(img, sizeof img, "%s/s.img", data);
+    changer ch = {.file = img};
+    omsi_ingest_options o = {.output_dir = out, .convert = omsi_convert_options_default()};
+    o.convert.progress = change_input;
+    o.convert.progress_ctx = &ch;
+    omsi_ingest_report rep;
+    ck_assert_int_eq(omsi_ingest_path(c, input, &o, &rep, &err), OMSI_ERR_INCOMPLETE);
+    ck_assert_int_ge(ch.calls, 1);
+    ck_assert_msg(strstr(err.message, "changed during conversion"), "%s", err.message);
+    ck_assert_msg(strstr(err.message, "s.hdr"), "%s", err.message);
+    ck_assert_int_eq(scalar("chg.sqlite", "SELECT COUNT(*) FROM sources"), 0);
+    ck_assert_int_eq(count_entries(out), 0); /* output (and its staging name) discarded */
+    /* Unchanged from now on: converted and recorded. */
+    o.convert.progress = NULL;
+    ck_assert_msg(omsi_ingest_path(c, input, &o, &rep, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(rep.outcome, OMSI_INGEST_NEW);
+    omsi_ingest_report_free(&rep);
+    ck_assert_int_eq(count_entries(out), 1);
+    /* The daemon waits on it: no attempt counted, retried later. */
+    int64_t id;
+    omsi_job j;
+    ck_assert_int_eq(omsi_catalog_job_enqueue(c, "/d/x", NULL, &id, &err), 0);
+    ck_assert_int_eq(omsi_catalog_job_claim(c, 100, &j, &err), 1);
+    ck_assert_int_eq(omsi_catalog_job_defer(c, j.id, "changed during conversion", 160, &err), 0);
+    omsi_job_free(&j);
+    ck_assert_int_eq(scalar("chg.sqlite", "SELECT attempts FROM jobs WHERE source_path = '/d/x'"), 0);
+    ck_assert_int_eq(omsi_catalog_job_claim(c, 150, &j, &err), 0);
+    ck_assert_int_eq(omsi_catalog_job_claim(c, 161, &j, &err), 1);
+    ck_assert_str_eq(j.last_error, "changed during conversion");
+    omsi_job_free(&j);
+    free(input);
+    free(data);
+    free(out);
+    omsi_catalog_close(c);
+}
+END_TEST
+
+/* In a child (as nobody when run as root: permission bits do not stop
+ * root): opens the catalog read-only and reads it. Exit 0 ok, 1 open
+ * failed, 2 read failed, 77 no way to drop privileges. */
+static int read_as_other_user(const char *path)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(77);
+        omsi_catalog *r = NULL;
+        omsi_error e = {0};
+        if (omsi_catalog_open(path, OMSI_CATALOG_READ_ONLY, &r, &e)) {
+            fprintf(stderr, "%s\n", e.message);
+            _exit(1);
+        }
+        json_object *o = NULL;
+        int rc = omsi_catalog_stats(r, &o, &e);
+        if (rc)
+            fprintf(stderr, "%s\n", e.message);
+        json_object_put(o);
+        omsi_catalog_close(r);
+        _exit(rc ? 2 : 0);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(read_only_catalog_folder)
+{
+    /* A WAL catalog in a folder where the -shm file cannot be created (a
+     * read-only mount, a folder without write permission). */
+    char *dir = cat_path("ro"), path[4096];
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof path, "%s/cat.sqlite", dir);
+    omsi_catalog *w = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_catalog_open(path, OMSI_CATALOG_READ_WRITE, &w, &err), 0);
+    record(w, "/drop/a", "img", "fp", 1, 2, 1, "x");
+    omsi_catalog_close(w);
+    ck_assert_int_eq(chmod(tmp, 0755), 0);
+    ck_assert_int_eq(chmod(path, 0444), 0);
+    ck_assert_int_eq(chmod(dir, 0555), 0);
+    int rc = read_as_other_user(path);
+    if (rc == 77) {
+        printf("SKIP: read_only_catalog_folder: running as root and cannot drop privileges\n");
+    } else {
+        ck_assert_int_eq(rc, 0);
+        /* and a read-write open says why it cannot be used */
+        if (geteuid() != 0) {
+            ck_assert_int_ne(omsi_catalog_open(path, OMSI_CATALOG_READ_WRITE, &w, &err), 0);
+            ck_assert_msg(strstr(err.message, "read-only") || strstr(err.message, "readonly"), "%s",
+                          err.message);
+        }
+    }
+    chmod(dir, 0755);
+    chmod(path, 0644);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("catalog");
@@ -442,6 +588,8 @@ int main(void)
     tcase_add_test(tc, ingest_new_unchanged_new_version);
     tcase_add_test(tc, reader_during_write_transaction);
     tcase_add_test(tc, query_argument_errors);
+    tcase_add_test(tc, ingest_changed_during_conversion);
+    tcase_add_test(tc, read_only_catalog_folder);
     suite_add_tcase(s, tc);
     return omsi_test_run(s, false);
 }

@@ -16,8 +16,10 @@ static const char usage_text[] =
     "HDF5 file in DIR named <dataset>-<fingerprint>.h5, and record its\n"
     "experiments, datasets, regions, dependencies and metadata in the catalog in\n"
     "one transaction. A dataset already recorded with the same content (SHA-256\n"
-    "of its files) is left alone; changed content at a known path is recorded as\n"
-    "a new version. Sources are only read. Each PATH is also a job in the\n"
+    "of its files) is left alone (\"unchanged\"), unless its output file is missing\n"
+    "or marked broken by `verify --repair`: then it is converted again\n"
+    "(\"restored\"). Changed content at a known path is recorded as a new version;\n"
+    "a dataset that changes while it is converted is not recorded. Sources are only read. Each PATH is also a job in the\n"
     "catalog's history: done, or quarantined with its error (`query --state`).\n"
     "\n"
     "Options:\n"
@@ -33,7 +35,10 @@ static const char usage_text[] =
 
 static const char *outcome_name(omsi_ingest_outcome o)
 {
-    return o == OMSI_INGEST_NEW ? "new" : o == OMSI_INGEST_NEW_VERSION ? "new-version" : "unchanged";
+    return o == OMSI_INGEST_NEW           ? "new"
+           : o == OMSI_INGEST_NEW_VERSION ? "new-version"
+           : o == OMSI_INGEST_RESTORED    ? "restored"
+                                          : "unchanged";
 }
 
 int omsi_cmd_ingest(int argc, char **argv, const omsi_cli *cli)

@@ -21,6 +21,8 @@ static const char usage_text[] =
     "  query [FILTERS] [--json|--csv]     search the catalog (see `omsi-catalog query --help`)\n"
     "  show ID [--json]                   everything recorded about one source\n"
     "  stats [--json]                     counts by format and job state, bytes in and out\n"
+    "  verify [--repair] [--json]         check that every recorded output file is there\n"
+    "                                     and intact; --repair queues broken ones again\n"
     "\n"
     "Global options:\n"
     "  --catalog FILE   the SQLite catalog (default: $OMSI_CATALOG, else\n"
@@ -40,6 +42,7 @@ static const struct {
 } commands[] = {
     {"check", omsi_cmd_check},   {"formats", omsi_cmd_formats}, {"ingest", omsi_cmd_ingest},
     {"query", omsi_cmd_query},   {"show", omsi_cmd_show},       {"stats", omsi_cmd_stats},
+    {"verify", omsi_cmd_verify},
 };
 
 int main(int argc, char **argv)

@@ -19,7 +19,9 @@ typedef struct omsi_ingest_options {
 typedef enum omsi_ingest_outcome {
     OMSI_INGEST_NEW,        /* converted and recorded as a new source */
     OMSI_INGEST_NEW_VERSION,/* the path was known with other content: new version recorded */
-    OMSI_INGEST_UNCHANGED   /* same path and fingerprint already recorded: nothing done */
+    OMSI_INGEST_UNCHANGED,  /* same path and fingerprint already recorded: nothing done */
+    OMSI_INGEST_RESTORED    /* already recorded, but its output was missing or broken:
+                               converted again and the new output recorded */
 } omsi_ingest_outcome;
 
 typedef struct omsi_ingest_report {

@@ -61,7 +61,7 @@ static bool run_job(omsi_catalog *cat, const omsi_job *job, const watchd_worker_
              job->source_path, job->attempts);
     int rc = omsi_ingest_path(cat, job->source_path, &opts, &report, &err);
     if (rc == 0) {
-        static const char *const outcome[] = {"new", "new version", "unchanged"};
+        static const char *const outcome[] = {"new", "new version", "unchanged", "restored"};
         omsi_log(s->log, OMSI_LOG_NOTICE, "job %lld: %s: %s, %llu dataset(s)%s%s",
                  (long long)job->id, job->source_path, outcome[report.outcome],
                  (unsigned long long)report.datasets, report.output_path ? " -> " : "",
@@ -78,6 +78,16 @@ static bool run_job(omsi_catalog *cat, const omsi_job *job, const watchd_worker_
         if (omsi_catalog_job_abandon(cat, job->id, &db_err))
             omsi_log(s->log, OMSI_LOG_ERR, "job %lld: %s", (long long)job->id, db_err.message);
         return false;
+    }
+    /* Incomplete (still being written, or changed during conversion) is a
+     * reason to wait, not a failed attempt: back in the queue after the
+     * backoff, the attempt not counted. */
+    if (rc == OMSI_ERR_INCOMPLETE) {
+        omsi_log(s->log, OMSI_LOG_NOTICE, "job %lld: %s; will retry in %.0f s", (long long)job->id,
+                 err.message, s->retry_backoff);
+        if (omsi_catalog_job_defer(cat, job->id, err.message, now_seconds() + s->retry_backoff, &db_err))
+            omsi_log(s->log, OMSI_LOG_ERR, "job %lld: %s", (long long)job->id, db_err.message);
+        return true;
     }
     *failed = true;
     bool last = (unsigned)job->attempts >= s->max_attempts;
