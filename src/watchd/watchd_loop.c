@@ -106,28 +106,52 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
     if (rc)
         return rc;
     bool queued_any = false;
+    double stuck_after = WATCHD_STUCK_FACTOR * s->cfg.settle_seconds;
     for (size_t i = 0; i < s->table.count; i++) {
         watchd_candidate *c = &s->table.items[i];
-        if (!watchd_settled(c, now, s->cfg.settle_seconds))
+        bool stuck = c->state == WATCHD_INCOMPLETE && c->path && now - c->changed_at >= stuck_after;
+        if (!stuck && !watchd_settled(c, now, s->cfg.settle_seconds))
             continue;
         omsi_error why = {0};
         omsi_validity v = watchd_probe(c, &why);
-        if (!watchd_apply_validity(c, v)) {
-            omsi_log(&s->log, v == OMSI_INCOMPLETE ? OMSI_LOG_NOTICE : OMSI_LOG_INFO,
-                     "%s: %s, waiting for a change: %s", c->path ? c->path : c->key,
-                     v == OMSI_INCOMPLETE ? "incomplete" : "not a dataset", why.message);
+        bool go = watchd_apply_validity(c, v);
+        if (!go && !(stuck && v == OMSI_INCOMPLETE)) {
+            if (!stuck)
+                omsi_log(&s->log, v == OMSI_INCOMPLETE ? OMSI_LOG_NOTICE : OMSI_LOG_INFO,
+                         "%s: %s, waiting for a change: %s", c->path ? c->path : c->key,
+                         v == OMSI_INCOMPLETE ? "incomplete" : "not a dataset", why.message);
             continue;
         }
+        omsi_job_seen seen = {.files = c->sig.files, .bytes = c->sig.bytes, .mtime_ns = c->sig.mtime_ns};
         int64_t job_id = 0;
+        bool unchanged = false;
         omsi_error qerr = {0};
+        char reason[sizeof why.message + 96];
+        if (!go)
+            snprintf(reason, sizeof reason, "incomplete and unchanged for %g s (%g x the settle time): %s",
+                     now - c->changed_at, WATCHD_STUCK_FACTOR, why.message);
         /* The parent holds the catalog open only while it enqueues: an open
          * SQLite connection must never be inherited by a forked worker. */
         if ((!s->cat &&
              omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &s->cat, &qerr)) ||
-            omsi_catalog_job_enqueue(s->cat, c->path, watchd_kind_format(c->kind), &job_id, &qerr)) {
+            (go ? omsi_catalog_job_enqueue_seen(s->cat, c->path, watchd_kind_format(c->kind), &seen,
+                                                &job_id, &unchanged, &qerr)
+                : omsi_catalog_job_quarantine_now(s->cat, c->path, watchd_kind_format(c->kind), &seen,
+                                                  reason, &job_id, &qerr))) {
             /* Try again on the next round. */
             omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", c->path, qerr.message);
-            c->state = WATCHD_WAITING;
+            c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE;
+            continue;
+        }
+        c->state = WATCHD_QUEUED;
+        if (!go) {
+            omsi_log(&s->log, OMSI_LOG_WARNING, "%s: quarantined (job %lld): %s", c->path,
+                     (long long)job_id, reason);
+            continue;
+        }
+        if (unchanged) {
+            omsi_log(&s->log, OMSI_LOG_DEBUG, "%s: unchanged since job %lld, not queued", c->path,
+                     (long long)job_id);
             continue;
         }
         s->queued++;
