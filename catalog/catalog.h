@@ -82,6 +82,9 @@ int omsi_catalog_job_quarantine_now(omsi_catalog *cat, const char *source_path,
                                     const char *format, const omsi_job_seen *seen,
                                     const char *reason, int64_t *job_id, omsi_error *err);
 
+/* *known: path has a job or a source in the catalog. */
+int omsi_catalog_path_known(omsi_catalog *cat, const char *path, bool *known, omsi_error *err);
+
 /* The worker recorded on a running job by omsi_catalog_job_claim. */
 typedef struct omsi_job_owner {
     int64_t job_id;

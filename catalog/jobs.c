@@ -416,3 +416,21 @@ int omsi_catalog_job_state(omsi_catalog *cat, int64_t job_id, omsi_job_state *st
     sqlite3_finalize(st);
     return rc;
 }
+
+int omsi_catalog_path_known(omsi_catalog *cat, const char *path, bool *known, omsi_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = omsi_cat_prepare(cat,
+                              "SELECT EXISTS (SELECT 1 FROM jobs WHERE source_path = ?1) "
+                              "OR EXISTS (SELECT 1 FROM sources WHERE path = ?1)",
+                              &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *known = sqlite3_column_int(st, 0) != 0;
+    else
+        rc = omsi_cat_fail(cat, err, "looking up a source path");
+    sqlite3_finalize(st);
+    return rc;
+}

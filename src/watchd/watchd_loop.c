@@ -90,6 +90,30 @@ static int scan_dirty(watchd_daemon *s, double now, omsi_error *err)
     return rc;
 }
 
+/* The catalog path of a Bruker tree stays the one it was first cataloged
+ * under: a tree taken as its folder before its spot list arrived stays the
+ * folder (a new version of the same source, never a second source). Returns
+ * the folder (to free) or NULL to keep c->path. */
+static char *stable_bruker_path(omsi_catalog *cat, const watchd_candidate *c)
+{
+    static const char *const lists[] = {"_spot_list.txt", " Spot List.txt"};
+    if (c->kind != WATCHD_KIND_BRUKER || !c->path)
+        return NULL;
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        if (!omsi_has_suffix_ci(c->path, lists[i]))
+            continue;
+        char *folder = omsi_strip_suffix_ci(c->path, lists[i]);
+        bool known = false, list_known = false;
+        omsi_error err = {0};
+        if (folder && omsi_catalog_path_known(cat, folder, &known, &err) == 0 && known &&
+            omsi_catalog_path_known(cat, c->path, &list_known, &err) == 0 && !list_known)
+            return folder;
+        free(folder);
+        return NULL;
+    }
+    return NULL;
+}
+
 /* Settled candidates: look once more (a change may have gone unnoticed in
  * --poll and --once modes), then ask the reader and queue the complete ones. */
 static int decide(watchd_daemon *s, double now, omsi_error *err)
@@ -132,17 +156,25 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
                      now - c->changed_at, WATCHD_STUCK_FACTOR, why.message);
         /* The parent holds the catalog open only while it enqueues: an open
          * SQLite connection must never be inherited by a forked worker. */
-        if ((!s->cat &&
-             omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &s->cat, &qerr)) ||
-            (go ? omsi_catalog_job_enqueue_seen(s->cat, c->path, watchd_kind_format(c->kind), &seen,
-                                                &job_id, &unchanged, &qerr)
-                : omsi_catalog_job_quarantine_now(s->cat, c->path, watchd_kind_format(c->kind), &seen,
-                                                  reason, &job_id, &qerr))) {
-            /* Try again on the next round. */
+        if (!s->cat && omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &s->cat, &qerr)) {
             omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", c->path, qerr.message);
-            c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE;
+            c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
             continue;
         }
+        char *folder = stable_bruker_path(s->cat, c);
+        const char *path = folder ? folder : c->path;
+        if (go ? omsi_catalog_job_enqueue_seen(s->cat, path, watchd_kind_format(c->kind), &seen,
+                                               &job_id, &unchanged, &qerr)
+               : omsi_catalog_job_quarantine_now(s->cat, path, watchd_kind_format(c->kind), &seen,
+                                                 reason, &job_id, &qerr)) {
+            omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", path, qerr.message);
+            c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
+            free(folder);
+            continue;
+        }
+        if (folder)
+            omsi_log(&s->log, OMSI_LOG_INFO, "%s: cataloged before as %s; keeping that path", c->path, folder);
+        free(folder);
         c->state = WATCHD_QUEUED;
         if (!go) {
             omsi_log(&s->log, OMSI_LOG_WARNING, "%s: quarantined (job %lld): %s", c->path,
