@@ -90,6 +90,12 @@ static int scan_dirty(watchd_daemon *s, double now, omsi_error *err)
     return rc;
 }
 
+/* Spot trees settle longer (settle_bruker, docs/watchd.md). */
+static double settle_for(const watchd_daemon *s, const watchd_candidate *c)
+{
+    return c->kind == WATCHD_KIND_BRUKER ? watchd_config_settle_bruker(&s->cfg) : s->cfg.settle_seconds;
+}
+
 /* The catalog path of a Bruker tree stays the one it was first cataloged
  * under: a tree taken as its folder before its spot list arrived stays the
  * folder (a new version of the same source, never a second source). Returns
@@ -122,7 +128,7 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
     omsi_path_list_init(&recheck);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < s->table.count; i++)
-        if (watchd_settled(&s->table.items[i], now, s->cfg.settle_seconds))
+        if (watchd_settled(&s->table.items[i], now, settle_for(s, &s->table.items[i])))
             rc = watchd_dirty_add(&recheck, s->table.items[i].dir);
     for (size_t i = 0; rc == 0 && i < recheck.count; i++)
         rc = watchd_scan_dir(&s->table, recheck.paths[i], false, now, &s->log, err);
@@ -130,11 +136,12 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
     if (rc)
         return rc;
     bool queued_any = false;
-    double stuck_after = WATCHD_STUCK_FACTOR * s->cfg.settle_seconds;
     for (size_t i = 0; i < s->table.count; i++) {
         watchd_candidate *c = &s->table.items[i];
-        bool stuck = c->state == WATCHD_INCOMPLETE && c->path && now - c->changed_at >= stuck_after;
-        if (!stuck && !watchd_settled(c, now, s->cfg.settle_seconds))
+        double settle = settle_for(s, c);
+        bool stuck = c->state == WATCHD_INCOMPLETE && c->path &&
+                     now - c->changed_at >= WATCHD_STUCK_FACTOR * settle;
+        if (!stuck && !watchd_settled(c, now, settle))
             continue;
         omsi_error why = {0};
         omsi_validity v = watchd_probe(c, &why);
@@ -237,7 +244,7 @@ static int timeout_ms(watchd_daemon *s, double now)
     for (size_t i = 0; i < s->table.count; i++) {
         const watchd_candidate *c = &s->table.items[i];
         if (c->state == WATCHD_WAITING) {
-            double due = c->changed_at + s->cfg.settle_seconds - now;
+            double due = c->changed_at + settle_for(s, c) - now;
             if (due < wait)
                 wait = due;
         }
