@@ -184,8 +184,10 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
         free(folder);
         c->state = WATCHD_QUEUED;
         if (!go) {
-            omsi_log(&s->log, OMSI_LOG_WARNING, "%s: quarantined (job %lld): %s", c->path,
-                     (long long)job_id, reason);
+            omsi_job_state st = OMSI_JOB_PENDING;
+            if (omsi_catalog_job_state(s->cat, job_id, &st, &qerr) == 0 && st == OMSI_JOB_QUARANTINED)
+                omsi_log(&s->log, OMSI_LOG_WARNING, "%s: quarantined (job %lld): %s", c->path,
+                         (long long)job_id, reason);
             continue;
         }
         if (unchanged) {
