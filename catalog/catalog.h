@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct omsi_catalog omsi_catalog;
 
@@ -56,12 +57,51 @@ typedef struct omsi_job {
 
 void omsi_job_free(omsi_job *job);
 
+/* What the daemon saw of a dataset when it queued it (its settle signature). */
+typedef struct omsi_job_seen {
+    uint64_t files, bytes;
+    int64_t mtime_ns;      /* newest mtime of its files */
+} omsi_job_seen;
+
+/* Finished jobs kept per source path (older ones are pruned when a job is
+ * marked done). */
+#define OMSI_JOB_HISTORY 20
+
+/* Like omsi_catalog_job_enqueue, and: when the path's newest job is done or
+ * quarantined with the same *seen, nothing is added and *unchanged is true
+ * (a restart does not queue every dataset again); a quarantined job whose
+ * dataset changed since is released (state done, last_error "superseded: the
+ * dataset changed (quarantined: ...)") and a new pending job added. */
+int omsi_catalog_job_enqueue_seen(omsi_catalog *cat, const char *source_path, const char *format,
+                                  const omsi_job_seen *seen, int64_t *job_id, bool *unchanged,
+                                  omsi_error *err);
+/* Records a job quarantined without an attempt (the daemon's verdict on a
+ * dataset that stays invalid), unless a job for it is pending or the newest
+ * one saw the same files. */
+int omsi_catalog_job_quarantine_now(omsi_catalog *cat, const char *source_path,
+                                    const char *format, const omsi_job_seen *seen,
+                                    const char *reason, int64_t *job_id, omsi_error *err);
+
+/* *known: path has a job or a source in the catalog. */
+int omsi_catalog_path_known(omsi_catalog *cat, const char *path, bool *known, omsi_error *err);
+
+/* The worker recorded on a running job by omsi_catalog_job_claim. */
+typedef struct omsi_job_owner {
+    int64_t job_id;
+    pid_t pid;
+    uint64_t start;        /* /proc/PID/stat start time; 0 if unknown */
+} omsi_job_owner;
+/* The owners of the running jobs (*owners to free()). */
+int omsi_catalog_job_running_owners(omsi_catalog *cat, omsi_job_owner **owners, size_t *count,
+                                    omsi_error *err);
+
 /* Adds a pending job for path unless an unfinished (pending/running/failed)
  * job for the same path exists. *job_id gets the new or existing id. */
 int omsi_catalog_job_enqueue(omsi_catalog *cat, const char *source_path, const char *format,
                              int64_t *job_id, omsi_error *err);
 /* Takes the oldest job that is pending, or failed with next_attempt_at <= now,
- * and marks it running (attempts + 1). Returns 1 with *job filled, 0 if none. */
+ * and marks it running (attempts + 1), owned by this process (pid and start
+ * time). Returns 1 with *job filled, 0 if none. */
 int omsi_catalog_job_claim(omsi_catalog *cat, double now, omsi_job *job, omsi_error *err);
 /* At start-up: jobs left running by a dead process go back to pending. */
 int omsi_catalog_job_requeue_running(omsi_catalog *cat, int *count, omsi_error *err);

@@ -1,7 +1,11 @@
 /* Unit tests of omsi-watchd's pure parts: config parsing, grouping files
  * into datasets, the settle rule with a fake clock (on real generated
  * Analyze 7.5 datasets, so the reader's VALID/INCOMPLETE verdict is real),
- * folder scans, and the inotify watcher's dirty-folder reports. */
+ * folder scans, the inotify watcher's dirty-folder reports, and the job
+ * queue rules the daemon relies on (owners, unchanged datasets, bounded
+ * history, release from quarantine). */
+#include "base/omsi_proc.h"
+#include "catalog/catalog.h"
 #include "tools/gen.h"
 #include "tests/test_support.h"
 #include "watchd/watchd_config.h"
@@ -14,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void write_text(const char *dir, const char *name, const char *text)
@@ -536,6 +541,195 @@ START_TEST(inotify_reports_changed_and_new_folders)
 }
 END_TEST
 
+START_TEST(config_settle_bruker)
+{
+    watchd_config c;
+    watchd_config_init(&c);
+    omsi_error err = {0};
+    /* Default: 4 x settle, 120 s at the default settle. */
+    ck_assert_double_eq(watchd_config_settle_bruker(&c), 120.0);
+    ck_assert_int_eq(watchd_config_set(&c, "settle", "2", "--settle", &err), 0);
+    ck_assert_double_eq(watchd_config_settle_bruker(&c), 8.0);
+    ck_assert_int_eq(watchd_config_set(&c, "settle_bruker", "300", "f:3", &err), 0);
+    ck_assert_double_eq(watchd_config_settle_bruker(&c), 300.0);
+    ck_assert_int_eq(watchd_config_set(&c, "settle_bruker", "soon", "f:4", &err), OMSI_ERR_USAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "f:4: settle_bruker must be a number of seconds"));
+    watchd_config_free(&c);
+}
+END_TEST
+
+/* ---- process identity and the job queue ---- */
+
+START_TEST(proc_identity_tells_a_dead_or_other_process)
+{
+    uint64_t mine = 0;
+    ck_assert(omsi_proc_start_time(getpid(), &mine));
+    ck_assert(mine > 0);
+    ck_assert(omsi_proc_alive(getpid(), mine));
+    ck_assert(omsi_proc_alive(getpid(), 0));
+    ck_assert(!omsi_proc_alive(getpid(), mine + 1)); /* a reused pid */
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0)
+        _exit(0);
+    int status;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert(!omsi_proc_alive(child, 0));
+    ck_assert(!omsi_proc_alive(0, 0));
+}
+END_TEST
+
+static omsi_catalog *fresh_catalog(char **dir)
+{
+    *dir = omsi_test_mkdtemp("watchd-jobs");
+    char *path = join(*dir, "c.sqlite");
+    omsi_catalog *cat = NULL;
+    omsi_error err = {0};
+    ck_assert_msg(omsi_catalog_open(path, OMSI_CATALOG_READ_WRITE, &cat, &err) == 0, "%s", err.message);
+    free(path);
+    return cat;
+}
+
+static omsi_job_state state_of(omsi_catalog *cat, int64_t id)
+{
+    omsi_job_state st = OMSI_JOB_PENDING;
+    omsi_error err = {0};
+    ck_assert_msg(omsi_catalog_job_state(cat, id, &st, &err) == 0, "%s", err.message);
+    return st;
+}
+
+START_TEST(jobs_claim_records_the_owner)
+{
+    char *dir;
+    omsi_catalog *cat = fresh_catalog(&dir);
+    omsi_error err = {0};
+    int64_t id = 0;
+    ck_assert_int_eq(omsi_catalog_job_enqueue(cat, "/drop/a.hdr", "img", &id, &err), 0);
+    omsi_job job;
+    ck_assert_int_eq(omsi_catalog_job_claim(cat, 10, &job, &err), 1);
+    omsi_job_free(&job);
+    omsi_job_owner *owners = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(omsi_catalog_job_running_owners(cat, &owners, &n, &err), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(owners[0].job_id, id);
+    ck_assert_int_eq(owners[0].pid, getpid());
+    uint64_t start = 0;
+    ck_assert(omsi_proc_start_time(getpid(), &start));
+    ck_assert_uint_eq(owners[0].start, start);
+    free(owners);
+    ck_assert_int_eq(omsi_catalog_job_done(cat, id, &err), 0);
+    ck_assert_int_eq(omsi_catalog_job_running_owners(cat, &owners, &n, &err), 0);
+    ck_assert_uint_eq(n, 0);
+    free(owners);
+    omsi_catalog_close(cat);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(jobs_unchanged_dataset_is_not_queued_again)
+{
+    char *dir;
+    omsi_catalog *cat = fresh_catalog(&dir);
+    omsi_error err = {0};
+    omsi_job_seen seen = {.files = 3, .bytes = 1000, .mtime_ns = 123456789};
+    int64_t id = 0, again = 0;
+    bool unchanged = true;
+    ck_assert_int_eq(omsi_catalog_job_enqueue_seen(cat, "/drop/a.hdr", "img", &seen, &id, &unchanged, &err), 0);
+    ck_assert(!unchanged);
+    /* Still pending: the same job. */
+    ck_assert_int_eq(omsi_catalog_job_enqueue_seen(cat, "/drop/a.hdr", "img", &seen, &again, &unchanged, &err), 0);
+    ck_assert_int_eq(again, id);
+    ck_assert(!unchanged);
+    omsi_job job;
+    ck_assert_int_eq(omsi_catalog_job_claim(cat, 10, &job, &err), 1);
+    omsi_job_free(&job);
+    ck_assert_int_eq(omsi_catalog_job_done(cat, id, &err), 0);
+    /* Done and unchanged (a restart): nothing new. */
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(omsi_catalog_job_enqueue_seen(cat, "/drop/a.hdr", "img", &seen, &again, &unchanged, &err), 0);
+        ck_assert(unchanged);
+        ck_assert_int_eq(again, id);
+    }
+    ck_assert_int_eq(omsi_catalog_job_claim(cat, 20, &job, &err), 0);
+    /* Any change of count, size or newest mtime queues it again. */
+    seen.mtime_ns++;
+    ck_assert_int_eq(omsi_catalog_job_enqueue_seen(cat, "/drop/a.hdr", "img", &seen, &again, &unchanged, &err), 0);
+    ck_assert(!unchanged);
+    ck_assert_int_gt(again, id);
+    ck_assert_int_eq(state_of(cat, again), OMSI_JOB_PENDING);
+    omsi_catalog_close(cat);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(jobs_history_is_bounded)
+{
+    char *dir;
+    omsi_catalog *cat = fresh_catalog(&dir);
+    omsi_error err = {0};
+    int64_t first = 0, other = 0, id = 0;
+    ck_assert_int_eq(omsi_catalog_job_enqueue(cat, "/drop/other.hdr", "img", &other, &err), 0);
+    for (int i = 0; i < OMSI_JOB_HISTORY + 5; i++) {
+        omsi_job_seen seen = {.files = 3, .bytes = 1000, .mtime_ns = i};
+        ck_assert_int_eq(omsi_catalog_job_enqueue_seen(cat, "/drop/a.hdr", "img", &seen, &id, NULL, &err), 0);
+        if (i == 0)
+            first = id;
+        ck_assert_int_eq(omsi_catalog_job_done(cat, id, &err), 0);
+    }
+    omsi_job_state st;
+    /* The oldest 5 of the path are gone, the newest 20 and other paths stay. */
+    for (int64_t k = first; k < first + 5; k++)
+        ck_assert_int_eq(omsi_catalog_job_state(cat, k, &st, &err), OMSI_ERR_USAGE);
+    for (int64_t k = first + 5; k <= id; k++)
+        ck_assert_int_eq(state_of(cat, k), OMSI_JOB_DONE);
+    ck_assert_int_eq(state_of(cat, other), OMSI_JOB_PENDING);
+    omsi_catalog_close(cat);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(jobs_quarantine_and_release_by_a_change)
+{
+    char *dir;
+    omsi_catalog *cat = fresh_catalog(&dir);
+    omsi_error err = {0};
+    omsi_job_seen seen = {.files = 3, .bytes = 1000, .mtime_ns = 5};
+    int64_t id = 0, again = 0;
+    bool unchanged = false;
+    ck_assert_int_eq(omsi_catalog_job_quarantine_now(cat, "/drop/a.hdr", "img", &seen,
+                                                     "a.img: 1200 bytes, need 2400", &id, &err), 0);
+    ck_assert_int_eq(state_of(cat, id), OMSI_JOB_QUARANTINED);
+    /* Unchanged: stays quarantined, not queued, not quarantined twice. */
+    ck_assert_int_eq(omsi_catalog_job_enqueue_seen(cat, "/drop/a.hdr", "img", &seen, &again, &unchanged, &err), 0);
+    ck_assert(unchanged);
+    ck_assert_int_eq(again, id);
+    ck_assert_int_eq(omsi_catalog_job_quarantine_now(cat, "/drop/a.hdr", "img", &seen, "again", &again, &err), 0);
+    ck_assert_int_eq(again, id);
+    /* Changed: a new pending job; the old one leaves quarantine, saying why. */
+    seen.bytes = 2400;
+    ck_assert_int_eq(omsi_catalog_job_enqueue_seen(cat, "/drop/a.hdr", "img", &seen, &again, &unchanged, &err), 0);
+    ck_assert(!unchanged);
+    ck_assert_int_gt(again, id);
+    ck_assert_int_eq(state_of(cat, again), OMSI_JOB_PENDING);
+    ck_assert_int_eq(state_of(cat, id), OMSI_JOB_DONE);
+    omsi_job job;
+    ck_assert_int_eq(omsi_catalog_job_claim(cat, 10, &job, &err), 1);
+    ck_assert_int_eq(job.id, again);
+    omsi_job_free(&job);
+    /* A quarantine verdict while a job is on its way changes nothing. */
+    ck_assert_int_eq(omsi_catalog_job_quarantine_now(cat, "/drop/a.hdr", "img", &seen, "x", &id, &err), 0);
+    ck_assert_int_eq(id, again);
+    ck_assert_int_eq(state_of(cat, again), OMSI_JOB_RUNNING);
+    omsi_catalog_close(cat);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("watchd");
@@ -544,6 +738,14 @@ int main(void)
     tcase_add_test(tc, config_defaults_and_validation);
     tcase_add_test(tc, config_errors_name_file_and_line);
     tcase_add_test(tc, config_load_reads_a_file_and_reports_a_missing_one);
+    tcase_add_test(tc, config_settle_bruker);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("jobs");
+    tcase_add_test(tc, proc_identity_tells_a_dead_or_other_process);
+    tcase_add_test(tc, jobs_claim_records_the_owner);
+    tcase_add_test(tc, jobs_unchanged_dataset_is_not_queued_again);
+    tcase_add_test(tc, jobs_history_is_bounded);
+    tcase_add_test(tc, jobs_quarantine_and_release_by_a_change);
     suite_add_tcase(s, tc);
     tc = tcase_create("group");
     tcase_add_test(tc, group_files_by_stem_and_kind);

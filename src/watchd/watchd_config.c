@@ -15,10 +15,16 @@ void watchd_config_init(watchd_config *c)
     memset(c, 0, sizeof *c);
     omsi_path_list_init(&c->watch);
     c->settle_seconds = WATCHD_DEFAULT_SETTLE;
+    c->settle_bruker = -1;
     c->workers = WATCHD_DEFAULT_WORKERS;
     c->max_attempts = WATCHD_DEFAULT_MAX_ATTEMPTS;
     c->retry_backoff = WATCHD_DEFAULT_RETRY_BACKOFF;
     c->log_level = OMSI_LOG_INFO;
+}
+
+double watchd_config_settle_bruker(const watchd_config *c)
+{
+    return c->settle_bruker >= 0 ? c->settle_bruker : WATCHD_BRUKER_SETTLE_FACTOR * c->settle_seconds;
 }
 
 void watchd_config_free(watchd_config *c)
@@ -98,6 +104,8 @@ int watchd_config_set(watchd_config *c, const char *key, const char *value, cons
         return set_string(&c->catalog, value, err);
     if (strcmp(key, "settle") == 0)
         return parse_seconds(value, 0, &c->settle_seconds, origin, key, err);
+    if (strcmp(key, "settle_bruker") == 0)
+        return parse_seconds(value, 0, &c->settle_bruker, origin, key, err);
     if (strcmp(key, "poll") == 0)
         return parse_seconds(value, 0, &c->poll_seconds, origin, key, err);
     if (strcmp(key, "retry_backoff") == 0)

@@ -15,6 +15,7 @@ typedef struct watchd_config {
     char *output_dir;          /* where .h5 files go */
     char *catalog;             /* SQLite catalog; NULL = omsi_catalog_default_path */
     double settle_seconds;     /* quiet time before a dataset counts as complete */
+    double settle_bruker;      /* the same for Bruker spot trees; < 0: 4 x settle_seconds */
     unsigned workers;          /* conversion processes */
     double poll_seconds;       /* > 0: poll instead of inotify (network filesystems) */
     unsigned max_attempts;     /* failures before quarantine */
@@ -23,12 +24,18 @@ typedef struct watchd_config {
 } watchd_config;
 
 #define WATCHD_DEFAULT_SETTLE 30.0
+/* Spot trees are copied spot by spot, with pauses: by default they wait
+ * this many settle times (120 s at the default settle). */
+#define WATCHD_BRUKER_SETTLE_FACTOR 4.0
 #define WATCHD_DEFAULT_WORKERS 1u
 #define WATCHD_DEFAULT_MAX_ATTEMPTS 5u
 #define WATCHD_DEFAULT_RETRY_BACKOFF 60.0
 #define WATCHD_MAX_WORKERS 256u
 
 void watchd_config_init(watchd_config *c);
+
+/* The settle time of a Bruker spot tree under c. */
+double watchd_config_settle_bruker(const watchd_config *c);
 void watchd_config_free(watchd_config *c);
 
 /* Applies one setting (key as in the file). origin ("FILE:LINE" or "--opt")

@@ -1,6 +1,8 @@
 /* omsi-watchd start-up, SIGHUP reload and shut-down (watchd_daemon.h). */
 #include "watchd/watchd_daemon.h"
 
+#include "base/omsi_proc.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -81,7 +83,8 @@ bool watchd_path_inside(const omsi_path_list *roots, const char *output_dir)
 }
 
 /* Temporary files of conversions killed hard (kill -9, power loss):
- * ".<name>.h5.partial-XXXXXX" in the output folder. */
+ * ".<name>.h5.partial-<pid>-XXXXXX" in the output folder. One whose writer
+ * still runs (a manual ingest, a worker that outlived its daemon) is kept. */
 static void remove_stale_partials(const char *output_dir, const omsi_logger *log)
 {
     DIR *d = opendir(output_dir);
@@ -89,13 +92,62 @@ static void remove_stale_partials(const char *output_dir, const omsi_logger *log
         return;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (e->d_name[0] != '.' || !strstr(e->d_name, ".h5.partial-"))
+        const char *mark = strstr(e->d_name, ".h5.partial-");
+        if (e->d_name[0] != '.' || !mark)
             continue;
+        char *end;
+        long pid = strtol(mark + strlen(".h5.partial-"), &end, 10);
+        if (*end == '-' && pid > 0 && omsi_proc_alive((pid_t)pid, 0)) {
+            omsi_log(log, OMSI_LOG_INFO, "%s/%s: kept, its writer (pid %ld) is running", output_dir,
+                     e->d_name, pid);
+            continue;
+        }
         if (unlinkat(dirfd(d), e->d_name, 0) == 0)
             omsi_log(log, OMSI_LOG_NOTICE, "%s/%s: removed the partial file of an interrupted conversion",
                      output_dir, e->d_name);
     }
     closedir(d);
+}
+
+/* Workers of a daemon killed alone (kill -9 of the main process) live on
+ * for a while: PR_SET_PDEATHSIG sends them SIGTERM and they cancel, but
+ * until they exit their jobs and partial files are theirs. Waits for every
+ * recorded owner still alive (same pid and start time), then SIGKILLs the
+ * ones still there after WATCHD_OWNER_WAIT seconds. */
+static int wait_for_owners(omsi_catalog *cat, const omsi_logger *log, omsi_error *err)
+{
+    omsi_job_owner *owners = NULL;
+    size_t count = 0;
+    int rc = omsi_catalog_job_running_owners(cat, &owners, &count, err);
+    if (rc)
+        return rc;
+    double until = omsi_monotonic_seconds() + WATCHD_OWNER_WAIT;
+    bool said = false, killed = false;
+    for (;;) {
+        bool late = omsi_monotonic_seconds() >= until;
+        size_t alive = 0;
+        for (size_t i = 0; i < count; i++) {
+            if (owners[i].pid == getpid() || !omsi_proc_alive(owners[i].pid, owners[i].start))
+                continue;
+            alive++;
+            if (late && !killed) {
+                omsi_log(log, OMSI_LOG_WARNING,
+                         "job %lld: its worker (pid %ld) still runs after %d s; killing it",
+                         (long long)owners[i].job_id, (long)owners[i].pid, WATCHD_OWNER_WAIT);
+                kill(owners[i].pid, SIGKILL);
+            }
+        }
+        if (alive == 0)
+            break;
+        killed = late;
+        if (!said)
+            omsi_log(log, OMSI_LOG_NOTICE, "waiting for %zu worker(s) of a previous daemon to stop",
+                     alive);
+        said = true;
+        usleep(100 * 1000);
+    }
+    free(owners);
+    return 0;
 }
 
 static void setup_workers(watchd_daemon *s)
@@ -241,7 +293,7 @@ int watchd_daemon_run(const watchd_invocation *cli)
         goto done;
     }
     int requeued = 0;
-    if (omsi_catalog_job_requeue_running(s.cat, &requeued, &err)) {
+    if (wait_for_owners(s.cat, &s.log, &err) || omsi_catalog_job_requeue_running(s.cat, &requeued, &err)) {
         omsi_log(&s.log, OMSI_LOG_ERR, "%s", err.message);
         goto done;
     }

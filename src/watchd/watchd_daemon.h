@@ -19,6 +19,12 @@
 
 /* Rescan interval when inotify runs out of watches. */
 #define WATCHD_FALLBACK_POLL 30.0
+/* Seconds a restarted daemon waits for the workers of its predecessor
+ * (recorded on their running jobs) before it kills them. */
+#define WATCHD_OWNER_WAIT 30
+/* A dataset the reader still calls incomplete this many settle times after
+ * its last change is quarantined with the reader's reason (docs/watchd.md). */
+#define WATCHD_STUCK_FACTOR 10.0
 
 typedef struct watchd_daemon {
     watchd_invocation cli;

@@ -90,6 +90,36 @@ static int scan_dirty(watchd_daemon *s, double now, omsi_error *err)
     return rc;
 }
 
+/* Spot trees settle longer (settle_bruker, docs/watchd.md). */
+static double settle_for(const watchd_daemon *s, const watchd_candidate *c)
+{
+    return c->kind == WATCHD_KIND_BRUKER ? watchd_config_settle_bruker(&s->cfg) : s->cfg.settle_seconds;
+}
+
+/* The catalog path of a Bruker tree stays the one it was first cataloged
+ * under: a tree taken as its folder before its spot list arrived stays the
+ * folder (a new version of the same source, never a second source). Returns
+ * the folder (to free) or NULL to keep c->path. */
+static char *stable_bruker_path(omsi_catalog *cat, const watchd_candidate *c)
+{
+    static const char *const lists[] = {"_spot_list.txt", " Spot List.txt"};
+    if (c->kind != WATCHD_KIND_BRUKER || !c->path)
+        return NULL;
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        if (!omsi_has_suffix_ci(c->path, lists[i]))
+            continue;
+        char *folder = omsi_strip_suffix_ci(c->path, lists[i]);
+        bool known = false, list_known = false;
+        omsi_error err = {0};
+        if (folder && omsi_catalog_path_known(cat, folder, &known, &err) == 0 && known &&
+            omsi_catalog_path_known(cat, c->path, &list_known, &err) == 0 && !list_known)
+            return folder;
+        free(folder);
+        return NULL;
+    }
+    return NULL;
+}
+
 /* Settled candidates: look once more (a change may have gone unnoticed in
  * --poll and --once modes), then ask the reader and queue the complete ones. */
 static int decide(watchd_daemon *s, double now, omsi_error *err)
@@ -98,7 +128,7 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
     omsi_path_list_init(&recheck);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < s->table.count; i++)
-        if (watchd_settled(&s->table.items[i], now, s->cfg.settle_seconds))
+        if (watchd_settled(&s->table.items[i], now, settle_for(s, &s->table.items[i])))
             rc = watchd_dirty_add(&recheck, s->table.items[i].dir);
     for (size_t i = 0; rc == 0 && i < recheck.count; i++)
         rc = watchd_scan_dir(&s->table, recheck.paths[i], false, now, &s->log, err);
@@ -108,26 +138,61 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
     bool queued_any = false;
     for (size_t i = 0; i < s->table.count; i++) {
         watchd_candidate *c = &s->table.items[i];
-        if (!watchd_settled(c, now, s->cfg.settle_seconds))
+        double settle = settle_for(s, c);
+        bool stuck = c->state == WATCHD_INCOMPLETE && c->path &&
+                     now - c->changed_at >= WATCHD_STUCK_FACTOR * settle;
+        if (!stuck && !watchd_settled(c, now, settle))
             continue;
         omsi_error why = {0};
         omsi_validity v = watchd_probe(c, &why);
-        if (!watchd_apply_validity(c, v)) {
-            omsi_log(&s->log, v == OMSI_INCOMPLETE ? OMSI_LOG_NOTICE : OMSI_LOG_INFO,
-                     "%s: %s, waiting for a change: %s", c->path ? c->path : c->key,
-                     v == OMSI_INCOMPLETE ? "incomplete" : "not a dataset", why.message);
+        bool go = watchd_apply_validity(c, v);
+        if (!go && !(stuck && v == OMSI_INCOMPLETE)) {
+            if (!stuck)
+                omsi_log(&s->log, v == OMSI_INCOMPLETE ? OMSI_LOG_NOTICE : OMSI_LOG_INFO,
+                         "%s: %s, waiting for a change: %s", c->path ? c->path : c->key,
+                         v == OMSI_INCOMPLETE ? "incomplete" : "not a dataset", why.message);
             continue;
         }
+        omsi_job_seen seen = {.files = c->sig.files, .bytes = c->sig.bytes, .mtime_ns = c->sig.mtime_ns};
         int64_t job_id = 0;
+        bool unchanged = false;
         omsi_error qerr = {0};
+        char reason[sizeof why.message + 96];
+        if (!go)
+            snprintf(reason, sizeof reason, "incomplete and unchanged for %g s (%g x the settle time): %s",
+                     now - c->changed_at, WATCHD_STUCK_FACTOR, why.message);
         /* The parent holds the catalog open only while it enqueues: an open
          * SQLite connection must never be inherited by a forked worker. */
-        if ((!s->cat &&
-             omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &s->cat, &qerr)) ||
-            omsi_catalog_job_enqueue(s->cat, c->path, watchd_kind_format(c->kind), &job_id, &qerr)) {
-            /* Try again on the next round. */
+        if (!s->cat && omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &s->cat, &qerr)) {
             omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", c->path, qerr.message);
-            c->state = WATCHD_WAITING;
+            c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
+            continue;
+        }
+        char *folder = stable_bruker_path(s->cat, c);
+        const char *path = folder ? folder : c->path;
+        if (go ? omsi_catalog_job_enqueue_seen(s->cat, path, watchd_kind_format(c->kind), &seen,
+                                               &job_id, &unchanged, &qerr)
+               : omsi_catalog_job_quarantine_now(s->cat, path, watchd_kind_format(c->kind), &seen,
+                                                 reason, &job_id, &qerr)) {
+            omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", path, qerr.message);
+            c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
+            free(folder);
+            continue;
+        }
+        if (folder)
+            omsi_log(&s->log, OMSI_LOG_INFO, "%s: cataloged before as %s; keeping that path", c->path, folder);
+        free(folder);
+        c->state = WATCHD_QUEUED;
+        if (!go) {
+            omsi_job_state st = OMSI_JOB_PENDING;
+            if (omsi_catalog_job_state(s->cat, job_id, &st, &qerr) == 0 && st == OMSI_JOB_QUARANTINED)
+                omsi_log(&s->log, OMSI_LOG_WARNING, "%s: quarantined (job %lld): %s", c->path,
+                         (long long)job_id, reason);
+            continue;
+        }
+        if (unchanged) {
+            omsi_log(&s->log, OMSI_LOG_DEBUG, "%s: unchanged since job %lld, not queued", c->path,
+                     (long long)job_id);
             continue;
         }
         s->queued++;
@@ -181,7 +246,7 @@ static int timeout_ms(watchd_daemon *s, double now)
     for (size_t i = 0; i < s->table.count; i++) {
         const watchd_candidate *c = &s->table.items[i];
         if (c->state == WATCHD_WAITING) {
-            double due = c->changed_at + s->cfg.settle_seconds - now;
+            double due = c->changed_at + settle_for(s, c) - now;
             if (due < wait)
                 wait = due;
         }

@@ -354,7 +354,9 @@ static char *make_temp(const char *output, omsi_error *err)
         size_t n = strlen(dir) + strlen(base) + 32;
         tmp = malloc(n);
         if (tmp) {
-            snprintf(tmp, n, "%s/.%s.partial-XXXXXX", dir, base);
+            /* The writer's pid in the name: a restarted omsi-watchd removes
+             * only the partial files whose writer is dead. */
+            snprintf(tmp, n, "%s/.%s.partial-%ld-XXXXXX", dir, base, (long)getpid());
             int fd = mkstemp(tmp);
             if (fd < 0) {
                 omsi_error_errno(err, OMSI_ERR_IO, errno, "cannot create a file in %s", dir);
