@@ -44,18 +44,19 @@ static char *output_stem(const char *output_dir, const char *path, const char *f
 /* A fresh hidden name in the output folder that this attempt owns: the
  * conversion is renamed onto it, then published under a name no one else
  * holds (publish()). Named like the writer's own temporary files
- * (".<name>.h5.partial-XXXXXX"), so that what a killed process leaves is
- * recognised and removed as such (omsi-watchd does at start). */
+ * (".<name>.h5.partial-<pid>-XXXXXX"), so that what a killed process leaves
+ * is recognised and removed as such, and what a live one holds is kept
+ * (omsi-watchd does that at start). */
 static char *make_staging(const char *output_dir, const char *stem, omsi_error *err)
 {
     const char *base = stem + strlen(output_dir) + 1;
-    size_t n = strlen(output_dir) + strlen(base) + 32;
+    size_t n = strlen(output_dir) + strlen(base) + 48;
     char *staged = malloc(n);
     if (!staged) {
         omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    snprintf(staged, n, "%s/.%s.h5.partial-XXXXXX", output_dir, base);
+    snprintf(staged, n, "%s/.%s.h5.partial-%ld-XXXXXX", output_dir, base, (long)getpid());
     int fd = mkstemp(staged);
     if (fd < 0) {
         omsi_error_errno(err, OMSI_ERR_IO, errno, "cannot create a file in %s", output_dir);
