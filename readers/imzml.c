@@ -65,9 +65,9 @@ static omsi_validity imzml_is_valid(const char *path, omsi_error *why)
         } else if (!h.is_imzml) {
             omsi_error_set(why, OMSI_ERR_NOT_FORMAT, "%s: mzML without imaging terms", f.imzml);
             v = OMSI_NOT_THIS_FORMAT;
-        } else if (!omsi_is_regular_file(f.ibd)) {
-            omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: missing", f.ibd);
-            v = OMSI_INCOMPLETE;
+        } else if (omsi_companion_kind(f.ibd, NULL, NULL) != OMSI_FILE_REGULAR) {
+            /* missing: waiting; a FIFO or device: never data */
+            v = omsi_companion_kind(f.ibd, NULL, why) == OMSI_FILE_MISSING ? OMSI_INCOMPLETE : OMSI_BROKEN;
         } else if (omsi_file_size(f.ibd, &ibd_size, why) || ibd_size < 16) {
             if (!why->message[0] || ibd_size < 16)
                 omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: %llu bytes, shorter than its 16-byte UUID",
