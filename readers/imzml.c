@@ -373,8 +373,12 @@ static int imzml_open(const char *path, const omsi_open_options *opts, omsi_read
     int rc = imzml_files_resolve(path, &r->files, err);
     if (!rc && !omsi_is_regular_file(r->files.imzml))
         rc = omsi_error_set(err, OMSI_ERR_NOT_FORMAT, "%s: no such file", r->files.imzml);
-    if (!rc && !omsi_is_regular_file(r->files.ibd))
-        rc = omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: missing (the .imzML needs its .ibd)", r->files.ibd);
+    if (!rc) { /* missing: still coming; a FIFO or device: never data */
+        omsi_file_kind kind = omsi_companion_kind(r->files.ibd, NULL, err);
+        if (kind != OMSI_FILE_REGULAR)
+            rc = kind == OMSI_FILE_MISSING ? OMSI_ERR_INCOMPLETE
+                 : kind == OMSI_FILE_NOT_REGULAR ? OMSI_ERR_FORMAT : OMSI_ERR_IO;
+    }
     if (!rc)
         rc = omsi_file_size(r->files.ibd, &ibd_size, err);
     if (!rc && ibd_size < 16)
