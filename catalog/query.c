@@ -2,6 +2,7 @@
 #include "catalog/query.h"
 #include "catalog/catalog_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,12 @@ static char *fts_query(const char *words)
         }
         out[o++] = '"';
     }
+    /* No word at all (the parser refuses that; a caller may not): the
+     * empty phrase matches nothing, where an empty query is an error. */
+    if (o == 0) {
+        out[o++] = '"';
+        out[o++] = '"';
+    }
     out[o] = '\0';
     return out;
 }
@@ -164,7 +171,8 @@ static void limit_clause(sql_builder *b, const omsi_query *q)
 {
     /* One row more than asked tells whether the result was truncated. */
     add(b, " LIMIT ? OFFSET ?");
-    bind_int(b, q->limit > 0 ? q->limit + 1 : -1);
+    /* (INT64_MAX is "no limit" as well: limit + 1 would overflow.) */
+    bind_int(b, q->limit > 0 && q->limit < INT64_MAX ? q->limit + 1 : -1);
     bind_int(b, q->offset);
 }
 

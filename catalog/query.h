@@ -18,7 +18,7 @@ typedef enum omsi_query_output { OMSI_OUT_TABLE, OMSI_OUT_JSON, OMSI_OUT_CSV } o
 typedef struct omsi_query {
     const char *format;       /* reader name */
     const char *instrument;   /* substring of an instrument metadata value */
-    const char *text;         /* FTS5 words */
+    const char *text;         /* words, each quoted for FTS5 (no operators) */
     const char *state;        /* job state: lists jobs instead of datasets */
     bool has_since, has_until;
     double since, until;      /* unix seconds, ingest time */
@@ -44,7 +44,9 @@ int omsi_query_parse(int argc, char *const *argv, omsi_query *q, bool *help, oms
  * blank. */
 int omsi_query_parse_line(char *line, omsi_query *q, bool *help, omsi_error *err);
 
-/* Parses a date "YYYY-MM-DD[THH:MM[:SS]]" (UTC) or unix seconds. */
+/* Parses a date "YYYY-MM-DD[THH:MM[:SS]]" (UTC) or unix seconds: 0, -1 when
+ * it is not of that form, -2 when the date or time does not exist
+ * (2026-02-30, 25:00, a second 60). */
 int omsi_query_parse_time(const char *text, double *out);
 
 typedef struct omsi_query_row {

@@ -8,6 +8,17 @@
 #include <string.h>
 #include <time.h>
 
+/* Whether the broken-down time tm names a real instant: strptime takes day
+ * 31 in any month and second 60, and timegm would silently move such a
+ * date to the next month or minute. */
+static bool real_time(const struct tm *tm, time_t t)
+{
+    struct tm back;
+    return gmtime_r(&t, &back) && back.tm_year == tm->tm_year && back.tm_mon == tm->tm_mon &&
+           back.tm_mday == tm->tm_mday && back.tm_hour == tm->tm_hour && back.tm_min == tm->tm_min &&
+           back.tm_sec == tm->tm_sec;
+}
+
 int omsi_query_parse_time(const char *text, double *out)
 {
     char *end;
@@ -24,7 +35,11 @@ int omsi_query_parse_time(const char *text, double *out)
         memset(&tm, 0, sizeof tm);
         const char *rest = strptime(text, formats[i], &tm);
         if (rest && *rest == '\0') {
-            *out = (double)timegm(&tm);
+            struct tm asked = tm; /* timegm normalizes tm in place */
+            time_t t = timegm(&tm);
+            if (!real_time(&asked, t))
+                return -2;
+            *out = (double)t;
             return 0;
         }
     }
@@ -51,6 +66,16 @@ static int parse_count(const char *opt, const char *text, int64_t *out, omsi_err
         return omsi_error_set(err, OMSI_ERR_USAGE, "%s: '%s' is not a count", opt, text);
     *out = v;
     return 0;
+}
+
+/* Whether text holds a letter or digit (any non-ASCII byte may be one): the
+ * full-text index has no token for blanks or punctuation alone. */
+static bool has_word(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        if ((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || *p >= 0x80)
+            return true;
+    return false;
 }
 
 static const char *const job_states[] = {"pending", "running", "done", "failed", "quarantined"};
@@ -94,6 +119,9 @@ int omsi_query_parse(int argc, char *const *argv, omsi_query *q, bool *help, oms
         } else if (strcmp(name, "--instrument") == 0) {
             q->instrument = value;
         } else if (strcmp(name, "--text") == 0) {
+            if (!has_word(value))
+                return omsi_error_set(err, OMSI_ERR_USAGE,
+                                      "--text: '%s' has no words to search for (letters or digits)", value);
             q->text = value;
         } else if (strcmp(name, "--state") == 0) {
             bool known = false;
@@ -106,7 +134,12 @@ int omsi_query_parse(int argc, char *const *argv, omsi_query *q, bool *help, oms
         } else if (strcmp(name, "--since") == 0 || strcmp(name, "--until") == 0) {
             bool since = name[2] == 's';
             double t;
-            if (omsi_query_parse_time(value, &t))
+            int bad = omsi_query_parse_time(value, &t);
+            if (bad == -2)
+                return omsi_error_set(err, OMSI_ERR_USAGE,
+                                      "%s: '%s' is not a date that exists (day of month or hour, "
+                                      "minute, second out of range)", name, value);
+            if (bad)
                 return omsi_error_set(err, OMSI_ERR_USAGE, "%s: '%s' is not a date (YYYY-MM-DD[THH:MM:SS], UTC) or unix time",
                                       name, value);
             if (since) { q->since = t; q->has_since = true; }

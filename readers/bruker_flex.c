@@ -44,6 +44,11 @@ static omsi_validity flex_is_valid(const char *path, omsi_error *why)
     bool have_first = false;
     for (size_t i = 0; i < run.count && v == OMSI_VALID; i++) {
         const bruker_spot *s = &run.spots[i];
+        if (s->unusable) { /* a FIFO or device: never data, not "no fid yet" */
+            omsi_error_set(why, OMSI_ERR_FORMAT, "%s: spot %s: %s", run.folder, s->name, s->unusable);
+            v = OMSI_BROKEN;
+            break;
+        }
         if (!s->acqu || !s->fid) {
             omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: spot %s has no %s yet", run.folder, s->name,
                            s->acqu ? "fid" : "acqu");
@@ -439,6 +444,10 @@ static int flex_open(const char *path, const omsi_open_options *opts, omsi_reade
     int rc = bruker_run_find(path, opts->memory_limit, &r->run, err);
     if (!rc && !omsi_is_directory(r->run.folder))
         rc = omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: spot folder %s missing", r->run.spot_list, r->run.folder);
+    for (size_t i = 0; !rc && i < r->run.count; i++)
+        if (r->run.spots[i].unusable)
+            rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spot %s: %s", r->run.folder, r->run.spots[i].name,
+                                r->run.spots[i].unusable);
     if (!rc)
         rc = plan(r, err);
     if (!rc) {

@@ -71,6 +71,7 @@ void bruker_run_free(bruker_run *run)
     for (size_t i = 0; i < run->count; i++) {
         free(run->spots[i].acqu);
         free(run->spots[i].fid);
+        free(run->spots[i].unusable);
     }
     free(run->spots);
     free(run->names);
@@ -118,6 +119,20 @@ static bool inside(const char *root_real, const char *path)
     return ok;
 }
 
+/* Why a companion that inside() refused never becomes data (a FIFO, a
+ * device, a symlink out of the tree), malloc'ed; NULL while it is missing
+ * (still coming). */
+static char *unusable_reason(const char *path)
+{
+    omsi_error why = {0};
+    omsi_file_kind kind = omsi_companion_kind(path, NULL, &why);
+    if (kind == OMSI_FILE_MISSING)
+        return NULL;
+    if (kind == OMSI_FILE_REGULAR)
+        omsi_error_set(&why, OMSI_ERR_FORMAT, "%s: outside the dataset folder", path);
+    return strdup(why.message);
+}
+
 /* The acquisition of one spot: <spot>/<n>/<k>S<Lin|Ref>/ with an acqu
  * (acqus when acqu is absent), first in name order, LIFT folders skipped.
  * s->fid stays NULL while the fid is missing (an incomplete spot). */
@@ -126,6 +141,7 @@ static void find_acquisition(const char *root_real, const char *spot_dir, bruker
     omsi_path_list exps, acqs;
     omsi_path_list_init(&exps);
     omsi_error ignore = {0};
+    char *odd = NULL; /* s->unusable */
     if (list_dir(spot_dir, &exps, &ignore) == 0)
         for (size_t i = 0; i < exps.count && !s->acqu; i++) {
             char *exp = omsi_path_join(spot_dir, exps.paths[i]);
@@ -138,6 +154,8 @@ static void find_acquisition(const char *root_real, const char *spot_dir, bruker
                     char *acq = omsi_path_join(exp, a);
                     char *acqu = acq ? omsi_path_join(acq, "acqu") : NULL;
                     if (acqu && !omsi_is_regular_file(acqu)) {
+                        if (!odd)
+                            odd = unusable_reason(acqu);
                         free(acqu);
                         acqu = omsi_path_join(acq, "acqus");
                     }
@@ -145,10 +163,16 @@ static void find_acquisition(const char *root_real, const char *spot_dir, bruker
                     if (acqu && inside(root_real, acqu)) {
                         s->acqu = acqu;
                         acqu = NULL;
+                        free(odd);
+                        odd = NULL;
                         if (fid && inside(root_real, fid)) {
                             s->fid = fid;
                             fid = NULL;
+                        } else if (fid) {
+                            odd = unusable_reason(fid);
                         }
+                    } else if (acqu && !odd) {
+                        odd = unusable_reason(acqu);
                     }
                     free(fid);
                     free(acqu);
@@ -158,6 +182,7 @@ static void find_acquisition(const char *root_real, const char *spot_dir, bruker
             free(exp);
         }
     omsi_path_list_free(&exps);
+    s->unusable = odd;
 }
 
 static int add_spot(bruker_run *run, size_t *cap, const bruker_spot *s, omsi_error *err)

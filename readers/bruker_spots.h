@@ -13,6 +13,8 @@ typedef struct bruker_spot {
     uint32_t region;        /* R */
     uint32_t x, y;          /* X, Y (imaging) or list position (non-imaging) */
     char *acqu, *fid;       /* NULL when the folder or files are missing */
+    char *unusable;         /* set when one exists but never becomes data: "PATH:
+                             * not a regular file (a FIFO)" or outside the tree */
 } bruker_spot;
 
 /* Regions (R values) a run may have; a spot list naming more is refused. */

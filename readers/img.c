@@ -42,9 +42,19 @@ static omsi_validity probe(const char *path, bool force_unsigned, img_probe *p, 
     int rc = omsi_img_files_resolve(path, &p->files, why);
     if (rc)
         return rc == OMSI_ERR_NOT_FORMAT ? OMSI_NOT_THIS_FORMAT : OMSI_BROKEN;
-    bool have_hdr = omsi_is_regular_file(p->files.hdr);
-    bool have_t2m = omsi_is_regular_file(p->files.t2m);
-    bool have_img = omsi_is_regular_file(p->files.img);
+    omsi_file_kind hdr_kind = omsi_companion_kind(p->files.hdr, NULL, NULL);
+    omsi_file_kind t2m_kind = omsi_companion_kind(p->files.t2m, NULL, NULL);
+    omsi_file_kind img_kind = omsi_companion_kind(p->files.img, NULL, NULL);
+    bool have_hdr = hdr_kind == OMSI_FILE_REGULAR;
+    bool have_t2m = t2m_kind == OMSI_FILE_REGULAR;
+    bool have_img = img_kind == OMSI_FILE_REGULAR;
+    /* A FIFO or device (e.g. a symlink to /dev/zero) in the triplet never
+     * becomes data: broken, not "missing, waiting". */
+    if (!have_hdr && hdr_kind != OMSI_FILE_MISSING &&
+        (t2m_kind != OMSI_FILE_MISSING || img_kind != OMSI_FILE_MISSING)) {
+        omsi_companion_kind(p->files.hdr, NULL, why);
+        return OMSI_BROKEN;
+    }
     if (!have_hdr) {
         /* A .t2m is MSI-specific: with it the header is probably still coming. */
         if (have_t2m) {
@@ -97,6 +107,14 @@ static omsi_validity probe(const char *path, bool force_unsigned, img_probe *p, 
         return OMSI_BROKEN;
     }
     p->data_offset = (uint64_t)vox;
+    if (t2m_kind != OMSI_FILE_REGULAR && t2m_kind != OMSI_FILE_MISSING) {
+        omsi_companion_kind(p->files.t2m, NULL, why);
+        return OMSI_BROKEN;
+    }
+    if (img_kind != OMSI_FILE_REGULAR && img_kind != OMSI_FILE_MISSING) {
+        omsi_companion_kind(p->files.img, NULL, why);
+        return OMSI_BROKEN;
+    }
     if (!have_t2m || !have_img) {
         omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: missing", have_t2m ? p->files.img : p->files.t2m);
         return OMSI_INCOMPLETE;
@@ -104,10 +122,16 @@ static omsi_validity probe(const char *path, bool force_unsigned, img_probe *p, 
     if (omsi_file_size(p->files.t2m, &p->t2m_bytes, why) ||
         omsi_file_size(p->files.img, &p->img_bytes, why))
         return OMSI_BROKEN;
-    if (p->t2m_bytes == 0 || p->t2m_bytes % 4) {
-        omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: %llu bytes is not a whole number of float32 m/z values",
-                       p->files.t2m, (unsigned long long)p->t2m_bytes);
+    if (p->t2m_bytes == 0) {
+        omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: empty (no m/z values yet)", p->files.t2m);
         return OMSI_INCOMPLETE;
+    }
+    /* Copies write in blocks of many values, so a size that is not a whole
+     * number of values is a broken axis, not one still arriving. */
+    if (p->t2m_bytes % 4) {
+        omsi_error_set(why, OMSI_ERR_FORMAT, "%s: %llu bytes is not a whole number of float32 m/z values",
+                       p->files.t2m, (unsigned long long)p->t2m_bytes);
+        return OMSI_BROKEN;
     }
     p->nz = p->t2m_bytes / 4;
     /* The axis is held in memory (8 bytes per value) and one spectrum is the
@@ -131,6 +155,19 @@ static omsi_validity probe(const char *path, bool force_unsigned, img_probe *p, 
                        (unsigned long long)p->nx, (unsigned long long)p->nz, p->files.t2m,
                        omsi_dtype_size(p->dtype), p->data_offset ? " + vox_offset" : "",
                        (unsigned long long)p->expected_img_bytes);
+        /* dim[] is read unsigned (spec 1.3), but a pixel count that is
+         * negative as the int16 Analyze declares, with an .img that does
+         * not fit it, is a broken header: never "still being written". */
+        int16_t sx = (int16_t)p->header.dim[2], sy = (int16_t)p->header.dim[3];
+        if (sx < 0 || sy < 0) {
+            omsi_error_set(why, OMSI_ERR_FORMAT,
+                           "%s: dim[2] x dim[3] = %d x %d is negative (as unsigned %u x %u pixels the "
+                           "cube needs %llu bytes, %s has %llu)",
+                           p->files.hdr, sx, sy, p->header.dim[2], p->header.dim[3],
+                           (unsigned long long)p->expected_img_bytes, p->files.img,
+                           (unsigned long long)p->img_bytes);
+            return OMSI_BROKEN;
+        }
         /* Short: maybe still being written. Long: broken. */
         return p->img_bytes < p->expected_img_bytes ? OMSI_INCOMPLETE : OMSI_BROKEN;
     }

@@ -65,9 +65,9 @@ static omsi_validity imzml_is_valid(const char *path, omsi_error *why)
         } else if (!h.is_imzml) {
             omsi_error_set(why, OMSI_ERR_NOT_FORMAT, "%s: mzML without imaging terms", f.imzml);
             v = OMSI_NOT_THIS_FORMAT;
-        } else if (!omsi_is_regular_file(f.ibd)) {
-            omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: missing", f.ibd);
-            v = OMSI_INCOMPLETE;
+        } else if (omsi_companion_kind(f.ibd, NULL, NULL) != OMSI_FILE_REGULAR) {
+            /* missing: waiting; a FIFO or device: never data */
+            v = omsi_companion_kind(f.ibd, NULL, why) == OMSI_FILE_MISSING ? OMSI_INCOMPLETE : OMSI_BROKEN;
         } else if (omsi_file_size(f.ibd, &ibd_size, why) || ibd_size < 16) {
             if (!why->message[0] || ibd_size < 16)
                 omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: %llu bytes, shorter than its 16-byte UUID",
@@ -444,8 +444,12 @@ static int imzml_open(const char *path, const omsi_open_options *opts, omsi_read
     int rc = imzml_files_resolve(path, &r->files, err);
     if (!rc && !omsi_is_regular_file(r->files.imzml))
         rc = omsi_error_set(err, OMSI_ERR_NOT_FORMAT, "%s: no such file", r->files.imzml);
-    if (!rc && !omsi_is_regular_file(r->files.ibd))
-        rc = omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: missing (the .imzML needs its .ibd)", r->files.ibd);
+    if (!rc) { /* missing: still coming; a FIFO or device: never data */
+        omsi_file_kind kind = omsi_companion_kind(r->files.ibd, NULL, err);
+        if (kind != OMSI_FILE_REGULAR)
+            rc = kind == OMSI_FILE_MISSING ? OMSI_ERR_INCOMPLETE
+                 : kind == OMSI_FILE_NOT_REGULAR ? OMSI_ERR_FORMAT : OMSI_ERR_IO;
+    }
     if (!rc)
         rc = omsi_file_size(r->files.ibd, &ibd_size, err);
     if (!rc && ibd_size < 16)

@@ -411,6 +411,52 @@ START_TEST(too_many_regions_refused)
 }
 END_TEST
 
+/* A FIFO or a symlink to /dev/zero as a spot's fid or acqu: broken, "not a
+ * regular file", never "spot has no fid yet" forever. */
+START_TEST(companion_not_a_regular_file)
+{
+    char *dir = omsi_test_mkdtemp("flex-fifo");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 2;
+    p.ny = 1;
+    p.nz = 10;
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "run", &p, &path, &err), 0);
+    omsi_path_list files;
+    omsi_path_list_init(&files);
+    ck_assert_int_eq(flex()->list_files(path, &files, &err), 0);
+    const char *want = _i < 2 ? "/fid" : "/acqu";
+    char *victim = NULL;
+    for (size_t i = 0; i < files.count && !victim; i++) {
+        size_t n = strlen(files.paths[i]);
+        if (n > strlen(want) && strcmp(files.paths[i] + n - strlen(want), want) == 0)
+            victim = strdup(files.paths[i]);
+    }
+    omsi_path_list_free(&files);
+    ck_assert_ptr_nonnull(victim);
+    ck_assert_int_eq(remove(victim), 0);
+    if (_i % 2 == 0)
+        ck_assert_int_eq(mkfifo(victim, 0600), 0);
+    else
+        ck_assert_int_eq(symlink("/dev/zero", victim), 0);
+    omsi_error why = {0};
+    omsi_validity v = flex()->is_valid_dataset(path, &why);
+    ck_assert_msg(v == OMSI_BROKEN, "%s: %s (%s)", victim, omsi_validity_name(v), why.message);
+    const char *kind = _i % 2 == 0 ? "not a regular file (a FIFO)" : "not a regular file (a character device)";
+    ck_assert_msg(strstr(why.message, victim) && strstr(why.message, kind), "%s", why.message);
+    omsi_reader *r = NULL;
+    omsi_open_options o = omsi_open_options_default();
+    ck_assert_int_ne(flex()->open(path, &o, &r, &err), 0);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, kind), "%s", err.message);
+    free(victim);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("bruker_flex");
@@ -429,6 +475,7 @@ int main(void)
     tcase_add_test(fixtures, symlinked_spot_is_not_followed);
     tcase_add_test(fixtures, huge_spot_list_summarised);
     tcase_add_test(fixtures, too_many_regions_refused);
+    tcase_add_loop_test(fixtures, companion_not_a_regular_file, 0, 4);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }

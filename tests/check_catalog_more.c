@@ -527,6 +527,13 @@ typedef struct jobs_seen {
     char text[256];
 } jobs_seen;
 
+static int collect_job_count(void *ctx, const omsi_job_row *r)
+{
+    (void)r;
+    ((rows_seen *)ctx)->count++;
+    return 0;
+}
+
 static int collect_job(void *ctx, const omsi_job_row *r)
 {
     jobs_seen *s = ctx;
@@ -652,6 +659,94 @@ START_TEST(query_parser)
     words[130] = '\0';
     ck_assert_int_eq(omsi_query_parse_line(words, &q, &help, &err), OMSI_ERR_USAGE);
     ck_assert_msg(strstr(err.message, "more than 64 words"), "%s", err.message);
+}
+END_TEST
+
+/* Hostile arguments from the audit: an INT64_MAX limit (limit + 1
+ * overflowed), words that are FTS5 syntax, no words at all, dates that do
+ * not exist. */
+static int parse_argv(omsi_query *q, omsi_error *err, const char *a, const char *b, const char *c,
+                      const char *d)
+{
+    char *argv[5] = {"query", (char *)a, (char *)b, (char *)c, (char *)d};
+    int argc = 1;
+    while (argc < 5 && argv[argc])
+        argc++;
+    bool help;
+    omsi_error_clear(err);
+    return omsi_query_parse(argc, argv, q, &help, err);
+}
+
+START_TEST(query_hostile_arguments)
+{
+    omsi_catalog *cat = query_catalog();
+    omsi_query q;
+    omsi_error err = {0};
+    rows_seen seen;
+    bool truncated = true;
+    ck_assert_int_eq(parse_argv(&q, &err, "--limit", "9223372036854775807", NULL, NULL), 0);
+    ck_assert(q.limit == INT64_MAX);
+    memset(&seen, 0, sizeof seen);
+    ck_assert_msg(omsi_catalog_query(cat, &q, collect_row, &seen, &truncated, &err) == 0, "%s", err.message);
+    ck_assert_str_eq(seen.ids, "3:4 2:2 2:3 1:1");
+    ck_assert(!truncated);
+    ck_assert_int_eq(parse_argv(&q, &err, "--limit", "9223372036854775807", "--offset", "9223372036854775807"), 0);
+    memset(&seen, 0, sizeof seen);
+    ck_assert_int_eq(omsi_catalog_query(cat, &q, collect_row, &seen, &truncated, &err), 0);
+    ck_assert_int_eq(seen.count, 0);
+    ck_assert_int_eq(parse_argv(&q, &err, "--offset", "9223372036854775807", "--state", "pending"), 0);
+    ck_assert_int_eq(omsi_catalog_query_jobs(cat, &q, collect_job_count, &seen, &truncated, &err), 0);
+    ck_assert_int_eq(parse_argv(&q, &err, "--limit", "9223372036854775808", NULL, NULL), OMSI_ERR_USAGE);
+    ck_assert_int_eq(parse_argv(&q, &err, "--limit", "-9223372036854775808", NULL, NULL), OMSI_ERR_USAGE);
+
+    /* no words: a usage error naming --text, not an FTS5 syntax error */
+    static const char *const empty[] = {"", "   ", "\t", "...", "\"\"", "- * ^ : ( )"};
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        ck_assert_msg(parse_argv(&q, &err, "--text", empty[i], NULL, NULL) == OMSI_ERR_USAGE, "'%s' accepted",
+                      empty[i]);
+        ck_assert_msg(strstr(err.message, "--text") && strstr(err.message, "no words"), "%s", err.message);
+    }
+    /* FTS5 operators and quotes are searched as words (the tokenizer drops
+     * punctuation, so a quote or caret next to kidney still finds it) */
+    static const char *const syntax[][2] = {
+        {"AND", ""}, {"OR NOT", ""}, {"kidney AND", ""}, {"NEAR(kidney tumour)", ""},
+        {"\"kidney", "2:2 2:3"}, {"kidney\"", "2:2 2:3"}, {"names:kidney", ""}, {"kid*", ""},
+        {"^kidney", "2:2 2:3"},
+        {"kidney -", "2:2 2:3"}, {"KIDNEY", "2:2 2:3"}, {"{names} : kidney", ""},
+    };
+    for (size_t i = 0; i < sizeof syntax / sizeof syntax[0]; i++) {
+        ck_assert_int_eq(parse_argv(&q, &err, "--text", syntax[i][0], NULL, NULL), 0);
+        memset(&seen, 0, sizeof seen);
+        ck_assert_msg(omsi_catalog_query(cat, &q, collect_row, &seen, &truncated, &err) == 0, "%s: %s",
+                      syntax[i][0], err.message);
+        ck_assert_msg(strcmp(seen.ids, syntax[i][1]) == 0, "%s: '%s'", syntax[i][0], seen.ids);
+    }
+    /* a library caller that skips the parser: matches nothing, no error */
+    ck_assert_int_eq(parse_argv(&q, &err, NULL, NULL, NULL, NULL), 0);
+    q.text = " ";
+    memset(&seen, 0, sizeof seen);
+    ck_assert_msg(omsi_catalog_query(cat, &q, collect_row, &seen, &truncated, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(seen.count, 0);
+
+    /* dates that do not exist */
+    static const char *const impossible[] = {
+        "2026-02-30", "2023-02-29", "1900-02-29", "2026-04-31", "2026-01-01T24:00",
+        "2026-01-01T23:60", "2026-01-01T23:59:60", "2026-06-31 12:00:00", "2026-00-10", "2026-01-00",
+    };
+    for (size_t i = 0; i < sizeof impossible / sizeof impossible[0]; i++) {
+        ck_assert_msg(parse_argv(&q, &err, "--since", impossible[i], NULL, NULL) == OMSI_ERR_USAGE,
+                      "%s accepted", impossible[i]);
+        ck_assert_msg(strstr(err.message, "--since") && strstr(err.message, impossible[i]), "%s", err.message);
+        ck_assert_int_eq(parse_argv(&q, &err, "--until", impossible[i], NULL, NULL), OMSI_ERR_USAGE);
+    }
+    ck_assert_int_eq(parse_argv(&q, &err, "--since", "2026-02-30", NULL, NULL), OMSI_ERR_USAGE);
+    ck_assert_msg(strstr(err.message, "not a date that exists"), "%s", err.message);
+    ck_assert_int_eq(parse_argv(&q, &err, "--since", "2024-02-29T23:59:59", NULL, NULL), 0);
+    ck_assert(q.since == 1709251199.0);
+    ck_assert_int_eq(parse_argv(&q, &err, "--since", "2000-02-29", NULL, NULL), 0);
+    ck_assert(q.since == 951782400.0);
+    ck_assert_int_eq(parse_argv(&q, &err, "--until", "2026-12-31T00:00", NULL, NULL), 0);
+    omsi_catalog_close(cat);
 }
 END_TEST
 
@@ -1017,6 +1112,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, query_every_filter);
     tcase_add_test(tc, query_job_state);
     tcase_add_test(tc, query_parser);
+    tcase_add_test(tc, query_hostile_arguments);
     tcase_add_test(tc, ingest_unchanged_and_new_version);
     tcase_add_test(tc, jobs_state_machine);
     tcase_add_test(tc, reader_during_write);

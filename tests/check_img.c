@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- the shared corpus ---- */
 
@@ -301,13 +303,15 @@ static const malformed_case malformed[] = {
     {"long", OMSI_BROKEN, "bad.img: ", "1201 bytes, but 3 x 4 pixels x 50 m/z bins"},
     {"no_t2m", OMSI_INCOMPLETE, "bad.t2m: ", "missing"},
     {"no_img", OMSI_INCOMPLETE, "bad.img: ", "missing"},
-    {"t2m_odd", OMSI_INCOMPLETE, "bad.t2m: ", "202 bytes is not a whole number of float32"},
+    /* a size no copy stops at: broken, not waiting forever */
+    {"t2m_odd", OMSI_BROKEN, "bad.t2m: ", "202 bytes is not a whole number of float32"},
     {"bad_sizeof", OMSI_NOT_THIS_FORMAT, "bad.hdr: ", "sizeof_hdr is 123"},
     {"bad_bitpix", OMSI_BROKEN, "bad.hdr: ", "bitpix 17 disagrees with datatype 4"},
     {"datatype=32", OMSI_BROKEN, "bad.hdr: ", "datatype 32 is not supported"},
     {"datatype=1", OMSI_BROKEN, "bad.hdr: ", "datatype 1 is not supported"},
     {"datatype=128", OMSI_BROKEN, "bad.hdr: ", "datatype 128 is not supported"},
-    {"huge_dims", OMSI_INCOMPLETE, "bad.img: ", "65535 x 65535 pixels"},
+    /* dim[2] = dim[3] = -1 as the int16 Analyze declares: broken */
+    {"huge_dims", OMSI_BROKEN, "bad.hdr: ", "dim[2] x dim[3] = -1 x -1 is negative (as unsigned 65535 x 65535 pixels"},
     {"zero_dims", OMSI_BROKEN, "bad.hdr: ", "must be > 0"},
 };
 
@@ -370,6 +374,54 @@ START_TEST(missing_header_is_incomplete)
     ck_assert_int_eq(img->list_files(dir, &files, &err), 0);
     ck_assert_uint_eq(files.count, 3);
     omsi_path_list_free(&files);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* A FIFO or a device (a symlink to /dev/zero) in the triplet is "not a
+ * regular file": broken with that reason, never "missing, waiting". */
+static const struct {
+    const char *ext;
+    bool fifo; /* else a symlink to /dev/zero */
+    const char *reason;
+} odd_companions[] = {
+    {".t2m", true, "odd.t2m: not a regular file (a FIFO)"},
+    {".img", true, "odd.img: not a regular file (a FIFO)"},
+    {".img", false, "odd.img: not a regular file (a character device)"},
+    {".t2m", false, "odd.t2m: not a regular file (a character device)"},
+    {".hdr", true, "odd.hdr: not a regular file (a FIFO)"},
+};
+
+START_TEST(companion_not_a_regular_file)
+{
+    omsi_gen_params p = omsi_gen_params_default();
+    char *dir = omsi_test_mkdtemp("img-fifo");
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_img(dir, "odd", &p, &path, &err), 0);
+    char odd[4096];
+    snprintf(odd, sizeof odd, "%s/odd%s", dir, odd_companions[_i].ext);
+    ck_assert_int_eq(remove(odd), 0);
+    if (odd_companions[_i].fifo)
+        ck_assert_int_eq(mkfifo(odd, 0600), 0);
+    else
+        ck_assert_int_eq(symlink("/dev/zero", odd), 0);
+    char stem[4096];
+    snprintf(stem, sizeof stem, "%s/odd", dir);
+    const omsi_format *img = omsi_format_by_name("img");
+    const char *forms[] = {stem, dir};
+    for (size_t i = 0; i < 2; i++) {
+        omsi_error why = {0};
+        omsi_validity v = img->is_valid_dataset(forms[i], &why);
+        ck_assert_msg(v == OMSI_BROKEN, "%s: %s (%s)", odd, omsi_validity_name(v), why.message);
+        ck_assert_msg(strstr(why.message, odd_companions[_i].reason), "%s", why.message);
+    }
+    omsi_reader *r = NULL;
+    ck_assert_int_lt(img->open(stem, NULL, &r, &err), 0);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, odd_companions[_i].reason), "%s", err.message);
     free(path);
     omsi_test_rmtree(dir);
     free(dir);
@@ -575,6 +627,8 @@ int main(void)
     TCase *bad = tcase_create("malformed");
     tcase_add_loop_test(bad, malformed_variant, 0, (int)(sizeof malformed / sizeof malformed[0]));
     tcase_add_test(bad, missing_header_is_incomplete);
+    tcase_add_loop_test(bad, companion_not_a_regular_file, 0,
+                        (int)(sizeof odd_companions / sizeof odd_companions[0]));
     tcase_add_test(bad, not_analyze);
     suite_add_tcase(s, bad);
     TCase *cli = tcase_create("cli");

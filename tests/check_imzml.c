@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const shared_files[] = {
@@ -438,6 +439,45 @@ START_TEST(overlapping_offsets_warned_once)
 }
 END_TEST
 
+/* A FIFO or a symlink to /dev/zero as the .ibd: broken, "not a regular
+ * file", never "missing, waiting". */
+START_TEST(ibd_not_a_regular_file)
+{
+    char *dir = omsi_test_mkdtemp("imzml-fifo");
+    omsi_gen_params p = omsi_gen_params_default();
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_imzml(dir, "odd", &p, &path, &err), 0);
+    char ibd[4096];
+    snprintf(ibd, sizeof ibd, "%s/odd.ibd", dir);
+    ck_assert_int_eq(remove(ibd), 0);
+    if (_i == 0)
+        ck_assert_int_eq(mkfifo(ibd, 0600), 0);
+    else
+        ck_assert_int_eq(symlink("/dev/zero", ibd), 0);
+    const char *reason = _i == 0 ? "odd.ibd: not a regular file (a FIFO)"
+                                 : "odd.ibd: not a regular file (a character device)";
+    const omsi_format *f = omsi_format_by_name("imzml");
+    omsi_error why = {0};
+    omsi_validity v = f->is_valid_dataset(path, &why);
+    ck_assert_msg(v == OMSI_BROKEN, "%s (%s)", omsi_validity_name(v), why.message);
+    ck_assert_msg(strstr(why.message, reason), "%s", why.message);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    ck_assert_int_ne(f->open(path, &o, &r, &err), 0);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, reason), "%s", err.message);
+    ck_assert_int_ne(err.status, OMSI_ERR_INCOMPLETE);
+    /* and a missing one is still "waiting" */
+    ck_assert_int_eq(remove(ibd), 0);
+    ck_assert_int_eq(f->is_valid_dataset(path, &why), OMSI_INCOMPLETE);
+    ck_assert_msg(strstr(why.message, "odd.ibd: missing"), "%s", why.message);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("imzml");
@@ -456,6 +496,7 @@ int main(void)
     tcase_add_test(fixtures, doctype_in_attribute_refused);
     tcase_add_test(fixtures, far_pixel_refused);
     tcase_add_test(fixtures, overlapping_offsets_warned_once);
+    tcase_add_loop_test(fixtures, ibd_not_a_regular_file, 0, 2);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }

@@ -1,15 +1,55 @@
 #include "base/omsi_error.h"
+#include "base/omsi_escape.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Sets err->message to head + tail (tail may be NULL), shortening the
+ * middle when too long: the start names what failed, the end says why. */
+static void set_message(omsi_error *err, const char *head, const char *tail)
+{
+    if (!tail) {
+        omsi_copy_middle(err->message, sizeof err->message, head);
+        return;
+    }
+    size_t a = strlen(head), b = strlen(tail);
+    char *both = malloc(a + b + 1);
+    if (!both) { /* keep the reason rather than the start */
+        omsi_copy_middle(err->message, sizeof err->message, tail);
+        return;
+    }
+    memcpy(both, head, a);
+    memcpy(both + a, tail, b + 1);
+    omsi_copy_middle(err->message, sizeof err->message, both);
+    free(both);
+}
+
+/* Formats fmt into err->message whatever its length, then appends tail. */
+static void vformat_message(omsi_error *err, const char *tail, const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    char *text = omsi_vformat_alloc(fmt, copy);
+    va_end(copy);
+    if (text) {
+        set_message(err, text, tail);
+        free(text);
+        return;
+    }
+    /* Out of memory: the start only. */
+    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+    if (tail && n >= 0 && (size_t)n < sizeof err->message)
+        snprintf(err->message + n, sizeof err->message - (size_t)n, "%s", tail);
+}
 
 int omsi_error_set(omsi_error *err, omsi_status status, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        vformat_message(err, NULL, fmt, ap);
         va_end(ap);
         err->status = status;
     }
@@ -20,13 +60,12 @@ int omsi_error_errno(omsi_error *err, omsi_status status, int errno_value,
                      const char *fmt, ...)
 {
     if (err) {
+        char reason[256];
+        snprintf(reason, sizeof reason, ": %s", strerror(errno_value));
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+        vformat_message(err, reason, fmt, ap);
         va_end(ap);
-        if (n >= 0 && (size_t)n < sizeof err->message)
-            snprintf(err->message + n, sizeof err->message - (size_t)n, ": %s",
-                     strerror(errno_value));
         err->status = status;
     }
     return status;
@@ -36,16 +75,15 @@ void omsi_error_prefix(omsi_error *err, const char *fmt, ...)
 {
     if (!err)
         return;
-    char prefix[OMSI_ERROR_MESSAGE_MAX];
-    char old[OMSI_ERROR_MESSAGE_MAX];
+    char old[OMSI_ERROR_MESSAGE_MAX + 2];
+    old[0] = ':';
+    old[1] = ' ';
+    memcpy(old + 2, err->message, sizeof err->message);
+    old[sizeof old - 1] = '\0';
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    vformat_message(err, old, fmt, ap);
     va_end(ap);
-    memcpy(old, err->message, sizeof old);
-    /* Truncation of an over-long message is acceptable. */
-    if (snprintf(err->message, sizeof err->message, "%s: %s", prefix, old) < 0)
-        err->message[0] = '\0';
 }
 
 void omsi_error_clear(omsi_error *err)

@@ -24,7 +24,8 @@ typedef enum omsi_status {
     OMSI_ERR_INTERNAL = -11    /* a bug: an invariant did not hold */
 } omsi_status;
 
-#define OMSI_ERROR_MESSAGE_MAX 1024
+/* A longer message keeps its start and end: the middle becomes "...". */
+#define OMSI_ERROR_MESSAGE_MAX 4096
 
 typedef struct omsi_error {
     omsi_status status;

@@ -1,4 +1,5 @@
 #include "base/omsi_log.h"
+#include "base/omsi_escape.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,16 +27,33 @@ static const char *priority_word(omsi_log_priority priority)
     return "";
 }
 
+/* Longest line written; a longer message keeps its start and end. */
+enum { LOG_LINE_MAX = 8192 };
+
 void omsi_log(const omsi_logger *log, omsi_log_priority priority, const char *fmt, ...)
 {
     int max = log ? log->max_priority : OMSI_LOG_WARNING;
     if ((int)priority > max)
         return;
-    char line[4096];
+    /* Every message is escaped: a file name with a newline or an ESC must
+     * not forge a log line or drive the terminal. */
+    char line[LOG_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    char *text = omsi_vformat_alloc(fmt, ap);
     va_end(ap);
+    char *escaped = text ? omsi_escape_dup(text) : NULL;
+    if (escaped) {
+        omsi_copy_middle(line, sizeof line, escaped);
+    } else { /* out of memory: the start, still escaped */
+        char raw[LOG_LINE_MAX];
+        va_start(ap, fmt);
+        vsnprintf(raw, sizeof raw, fmt, ap);
+        va_end(ap);
+        omsi_escape(line, sizeof line, raw);
+    }
+    free(escaped);
+    free(text);
     const char *program = log && log->program ? log->program : "omsi";
     /* One fprintf per line so that concurrent writers do not interleave. */
     if (log && log->journald_prefixes)

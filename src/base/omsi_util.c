@@ -52,6 +52,41 @@ bool omsi_is_regular_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static const char *file_type_name(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISDIR(mode))
+        return "a directory";
+    return "not a file";
+}
+
+omsi_file_kind omsi_companion_kind(const char *path, uint64_t *size, omsi_error *why)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            omsi_error_set(why, OMSI_ERR_INCOMPLETE, "%s: missing", path);
+            return OMSI_FILE_MISSING;
+        }
+        omsi_error_errno(why, OMSI_ERR_IO, errno, "%s", path);
+        return OMSI_FILE_UNREADABLE;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        omsi_error_set(why, OMSI_ERR_FORMAT, "%s: not a regular file (%s)", path, file_type_name(st.st_mode));
+        return OMSI_FILE_NOT_REGULAR;
+    }
+    if (size)
+        *size = (uint64_t)st.st_size;
+    return OMSI_FILE_REGULAR;
+}
+
 bool omsi_is_directory(const char *path)
 {
     struct stat st;

@@ -51,6 +51,19 @@ void omsi_swap_items(void *buf, size_t item_size, size_t count);
 /* Size of a regular file; error names the path. */
 int omsi_file_size(const char *path, uint64_t *size, omsi_error *err);
 bool omsi_is_regular_file(const char *path);
+/* What a dataset's companion file is (symlinks followed). MISSING (also a
+ * dangling symlink) may still come: "incomplete, waiting". NOT_REGULAR (a
+ * FIFO, device, socket or directory, e.g. a symlink to /dev/zero) and
+ * UNREADABLE (stat failed otherwise) never become data: "broken". why (may
+ * be NULL) gets "PATH: missing", "PATH: not a regular file (a FIFO)" or the
+ * stat error; size (may be NULL) the size of a REGULAR file. */
+typedef enum omsi_file_kind {
+    OMSI_FILE_REGULAR,
+    OMSI_FILE_MISSING,
+    OMSI_FILE_NOT_REGULAR,
+    OMSI_FILE_UNREADABLE
+} omsi_file_kind;
+omsi_file_kind omsi_companion_kind(const char *path, uint64_t *size, omsi_error *why);
 bool omsi_is_directory(const char *path);
 /* pread exactly n bytes at offset, retrying on EINTR / short reads; a short
  * file is OMSI_ERR_FORMAT ("truncated"), naming path. */

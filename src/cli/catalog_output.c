@@ -1,4 +1,5 @@
 #include "cli/catalog_output.h"
+#include "base/omsi_escape.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,23 +34,25 @@ void omsi_table_add(omsi_table *t, const char *const *cells)
     t->n_rows++;
 }
 
+/* Cells are escaped (omsi_escape): a name with a newline stays on its row
+ * and an ESC in it cannot drive the terminal. */
 void omsi_table_print(const omsi_table *t, FILE *out)
 {
     size_t width[32] = {0};
     for (size_t r = 0; r < t->n_rows; r++)
         for (size_t c = 0; c < t->n_cols && c < 32; c++) {
-            const char *s = t->cells[r * t->n_cols + c];
-            size_t n = s ? strlen(s) : 0;
+            size_t n = omsi_escape(NULL, 0, t->cells[r * t->n_cols + c]);
             if (n > width[c])
                 width[c] = n;
         }
     for (size_t r = 0; r < t->n_rows; r++) {
         for (size_t c = 0; c < t->n_cols; c++) {
             const char *s = t->cells[r * t->n_cols + c];
-            if (c + 1 == t->n_cols)
-                fprintf(out, "%s", s ? s : "");
-            else
-                fprintf(out, "%-*s  ", (int)(c < 32 ? width[c] : 0), s ? s : "");
+            omsi_escape_fputs(s, out);
+            if (c + 1 < t->n_cols) {
+                size_t n = omsi_escape(NULL, 0, s), w = c < 32 ? width[c] : 0;
+                fprintf(out, "%*s  ", (int)(w > n ? w - n : 0), "");
+            }
         }
         fputc('\n', out);
     }
@@ -112,11 +115,15 @@ void omsi_print_json_as_text(json_object *o, FILE *out, int indent)
             if (nested && (json_object_is_type(value, json_type_array) ? json_object_array_length(value) == 0
                                                                         : json_object_object_length(value) == 0))
                 continue;
-            fprintf(out, "%*s%s:%s", indent, "", key, nested ? "\n" : " ");
+            fprintf(out, "%*s", indent, "");
+            omsi_escape_fputs(key, out);
+            fputs(nested ? ":\n" : ": ", out);
             if (nested)
                 omsi_print_json_as_text(value, out, indent + 2);
             else
-                fprintf(out, "%s\n", value ? json_object_get_string(value) : "-");
+                omsi_escape_fputs(value ? json_object_get_string(value) : "-", out);
+            if (!nested)
+                fputc('\n', out);
         }
     } else if (json_object_is_type(o, json_type_array)) {
         size_t n = json_object_array_length(o);
@@ -126,11 +133,15 @@ void omsi_print_json_as_text(json_object *o, FILE *out, int indent)
                 fprintf(out, "%*s- #%zu\n", indent, "", i + 1);
                 omsi_print_json_as_text(v, out, indent + 2);
             } else {
-                fprintf(out, "%*s- %s\n", indent, "", json_object_get_string(v));
+                fprintf(out, "%*s- ", indent, "");
+                omsi_escape_fputs(json_object_get_string(v), out);
+                fputc('\n', out);
             }
         }
     } else {
-        fprintf(out, "%*s%s\n", indent, "", json_object_get_string(o));
+        fprintf(out, "%*s", indent, "");
+        omsi_escape_fputs(json_object_get_string(o), out);
+        fputc('\n', out);
     }
 }
 

@@ -1,9 +1,11 @@
 /* `omsi-catalog check` for people: one aligned block per path, rendered from
  * the same json-c object that --json prints. */
 #include "cli/check_report.h"
+#include "base/omsi_escape.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LABEL_WIDTH 21
@@ -16,8 +18,11 @@ static void line(FILE *f, int indent, const char *label, const char *fmt, ...)
     fprintf(f, "%*s%-*s ", indent, "", LABEL_WIDTH - indent, label);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    char *text = omsi_vformat_alloc(fmt, ap);
     va_end(ap);
+    /* escaped: file names and metadata may hold control characters */
+    omsi_escape_fputs(text ? text : "(out of memory)", f);
+    free(text);
     fputc('\n', f);
 }
 
@@ -87,7 +92,9 @@ static void print_dataset(FILE *f, json_object *d, bool stats)
     else
         snprintf(title, sizeof title, "dataset %s%s%s%s", str(d, "dataset"), name[0] ? " \"" : "",
                  name, name[0] ? "\"" : "");
-    fprintf(f, "  %s\n", title);
+    fputs("  ", f);
+    omsi_escape_fputs(title, f);
+    fputc('\n', f);
     json_object *shape = get(d, "shape");
     if (shape && json_object_array_length(shape) == 3)
         line(f, 4, "shape", "%s x %s x %s (x, y, m/z)",
@@ -122,7 +129,8 @@ static void print_dataset(FILE *f, json_object *d, bool stats)
 void check_print_text(FILE *f, json_object *o, bool stats)
 {
     char size[96];
-    fprintf(f, "%s\n", str(o, "path"));
+    omsi_escape_fputs(str(o, "path"), f);
+    fputc('\n', f);
     line(f, 2, "format", "%s", str(o, "format"));
     line(f, 2, "valid", "%s (%s)", json_object_get_boolean(get(o, "valid")) ? "yes" : "no",
          str(o, "validity"));

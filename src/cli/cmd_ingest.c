@@ -1,6 +1,7 @@
 /* omsi-catalog ingest: convert datasets and record them in the catalog. */
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
+#include "base/omsi_escape.h"
 #include "ingest/ingest.h"
 
 #include <errno.h>
@@ -127,10 +128,15 @@ int omsi_cmd_ingest(int argc, char **argv, const omsi_cli *cli)
             if (report.output_path)
                 json_object_object_add(o, "output", json_object_new_string(report.output_path));
             json_object_object_add(o, "datasets", json_object_new_int64((int64_t)report.datasets));
-            if (!json)
-                printf("%-11s source %lld  %s%s%s\n", outcome_name(report.outcome),
-                       (long long)report.source_id, argv[i], report.output_path ? "  -> " : "",
-                       report.output_path ? report.output_path : "");
+            if (!json) { /* names escaped: a newline in one stays on its line */
+                printf("%-11s source %lld  ", outcome_name(report.outcome), (long long)report.source_id);
+                omsi_escape_fputs(argv[i], stdout);
+                if (report.output_path) {
+                    fputs("  -> ", stdout);
+                    omsi_escape_fputs(report.output_path, stdout);
+                }
+                putchar('\n');
+            }
             omsi_ingest_report_free(&report);
         }
         json_object_array_add(results, o);

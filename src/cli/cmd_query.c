@@ -2,7 +2,9 @@
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
 #include "catalog/query.h"
+#include "base/omsi_escape.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,7 +111,9 @@ int omsi_cmd_query(int argc, char **argv, const omsi_cli *cli)
     bool help;
     omsi_error err = {0};
     if (omsi_query_parse(argc, argv, &q, &help, &err)) {
-        fprintf(stderr, "omsi-catalog query: %s\n", err.message);
+        fputs("omsi-catalog query: ", stderr);
+        omsi_escape_fputs(err.message, stderr);
+        fputc('\n', stderr);
         return 2;
     }
     if (help) {
@@ -145,7 +149,9 @@ int omsi_cmd_query(int argc, char **argv, const omsi_cli *cli)
     } else {
         omsi_table_print(&c.table, stdout);
         if (truncated)
-            fprintf(stdout, "(more rows: raise --limit or use --offset %lld)\n", (long long)(q.offset + q.limit));
+            fprintf(stdout, "(more rows: raise --limit or use --offset %lld)\n",
+                    /* saturated: offset and limit may each be near INT64_MAX */
+                    (long long)(q.offset > INT64_MAX - q.limit ? INT64_MAX : q.offset + q.limit));
     }
     json_object_put(c.rows);
     omsi_table_free(&c.table);

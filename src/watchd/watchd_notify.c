@@ -1,5 +1,6 @@
 /* systemd notifications (see watchd_notify.h). */
 #include "watchd/watchd_notify.h"
+#include "base/omsi_escape.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +31,10 @@ void watchd_notify_status(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(status, sizeof status, fmt, ap);
     va_end(ap);
-    sd_notifyf(0, "STATUS=%s", status);
+    /* escaped: a newline would start another sd_notify assignment */
+    char line[sizeof status * 4];
+    omsi_escape(line, sizeof line, status);
+    sd_notifyf(0, "STATUS=%s", line);
 }
 
 void watchd_notify_watchdog(watchd_notifier *n, double now)

@@ -187,7 +187,9 @@ static void run_query(const uint8_t *data, size_t size)
             int64_t id;
             omsi_catalog_job_enqueue(cat, "/drop/a.imzML", "imzml", &id, &err);
             size_t rows = 0;
-            if (q.limit == 0 || q.limit > 1000)
+            /* Huge limits and offsets go through as given: the catalog
+             * is tiny, and the LIMIT arithmetic is part of what is fuzzed. */
+            if (q.limit == 0)
                 q.limit = 1000;
             (void)omsi_catalog_query(cat, &q, count_rows, &rows, &truncated, &err);
             (void)omsi_catalog_query_jobs(cat, &q, count_jobs, &rows, &truncated, &err);

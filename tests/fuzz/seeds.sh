@@ -8,6 +8,15 @@ make_seeds() {
   printf -- '--meta\ntissue~kid\n--meta\npolarity=positive\n--text\ntumour kidney\n--json' >"$out/query/seed2"
   printf -- '--since\n2024-01-01T10:00\n--until\n1795478400\n--state\nfailed\n--limit\n5\n--offset\n2' >"$out/query/seed3"
   printf -- '--instrument=Orbitrap\n--min-pixels=100\n--all-versions\n--csv' >"$out/query/seed4"
+  # The audit's hostile arguments: limit + 1 and offset + limit overflow,
+  # no words for FTS5, FTS5 operators and quotes, dates that do not exist.
+  printf -- '--limit\n9223372036854775807' >"$out/query/seed5"
+  printf -- '--limit=9223372036854775807\n--offset=9223372036854775807\n--state\npending' >"$out/query/seed6"
+  printf -- '--limit\n9223372036854775808\n--offset\n-1' >"$out/query/seed7"
+  printf -- '--text\n' >"$out/query/seed8"
+  printf -- '--text\n NEAR("a" b) AND " OR * ^ {names}:x\n--limit\n1' >"$out/query/seed9"
+  printf -- '--since\n2026-02-30\n--until\n2026-01-01T23:59:60' >"$out/query/seed10"
+  printf -- '--text=...\n--since\n2024-02-29T24:00' >"$out/query/seed11"
   local i=0
   for args in "--dtype int16" "--dtype float32 --big-endian" "--dtype float64 --variant hdr384"; do
     i=$((i + 1)); rm -rf "$work"/*
