@@ -33,6 +33,8 @@ typedef struct writer {
     unsigned char *slab;       /* x_block x Y x z_block values */
     uint64_t slab_cap;         /* bytes */
     unsigned char *spectrum;   /* one whole spectrum (random access with z blocks) */
+    unsigned char *panel;      /* a few image chunks gathered at once */
+    uint64_t panel_cap;        /* bytes */
 } writer;
 
 static void report(omsi_write_progress *p, const char *stage)
@@ -202,6 +204,74 @@ static void gather(const writer *w, const slab *s, const uint64_t o[3], const ui
         }
 }
 
+/* Image chunks hold few bins per pixel, so gathering them one chunk at a
+ * time touches one cache line per value. A panel of `group` chunks along z
+ * is gathered at once instead (one contiguous run per pixel), then copied
+ * out chunk by chunk. */
+enum { PANEL_RUN_BYTES = 256, PANEL_MAX_BYTES = 4 << 20 };
+
+static uint64_t panel_group(const writer *w, const target *t)
+{
+    uint64_t run = t->chunk[2] * w->item, chunk = t->chunk[0] * t->chunk[1] * run;
+    if (run >= PANEL_RUN_BYTES / 2)
+        return 1;
+    uint64_t g = PANEL_RUN_BYTES / run;
+    if (g * chunk > w->panel_cap)
+        g = w->panel_cap / chunk;
+    return g ? g : 1;
+}
+
+/* Gathers `group` chunks starting at o (consecutive along z) into panel,
+ * chunk after chunk, zero-padded like gather(). */
+static void gather_panel(const writer *w, const slab *s, const uint64_t o[3], const uint64_t c[3],
+                         uint64_t group, unsigned char *panel)
+{
+    const omsi_dataset_info *in = w->info;
+    size_t item = w->item;
+    uint64_t ex = min_u64(c[0], in->nx - o[0]), ey = min_u64(c[1], in->ny - o[1]);
+    uint64_t run = min_u64(group * c[2], in->nz - o[2]);
+    uint64_t chunk = c[0] * c[1] * c[2] * item;
+    if (ex != c[0] || ey != c[1] || run != group * c[2])
+        memset(panel, 0, (size_t)(group * chunk));
+    for (uint64_t i = 0; i < ex; i++)
+        for (uint64_t j = 0; j < ey; j++) {
+            const unsigned char *src = slab_at(w, s, o[0] + i, o[1] + j, o[2]);
+            unsigned char *d = panel + ((i * c[1] + j) * c[2]) * item;
+            if (c[2] == 1 && item == 2) {
+                for (uint64_t g = 0; g < run; g++)
+                    memcpy(d + g * chunk, src + g * 2, 2);
+                continue;
+            }
+            for (uint64_t k = 0; k < run; k += c[2]) {
+                uint64_t n = min_u64(c[2], run - k);
+                memcpy(d + (k / c[2]) * chunk, src + k * item, (size_t)(n * item));
+            }
+        }
+}
+
+static int next_chunk(writer *w, size_t ti, const uint64_t o[3], const unsigned char *panel_chunk,
+                      const slab *s, size_t raw, omsi_error *err)
+{
+    omsi_chunk_job *job;
+    int rc = get_job(w, &job, err);
+    if (rc) {
+        if (job) {
+            job->next = w->free_jobs;
+            w->free_jobs = job;
+        }
+        return rc;
+    }
+    if (panel_chunk)
+        memcpy(job->raw, panel_chunk, raw);
+    else
+        gather(w, s, o, w->t[ti].chunk, job->raw);
+    job->target = (int)ti;
+    memcpy(job->offset, o, 3 * sizeof *o);
+    job->raw_bytes = raw;
+    job->failed = false;
+    return put_job(w, job, err);
+}
+
 /* Emits every chunk of target t inside the slab. */
 static int emit_chunks(writer *w, const slab *s, size_t ti, omsi_error *err)
 {
@@ -222,31 +292,29 @@ static int emit_chunks(writer *w, const slab *s, size_t ti, omsi_error *err)
     }
     const uint64_t *c = t->chunk;
     size_t raw = (size_t)(c[0] * c[1] * c[2] * w->item);
+    uint64_t group = panel_group(w, t);
+    if (group > 1 && !w->panel) {
+        w->panel = malloc((size_t)(group * raw));
+        if (!w->panel)
+            return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for a %llu-byte panel of chunks",
+                                  (unsigned long long)(group * raw));
+    }
     for (uint64_t x = s->x0; x < s->x0 + s->nx; x += c[0])
-        for (uint64_t z = s->z0; z < s->z0 + s->nz; z += c[2]) {
-            if (cancelled(w->progress->opts))
-                return cancel_error(err);
-            for (uint64_t y = 0; y < in->ny; y += c[1]) {
-                omsi_chunk_job *job;
-                int rc = get_job(w, &job, err);
-                if (rc) {
-                    if (job) {
-                        job->next = w->free_jobs;
-                        w->free_jobs = job;
-                    }
-                    return rc;
-                }
+        for (uint64_t y = 0; y < in->ny; y += c[1])
+            for (uint64_t z = s->z0; z < s->z0 + s->nz; z += group * c[2]) {
+                if (cancelled(w->progress->opts))
+                    return cancel_error(err);
                 uint64_t o[3] = {x, y, z};
-                gather(w, s, o, c, job->raw);
-                job->target = (int)ti;
-                memcpy(job->offset, o, sizeof o);
-                job->raw_bytes = raw;
-                job->failed = false;
-                rc = put_job(w, job, err);
-                if (rc)
-                    return rc;
+                uint64_t here = min_u64(group, (s->z0 + s->nz - z + c[2] - 1) / c[2]);
+                if (group > 1)
+                    gather_panel(w, s, o, c, here, w->panel);
+                for (uint64_t g = 0; g < here; g++) {
+                    uint64_t og[3] = {x, y, z + g * c[2]};
+                    int rc = next_chunk(w, ti, og, group > 1 ? w->panel + g * raw : NULL, s, raw, err);
+                    if (rc)
+                        return rc;
+                }
             }
-        }
     return 0;
 }
 
@@ -398,6 +466,9 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
     uint64_t slab_bytes = budget > per_job * w->max_jobs ? budget - per_job * w->max_jobs : 0;
     if (w->random_access && slab_bytes > in->nz * w->item)
         slab_bytes -= in->nz * w->item; /* the spectrum buffer */
+    w->panel_cap = min_u64(PANEL_MAX_BYTES, budget / 16);
+    uint64_t panel = w->n_targets > 1 ? panel_group(w, &w->t[1]) * chunk_bytes(&w->t[1], w->item) : 0;
+    slab_bytes = slab_bytes > panel ? slab_bytes - panel : 0;
     uint64_t bx = 0, bz = 0;
     int rc = 0;
     bool joint = w->n_targets == 2 && plan_slab(w, 3u, slab_bytes, &bx, &bz);
@@ -473,5 +544,6 @@ int omsi_write_selection(omsi_reader *r, const omsi_dataset_info *info, omsi_msi
     }
     free(w.slab);
     free(w.spectrum);
+    free(w.panel);
     return rc;
 }
