@@ -430,6 +430,53 @@ static int run_passes(writer *w, unsigned mask, uint64_t bx, uint64_t bz, bool s
     return 0;
 }
 
+/* data_0 with 1 x 1 x cz chunks straight from the iterator: every spectrum
+ * completes its own chunks, so one pass needs no slab at all. */
+static int run_spectrum_pass(writer *w, omsi_error *err)
+{
+    const omsi_dataset_info *in = w->info;
+    const target *t = &w->t[0];
+    size_t item = w->item, raw = (size_t)(t->chunk[2] * item);
+    slab whole = {0, in->nx, 0, in->nz};
+    int rc = omsi_reader_rewind(w->r, err), more = 0;
+    omsi_spectrum sp;
+    while (!rc && (more = omsi_reader_next(w->r, &sp, err)) == 1) {
+        if (cancelled(w->progress->opts))
+            return cancel_error(err);
+        if (sp.x >= in->nx || sp.y >= in->ny)
+            return omsi_error_set(err, OMSI_ERR_INTERNAL,
+                                  "reader returned pixel (%llu, %llu) outside %llu x %llu",
+                                  (unsigned long long)sp.x, (unsigned long long)sp.y,
+                                  (unsigned long long)in->nx, (unsigned long long)in->ny);
+        for (uint64_t z = 0; z < in->nz && !rc; z += t->chunk[2]) {
+            omsi_chunk_job *job;
+            rc = get_job(w, &job, err);
+            if (rc) {
+                if (job) {
+                    job->next = w->free_jobs;
+                    w->free_jobs = job;
+                }
+                return rc;
+            }
+            uint64_t n = min_u64(t->chunk[2], in->nz - z);
+            memcpy(job->raw, (const unsigned char *)sp.intensities + z * item, (size_t)(n * item));
+            if (n < t->chunk[2])
+                memset(job->raw + n * item, 0, raw - (size_t)(n * item));
+            job->target = 0;
+            job->offset[0] = sp.x;
+            job->offset[1] = sp.y;
+            job->offset[2] = z;
+            job->raw_bytes = raw;
+            job->failed = false;
+            rc = put_job(w, job, err);
+        }
+        count_spectrum(w, &whole, sp.intensities, true);
+    }
+    if (!rc && more < 0)
+        rc = err->status ? err->status : OMSI_ERR_FORMAT;
+    return rc;
+}
+
 static size_t chunk_bytes(const target *t, size_t item)
 {
     return t->chunked ? (size_t)(t->chunk[0] * t->chunk[1] * t->chunk[2] * item) : 0;
@@ -473,7 +520,10 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
     int rc = 0;
     bool joint = w->n_targets == 2 && plan_slab(w, 3u, slab_bytes, &bx, &bz);
     uint64_t bx1 = 0, bz1 = 0;
-    if (!joint && (!plan_slab(w, 1u, slab_bytes, &bx, &bz) ||
+    /* spectrum chunks (1 x 1 x cz) of a reader without random access come
+     * straight from one pass of its iterator, without a slab */
+    bool direct = !w->random_access && w->t[0].chunked && w->t[0].chunk[0] == 1 && w->t[0].chunk[1] == 1;
+    if (!joint && ((!direct && !plan_slab(w, 1u, slab_bytes, &bx, &bz)) ||
                    (w->n_targets == 2 && !plan_slab(w, 2u, slab_bytes, &bx1, &bz1))) ) {
         uint64_t xu, zu;
         slab_units(w, w->n_targets == 2 ? 3u : 1u, &xu, &zu);
@@ -486,6 +536,8 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
                               (unsigned long long)in->ny, (unsigned long long)zu);
     }
     uint64_t cap = joint ? bx * bz : bx * bz > bx1 * bz1 ? bx * bz : bx1 * bz1;
+    if (cap == 0)
+        cap = 1; /* direct pass only: no slab needed */
     w->slab_cap = cap * in->ny * w->item;
     w->slab = malloc((size_t)w->slab_cap);
     w->spectrum = w->random_access ? malloc((size_t)(in->nz * w->item)) : NULL;
@@ -501,7 +553,7 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
     if (joint) {
         rc = run_passes(w, 3u, bx, bz, true, err);
     } else {
-        rc = run_passes(w, 1u, bx, bz, true, err);
+        rc = direct ? run_spectrum_pass(w, err) : run_passes(w, 1u, bx, bz, true, err);
         /* data_0 is complete before data_1 starts, so its chunks can go */
         if (!rc)
             rc = drain(w, err);
