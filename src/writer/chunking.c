@@ -43,3 +43,23 @@ void omsi_chunk_clip(const uint64_t shape[3], const uint64_t want[3], size_t ite
         out[big] = ceil_div(out[big], 2);
     }
 }
+
+void omsi_chunk_raise(const uint64_t shape[3], size_t item_size, bool bins_first, uint64_t c[3])
+{
+    /* Merge bins (z) or pixels (y, then x) until the chunk holds
+     * OMSI_CHUNK_MIN_BYTES; each side stays within the shape. */
+    static const int bins[3] = {2, 1, 0}, pixels[3] = {1, 0, 2};
+    const int *order = bins_first ? bins : pixels;
+    for (int k = 0; k < 3; k++) {
+        int i = order[k];
+        uint64_t others = item_size;
+        for (int j = 0; j < 3; j++)
+            if (j != i)
+                others *= c[j];
+        if (others * c[i] >= OMSI_CHUNK_MIN_BYTES)
+            return;
+        uint64_t want = ceil_div(OMSI_CHUNK_MIN_BYTES, others);
+        uint64_t most = shape[i] ? shape[i] : 1;
+        c[i] = want > most ? most : want > c[i] ? want : c[i];
+    }
+}

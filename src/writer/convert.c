@@ -98,8 +98,10 @@ static void plan_chunks(const omsi_convert_options *o, const omsi_dataset_info *
         memcpy(want, o->chunk, sizeof want);
     } else {
         omsi_chunk_auto_spectrum(info->nx, info->ny, info->nz, item, want);
+        omsi_chunk_raise(shape, item, false, want);
         uint64_t image[3];
         omsi_chunk_auto_image(info->nx, info->ny, info->nz, item, image);
+        omsi_chunk_raise(shape, item, true, image);
         omsi_chunk_clip(shape, image, item, spec->image_chunk);
         spec->image_copy = true;
     }
@@ -148,7 +150,7 @@ static int convert_selection(run *ctx, omsi_reader *r, hid_t experiment, size_t 
     omsi_msidata d = {-1, -1, -1, -1, -1};
     rc = omsi_file_create_msidata(experiment, cd->data_index, &spec, &d, err);
     if (!rc)
-        rc = omsi_write_selection(r, &cd->info, &d, cd, &ctx->progress, err);
+        rc = omsi_write_selection(r, &cd->info, &d, &spec, cd, &ctx->progress, err);
     const omsi_metadata *md = omsi_reader_metadata(r);
     if (!rc && md && omsi_meta_append(&cd->metadata, md))
         rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");

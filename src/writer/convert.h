@@ -43,8 +43,8 @@ typedef struct omsi_convert_options {
     void *progress_ctx;
     volatile sig_atomic_t *cancel; /* non-zero -> stop, remove temp file, OMSI_ERR_CANCELLED */
     const omsi_logger *log;
-    /* Largest data_0 chunk band read back for the image-chunked copy; above
-     * it the input is re-read instead. 0 = default (256 MiB). */
+    /* Unused since the image-chunked copy is built from the reader's slabs
+     * (convert_write.h), never read back from data_0; kept for callers. */
     uint64_t readback_cache_bytes;
 } omsi_convert_options;
 

@@ -1,46 +1,41 @@
 #include "writer/convert_write.h"
+#include "writer/chunk_pool.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-/* A prime number of hash slots, comfortably above the chunks a cache holds. */
-enum { CACHE_SLOTS = 100003 };
+/* One dataset being written: its chunk shape and how. */
+typedef struct target {
+    hid_t ds;
+    const char *name;          /* "data_0" / "data_1" for messages */
+    bool chunked;
+    uint64_t chunk[3];
+} target;
 
-/* Sizes the chunk cache of an open dataset by reopening it with a dapl. */
-static hid_t reopen_with_cache(hid_t ds, size_t bytes, omsi_error *err)
-{
-    char name[256];
-    if (H5Iget_name(ds, name, sizeof name) <= 0) {
-        omsi_h5_fail(err, "dataset name");
-        return -1;
-    }
-    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
-    hid_t file = H5Iget_file_id(ds);
-    hid_t out = -1;
-    if (dapl >= 0 && file >= 0 && H5Pset_chunk_cache(dapl, CACHE_SLOTS, bytes, 1.0) >= 0)
-        out = H5Dopen2(file, name, dapl);
-    if (out < 0)
-        omsi_h5_fail(err, "%s: chunk cache", name);
-    if (dapl >= 0)
-        H5Pclose(dapl);
-    if (file >= 0)
-        H5Fclose(file);
-    if (out >= 0)
-        H5Dclose(ds);
-    return out;
-}
-
-static hsize_t chunk_dim(hid_t ds, int i)
-{
-    hsize_t c[3] = {1, 1, 1};
-    hid_t dcpl = H5Dget_create_plist(ds);
-    if (dcpl >= 0) {
-        if (H5Pget_layout(dcpl) == H5D_CHUNKED)
-            H5Pget_chunk(dcpl, 3, c);
-        H5Pclose(dcpl);
-    }
-    return c[i];
-}
+/* Everything one selection's write needs; lives on the writer thread. */
+typedef struct writer {
+    omsi_reader *r;
+    const omsi_dataset_info *info;
+    omsi_converted_dataset *cd;
+    omsi_write_progress *progress;
+    size_t item;
+    target t[2];
+    size_t n_targets;
+    bool compress;
+    bool random_access;        /* the reader has read_spectrum */
+    omsi_chunk_pool pool;
+    bool pool_running;
+    omsi_chunk_job *free_jobs;
+    omsi_chunk_job *all_jobs[64];
+    size_t n_jobs, max_jobs;
+    size_t chunk_cap;          /* raw bytes of the largest chunk */
+    unsigned char *slab;       /* x_block x Y x z_block values */
+    uint64_t slab_cap;         /* bytes */
+    unsigned char *spectrum;   /* one whole spectrum (random access with z blocks) */
+    unsigned char *panel;      /* a few image chunks gathered at once */
+    uint64_t panel_cap;        /* bytes */
+} writer;
 
 static void report(omsi_write_progress *p, const char *stage)
 {
@@ -54,6 +49,8 @@ static void report(omsi_write_progress *p, const char *stage)
 }
 
 static bool cancelled(const omsi_convert_options *o) { return o->cancel && *o->cancel; }
+
+static int cancel_error(omsi_error *err) { return omsi_error_set(err, OMSI_ERR_CANCELLED, "conversion cancelled"); }
 
 /* Sum of one spectrum's values. */
 static double spectrum_sum(omsi_dtype t, const void *values, uint64_t n)
@@ -81,195 +78,524 @@ static double spectrum_sum(omsi_dtype t, const void *values, uint64_t n)
     return sum;
 }
 
-static int write_spectra(omsi_reader *r, const omsi_dataset_info *info, omsi_msidata *d,
-                         omsi_converted_dataset *cd, omsi_write_progress *progress, omsi_error *err)
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static uint64_t gcd_u64(uint64_t a, uint64_t b) { return b ? gcd_u64(b, a % b) : a; }
+static uint64_t lcm_u64(uint64_t a, uint64_t b) { return a / gcd_u64(a, b) * b; }
+
+/* ---- chunk output ---- */
+
+static int write_job(writer *w, omsi_chunk_job *job, omsi_error *err)
 {
-    size_t item = omsi_dtype_size(info->dtype);
-    /* Spectra usually arrive x-major: a cache of one band of chunk rows
-     * (chunk x-extent x Y x Z) lets every chunk be completed before eviction. */
-    uint64_t band = chunk_dim(d->cube, 0) * info->ny * info->nz * item;
-    size_t cache = band > (512u << 20) ? (512u << 20) : (size_t)band + (1u << 20);
-    hid_t cube = reopen_with_cache(d->cube, cache, err);
-    if (cube < 0)
-        return err->status;
-    d->cube = cube;
-    hsize_t mem_dims = info->nz;
-    hid_t mem = H5Screate_simple(1, &mem_dims, NULL);
-    hid_t file_space = H5Dget_space(d->cube);
-    hid_t mem_type = omsi_h5_mem_type(info->dtype);
-    int rc = mem < 0 || file_space < 0 ? omsi_h5_fail(err, "dataspaces") : 0;
-    if (!rc)
-        rc = omsi_reader_rewind(r, err);
-    omsi_spectrum s;
-    int more;
-    while (!rc && (more = omsi_reader_next(r, &s, err)) == 1) {
-        if (cancelled(progress->opts)) {
-            rc = omsi_error_set(err, OMSI_ERR_CANCELLED, "conversion cancelled");
-            break;
+    const target *t = &w->t[job->target];
+    hsize_t off[3] = {job->offset[0], job->offset[1], job->offset[2]};
+    if (job->failed)
+        return omsi_error_set(err, OMSI_ERR_INTERNAL,
+                              "%s/%s: compressing the chunk at (%llu, %llu, %llu) failed",
+                              w->cd->hdf5_path, t->name, (unsigned long long)off[0],
+                              (unsigned long long)off[1], (unsigned long long)off[2]);
+    const unsigned char *bytes = w->compress ? job->out : job->raw;
+    size_t n = w->compress ? job->out_bytes : job->raw_bytes;
+    if (H5Dwrite_chunk(t->ds, H5P_DEFAULT, 0, off, n, bytes) < 0)
+        return omsi_h5_fail(err, "%s/%s: writing the chunk at (%llu, %llu, %llu)", w->cd->hdf5_path,
+                            t->name, (unsigned long long)off[0], (unsigned long long)off[1],
+                            (unsigned long long)off[2]);
+    return 0;
+}
+
+/* A job buffer for the next chunk: a free one, a new one, or the next one
+ * the compressors hand back (written first). */
+static int get_job(writer *w, omsi_chunk_job **out, omsi_error *err)
+{
+    *out = NULL;
+    if (w->free_jobs) {
+        *out = w->free_jobs;
+        w->free_jobs = (*out)->next;
+        return 0;
+    }
+    if (w->n_jobs < w->max_jobs) {
+        omsi_chunk_job *j = calloc(1, sizeof *j);
+        size_t out_cap = w->compress ? omsi_chunk_pool_bound(w->chunk_cap) : 0;
+        if (j) {
+            j->raw = malloc(w->chunk_cap);
+            j->out = out_cap ? malloc(out_cap) : NULL;
+            j->out_cap = out_cap;
         }
-        if (s.x >= info->nx || s.y >= info->ny) {
-            rc = omsi_error_set(err, OMSI_ERR_INTERNAL,
-                                "reader returned pixel (%llu, %llu) outside %llu x %llu",
-                                (unsigned long long)s.x, (unsigned long long)s.y,
-                                (unsigned long long)info->nx, (unsigned long long)info->ny);
-            break;
+        if (!j || !j->raw || (out_cap && !j->out)) {
+            if (j) {
+                free(j->raw);
+                free(j->out);
+            }
+            free(j);
+            return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for a %zu-byte chunk", w->chunk_cap);
         }
-        hsize_t start[3] = {s.x, s.y, 0}, count[3] = {1, 1, info->nz};
-        if (H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-            H5Dwrite(d->cube, mem_type, mem, file_space, H5P_DEFAULT, s.intensities) < 0) {
-            rc = omsi_h5_fail(err, "%s/data_0: writing spectrum (%llu, %llu)", cd->hdf5_path,
-                              (unsigned long long)s.x, (unsigned long long)s.y);
-            break;
+        w->all_jobs[w->n_jobs++] = j;
+        *out = j;
+        return 0;
+    }
+    omsi_chunk_job *done = omsi_chunk_pool_take(&w->pool);
+    int rc = write_job(w, done, err);
+    *out = done;
+    return rc;
+}
+
+static int put_job(writer *w, omsi_chunk_job *job, omsi_error *err)
+{
+    if (w->compress) {
+        omsi_chunk_pool_submit(&w->pool, job);
+        return 0;
+    }
+    int rc = write_job(w, job, err);
+    job->next = w->free_jobs;
+    w->free_jobs = job;
+    return rc;
+}
+
+/* Writes every compressed chunk still in flight. */
+static int drain(writer *w, omsi_error *err)
+{
+    int rc = 0;
+    omsi_chunk_job *job;
+    while (w->pool_running && (job = omsi_chunk_pool_take(&w->pool)) != NULL) {
+        if (!rc)
+            rc = write_job(w, job, err);
+        job->next = w->free_jobs;
+        w->free_jobs = job;
+    }
+    return rc;
+}
+
+/* ---- slabs ---- */
+
+typedef struct slab {
+    uint64_t x0, nx, z0, nz;   /* the slab holds [x0, x0+nx) x [0, Y) x [z0, z0+nz) */
+} slab;
+
+/* Copies the values [x, y, z..z+n) of the slab into dst (n values). */
+static const unsigned char *slab_at(const writer *w, const slab *s, uint64_t x, uint64_t y, uint64_t z)
+{
+    return w->slab + (((x - s->x0) * w->info->ny + y) * s->nz + (z - s->z0)) * w->item;
+}
+
+/* Gathers one chunk (origin o, shape c clipped to the cube) from the slab
+ * into dst, zero-padded to the full chunk as HDF5 stores edge chunks. */
+static void gather(const writer *w, const slab *s, const uint64_t o[3], const uint64_t c[3], unsigned char *dst)
+{
+    const omsi_dataset_info *in = w->info;
+    uint64_t ex = min_u64(c[0], in->nx - o[0]), ey = min_u64(c[1], in->ny - o[1]),
+             ez = min_u64(c[2], in->nz - o[2]);
+    size_t item = w->item;
+    if (ex != c[0] || ey != c[1] || ez != c[2])
+        memset(dst, 0, (size_t)(c[0] * c[1] * c[2] * item));
+    for (uint64_t i = 0; i < ex; i++)
+        for (uint64_t j = 0; j < ey; j++) {
+            unsigned char *d = dst + ((i * c[1] + j) * c[2]) * item;
+            const unsigned char *src = slab_at(w, s, o[0] + i, o[1] + j, o[2]);
+            if (ez > 1) {
+                memcpy(d, src, (size_t)(ez * item));
+                continue;
+            }
+            /* image chunks: one value per pixel, so no memcpy call per value */
+            switch (item) {
+            case 1: *d = *src; break;
+            case 2: memcpy(d, src, 2); break;
+            case 4: memcpy(d, src, 4); break;
+            default: memcpy(d, src, 8); break;
+            }
         }
-        cd->total_intensity += spectrum_sum(info->dtype, s.intensities, info->nz);
-        cd->spectra_written++;
-        progress->done++;
-        report(progress, "spectra");
+}
+
+/* Image chunks hold few bins per pixel, so gathering them one chunk at a
+ * time touches one cache line per value. A panel of `group` chunks along z
+ * is gathered at once instead (one contiguous run per pixel), then copied
+ * out chunk by chunk. */
+enum { PANEL_RUN_BYTES = 256, PANEL_MAX_BYTES = 4 << 20 };
+
+static uint64_t panel_group(const writer *w, const target *t)
+{
+    uint64_t run = t->chunk[2] * w->item, chunk = t->chunk[0] * t->chunk[1] * run;
+    if (run >= PANEL_RUN_BYTES / 2)
+        return 1;
+    uint64_t g = PANEL_RUN_BYTES / run;
+    if (g * chunk > w->panel_cap)
+        g = w->panel_cap / chunk;
+    return g ? g : 1;
+}
+
+/* Gathers `group` chunks starting at o (consecutive along z) into panel,
+ * chunk after chunk, zero-padded like gather(). */
+static void gather_panel(const writer *w, const slab *s, const uint64_t o[3], const uint64_t c[3],
+                         uint64_t group, unsigned char *panel)
+{
+    const omsi_dataset_info *in = w->info;
+    size_t item = w->item;
+    uint64_t ex = min_u64(c[0], in->nx - o[0]), ey = min_u64(c[1], in->ny - o[1]);
+    uint64_t run = min_u64(group * c[2], in->nz - o[2]);
+    uint64_t chunk = c[0] * c[1] * c[2] * item;
+    if (ex != c[0] || ey != c[1] || run != group * c[2])
+        memset(panel, 0, (size_t)(group * chunk));
+    for (uint64_t i = 0; i < ex; i++)
+        for (uint64_t j = 0; j < ey; j++) {
+            const unsigned char *src = slab_at(w, s, o[0] + i, o[1] + j, o[2]);
+            unsigned char *d = panel + ((i * c[1] + j) * c[2]) * item;
+            if (c[2] == 1 && item == 2) {
+                for (uint64_t g = 0; g < run; g++)
+                    memcpy(d + g * chunk, src + g * 2, 2);
+                continue;
+            }
+            for (uint64_t k = 0; k < run; k += c[2]) {
+                uint64_t n = min_u64(c[2], run - k);
+                memcpy(d + (k / c[2]) * chunk, src + k * item, (size_t)(n * item));
+            }
+        }
+}
+
+static int next_chunk(writer *w, size_t ti, const uint64_t o[3], const unsigned char *panel_chunk,
+                      const slab *s, size_t raw, omsi_error *err)
+{
+    omsi_chunk_job *job;
+    int rc = get_job(w, &job, err);
+    if (rc) {
+        if (job) {
+            job->next = w->free_jobs;
+            w->free_jobs = job;
+        }
+        return rc;
+    }
+    if (panel_chunk)
+        memcpy(job->raw, panel_chunk, raw);
+    else
+        gather(w, s, o, w->t[ti].chunk, job->raw);
+    job->target = (int)ti;
+    memcpy(job->offset, o, 3 * sizeof *o);
+    job->raw_bytes = raw;
+    job->failed = false;
+    return put_job(w, job, err);
+}
+
+/* Emits every chunk of target t inside the slab. */
+static int emit_chunks(writer *w, const slab *s, size_t ti, omsi_error *err)
+{
+    const target *t = &w->t[ti];
+    const omsi_dataset_info *in = w->info;
+    if (!t->chunked) {
+        hsize_t start[3] = {s->x0, 0, s->z0}, count[3] = {s->nx, in->ny, s->nz};
+        hid_t mem = H5Screate_simple(3, count, NULL), space = H5Dget_space(t->ds);
+        int rc = 0;
+        if (mem < 0 || space < 0 || H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dwrite(t->ds, omsi_h5_mem_type(in->dtype), mem, space, H5P_DEFAULT, w->slab) < 0)
+            rc = omsi_h5_fail(err, "%s/%s: writing values", w->cd->hdf5_path, t->name);
+        if (mem >= 0)
+            H5Sclose(mem);
+        if (space >= 0)
+            H5Sclose(space);
+        return rc;
+    }
+    const uint64_t *c = t->chunk;
+    size_t raw = (size_t)(c[0] * c[1] * c[2] * w->item);
+    uint64_t group = panel_group(w, t);
+    if (group > 1 && !w->panel) {
+        w->panel = malloc((size_t)(group * raw));
+        if (!w->panel)
+            return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for a %llu-byte panel of chunks",
+                                  (unsigned long long)(group * raw));
+    }
+    for (uint64_t x = s->x0; x < s->x0 + s->nx; x += c[0])
+        for (uint64_t y = 0; y < in->ny; y += c[1])
+            for (uint64_t z = s->z0; z < s->z0 + s->nz; z += group * c[2]) {
+                if (cancelled(w->progress->opts))
+                    return cancel_error(err);
+                uint64_t o[3] = {x, y, z};
+                uint64_t here = min_u64(group, (s->z0 + s->nz - z + c[2] - 1) / c[2]);
+                if (group > 1)
+                    gather_panel(w, s, o, c, here, w->panel);
+                for (uint64_t g = 0; g < here; g++) {
+                    uint64_t og[3] = {x, y, z + g * c[2]};
+                    int rc = next_chunk(w, ti, og, group > 1 ? w->panel + g * raw : NULL, s, raw, err);
+                    if (rc)
+                        return rc;
+                }
+            }
+    return 0;
+}
+
+/* Counts a spectrum in the statistics (once: in its first z block). */
+static void count_spectrum(writer *w, const slab *s, const void *values, bool stats)
+{
+    if (!stats || s->z0 != 0)
+        return;
+    w->cd->total_intensity += spectrum_sum(w->info->dtype, values, w->info->nz);
+    w->cd->spectra_written++;
+    w->progress->done++;
+    report(w->progress, "spectra");
+}
+
+/* Fills the slab from the reader: by pixel where it can seek, otherwise by
+ * one pass of the iterator (pixels without a spectrum stay zero). */
+static int fill_slab(writer *w, const slab *s, bool stats, omsi_error *err)
+{
+    const omsi_dataset_info *in = w->info;
+    size_t item = w->item;
+    size_t row = (size_t)(s->nz * item);
+    memset(w->slab, 0, (size_t)(s->nx * in->ny) * row);
+    if (w->random_access) {
+        bool whole = s->nz == in->nz;
+        for (uint64_t x = s->x0; x < s->x0 + s->nx; x++) {
+            if (cancelled(w->progress->opts))
+                return cancel_error(err);
+            for (uint64_t y = 0; y < in->ny; y++) {
+                unsigned char *dst = (unsigned char *)slab_at(w, s, x, y, s->z0);
+                unsigned char *buf = whole ? dst : w->spectrum;
+                int rc = omsi_reader_read_spectrum(w->r, x, y, buf, err);
+                if (rc < 0)
+                    return rc;
+                if (rc == 1)
+                    continue;
+                if (!whole)
+                    memcpy(dst, buf + s->z0 * item, row);
+                count_spectrum(w, s, buf, stats);
+            }
+        }
+        return 0;
+    }
+    int rc = omsi_reader_rewind(w->r, err), more = 0;
+    omsi_spectrum sp;
+    while (!rc && (more = omsi_reader_next(w->r, &sp, err)) == 1) {
+        if (cancelled(w->progress->opts))
+            return cancel_error(err);
+        if (sp.x >= in->nx || sp.y >= in->ny)
+            return omsi_error_set(err, OMSI_ERR_INTERNAL,
+                                  "reader returned pixel (%llu, %llu) outside %llu x %llu",
+                                  (unsigned long long)sp.x, (unsigned long long)sp.y,
+                                  (unsigned long long)in->nx, (unsigned long long)in->ny);
+        if (sp.x < s->x0 || sp.x >= s->x0 + s->nx)
+            continue;
+        memcpy((unsigned char *)slab_at(w, s, sp.x, sp.y, s->z0),
+               (const unsigned char *)sp.intensities + s->z0 * item, row);
+        count_spectrum(w, s, sp.intensities, stats);
     }
     if (!rc && more < 0)
         rc = err->status ? err->status : OMSI_ERR_FORMAT;
-    (void)item;
-    if (mem >= 0)
-        H5Sclose(mem);
-    if (file_space >= 0)
-        H5Sclose(file_space);
     return rc;
 }
 
-/* data_1 = data_0 with image-aligned chunks, copied in blocks of
- * x_tile x Y x z_block values so each chunk of data_1 is written once. */
-static int fill_copy(const omsi_dataset_info *info, omsi_msidata *d, omsi_write_progress *progress,
-                     const char *where, omsi_error *err)
+/* ---- planning ---- */
+
+/* The x and z steps a slab must be a multiple of so that it holds whole
+ * chunks of every target in mask. */
+static void slab_units(const writer *w, unsigned mask, uint64_t *xu, uint64_t *zu)
 {
-    size_t item = omsi_dtype_size(info->dtype);
-    uint64_t x_tile = chunk_dim(d->copy, 0);
-    uint64_t plane = x_tile * info->ny * item; /* one bin of one tile row */
-    uint64_t z_block = OMSI_CONVERT_BLOCK_BYTES / (plane ? plane : 1);
-    if (z_block == 0)
-        z_block = 1;
-    if (z_block > info->nz)
-        z_block = info->nz;
-    /* Keep the source chunks of one tile row cached across its z blocks. */
-    uint64_t src_band = x_tile * info->ny * chunk_dim(d->cube, 2) * item;
-    size_t cache = src_band > OMSI_CONVERT_READBACK_CACHE ? OMSI_CONVERT_READBACK_CACHE : (size_t)src_band + (1u << 20);
-    hid_t cube = reopen_with_cache(d->cube, cache, err);
-    if (cube < 0)
-        return err->status;
-    d->cube = cube;
-    void *buf = malloc((size_t)(plane * z_block));
-    hid_t src_space = H5Dget_space(d->cube), dst_space = H5Dget_space(d->copy);
-    hid_t mem_type = omsi_h5_mem_type(info->dtype);
-    int rc = 0;
-    if (!buf) {
-        rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for a %llu-byte copy block",
-                            (unsigned long long)(plane * z_block));
-        goto done;
-    }
-    for (uint64_t x0 = 0; x0 < info->nx && !rc; x0 += x_tile) {
-        uint64_t nx = info->nx - x0 < x_tile ? info->nx - x0 : x_tile;
-        for (uint64_t z0 = 0; z0 < info->nz && !rc; z0 += z_block) {
-            if (cancelled(progress->opts)) {
-                rc = omsi_error_set(err, OMSI_ERR_CANCELLED, "conversion cancelled");
-                break;
-            }
-            uint64_t nz = info->nz - z0 < z_block ? info->nz - z0 : z_block;
-            hsize_t start[3] = {x0, 0, z0}, count[3] = {nx, info->ny, nz};
-            hid_t mem = H5Screate_simple(3, count, NULL);
-            if (mem < 0 ||
-                H5Sselect_hyperslab(src_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                H5Sselect_hyperslab(dst_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                H5Dread(d->cube, mem_type, mem, src_space, H5P_DEFAULT, buf) < 0 ||
-                H5Dwrite(d->copy, mem_type, mem, dst_space, H5P_DEFAULT, buf) < 0)
-                rc = omsi_h5_fail(err, "%s/data_1: image-chunked copy", where);
-            if (mem >= 0)
-                H5Sclose(mem);
-            report(progress, "image copy");
+    *xu = 1;
+    *zu = 1;
+    for (size_t i = 0; i < w->n_targets; i++)
+        if (mask & (1u << i) && w->t[i].chunked) {
+            *xu = lcm_u64(*xu, w->t[i].chunk[0]);
+            *zu = lcm_u64(*zu, w->t[i].chunk[2]);
         }
-    }
-done:
-    free(buf);
-    if (src_space >= 0)
-        H5Sclose(src_space);
-    if (dst_space >= 0)
-        H5Sclose(dst_space);
-    return rc;
+    *xu = min_u64(*xu, w->info->nx);
+    *zu = min_u64(*zu, w->info->nz);
 }
 
-/* data_1 from the reader instead of from data_0, for cubes whose spectrum
- * chunks cannot stay cached while data_0 is read in image order: each pass
- * re-reads the input and keeps one block of x_tile x Y x z_block values,
- * written as whole image chunks. Passes = cube bytes / block bytes. */
-static int fill_copy_from_reader(omsi_reader *r, const omsi_dataset_info *info, omsi_msidata *d,
-                                 omsi_write_progress *progress, const char *where, omsi_error *err)
+/* Largest slab (bx, bz) within bytes; false when not even one unit fits. */
+static bool plan_slab(const writer *w, unsigned mask, uint64_t bytes, uint64_t *bx, uint64_t *bz)
 {
-    size_t item = omsi_dtype_size(info->dtype);
-    uint64_t cx = chunk_dim(d->copy, 0);
-    uint64_t row = info->ny * item; /* one x of one bin */
-    uint64_t plane = info->nx * row;
-    uint64_t z_block = OMSI_CONVERT_BLOCK_BYTES / (plane ? plane : 1);
-    uint64_t x_tile = info->nx;
-    if (z_block == 0) { /* one plane is larger than a block: tile along x */
-        z_block = 1;
-        x_tile = OMSI_CONVERT_BLOCK_BYTES / row / cx * cx;
-        if (x_tile == 0)
-            x_tile = cx;
-    }
-    if (z_block > info->nz)
-        z_block = info->nz;
-    unsigned char *buf = malloc((size_t)(x_tile * row * z_block));
-    hid_t dst_space = H5Dget_space(d->copy);
-    hid_t mem_type = omsi_h5_mem_type(info->dtype);
-    int rc = buf ? 0 : omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for the image-chunked copy");
-    for (uint64_t x0 = 0; x0 < info->nx && !rc; x0 += x_tile) {
-        uint64_t nx = info->nx - x0 < x_tile ? info->nx - x0 : x_tile;
-        for (uint64_t z0 = 0; z0 < info->nz && !rc; z0 += z_block) {
-            uint64_t nz = info->nz - z0 < z_block ? info->nz - z0 : z_block;
-            memset(buf, 0, (size_t)(nx * row * nz)); /* pixels without a spectrum stay zero */
-            rc = omsi_reader_rewind(r, err);
-            omsi_spectrum s;
-            int more = 0;
-            while (!rc && (more = omsi_reader_next(r, &s, err)) == 1) {
-                if (cancelled(progress->opts)) {
-                    rc = omsi_error_set(err, OMSI_ERR_CANCELLED, "conversion cancelled");
-                    break;
+    const omsi_dataset_info *in = w->info;
+    uint64_t xu, zu;
+    slab_units(w, mask, &xu, &zu);
+    uint64_t column = in->ny * w->item; /* one x, one z */
+    if (xu * column * zu > bytes || xu * column * zu / column / zu != xu)
+        return false;
+    /* Whole spectra first (one read per spectrum), then more pixels. */
+    *bx = xu;
+    *bz = min_u64(in->nz, bytes / (xu * column) / zu * zu);
+    if (*bz == in->nz)
+        *bx = min_u64(in->nx, bytes / (column * in->nz) / xu * xu);
+    return true;
+}
+
+static int run_passes(writer *w, unsigned mask, uint64_t bx, uint64_t bz, bool stats, omsi_error *err)
+{
+    const omsi_dataset_info *in = w->info;
+    for (uint64_t x0 = 0; x0 < in->nx; x0 += bx)
+        for (uint64_t z0 = 0; z0 < in->nz; z0 += bz) {
+            slab s = {x0, min_u64(bx, in->nx - x0), z0, min_u64(bz, in->nz - z0)};
+            int rc = fill_slab(w, &s, stats, err);
+            for (size_t i = 0; i < w->n_targets && !rc; i++)
+                if (mask & (1u << i))
+                    rc = emit_chunks(w, &s, i, err);
+            if (rc)
+                return rc;
+            if (mask & 2u)
+                report(w->progress, "image copy");
+        }
+    return 0;
+}
+
+/* data_0 with 1 x 1 x cz chunks straight from the iterator: every spectrum
+ * completes its own chunks, so one pass needs no slab at all. */
+static int run_spectrum_pass(writer *w, omsi_error *err)
+{
+    const omsi_dataset_info *in = w->info;
+    const target *t = &w->t[0];
+    size_t item = w->item, raw = (size_t)(t->chunk[2] * item);
+    slab whole = {0, in->nx, 0, in->nz};
+    int rc = omsi_reader_rewind(w->r, err), more = 0;
+    omsi_spectrum sp;
+    while (!rc && (more = omsi_reader_next(w->r, &sp, err)) == 1) {
+        if (cancelled(w->progress->opts))
+            return cancel_error(err);
+        if (sp.x >= in->nx || sp.y >= in->ny)
+            return omsi_error_set(err, OMSI_ERR_INTERNAL,
+                                  "reader returned pixel (%llu, %llu) outside %llu x %llu",
+                                  (unsigned long long)sp.x, (unsigned long long)sp.y,
+                                  (unsigned long long)in->nx, (unsigned long long)in->ny);
+        for (uint64_t z = 0; z < in->nz && !rc; z += t->chunk[2]) {
+            omsi_chunk_job *job;
+            rc = get_job(w, &job, err);
+            if (rc) {
+                if (job) {
+                    job->next = w->free_jobs;
+                    w->free_jobs = job;
                 }
-                if (s.x < x0 || s.x >= x0 + nx)
-                    continue;
-                memcpy(buf + (((s.x - x0) * info->ny + s.y) * nz) * item,
-                       (const unsigned char *)s.intensities + z0 * item, (size_t)(nz * item));
+                return rc;
             }
-            if (!rc && more < 0)
-                rc = err->status ? err->status : OMSI_ERR_FORMAT;
-            hsize_t start[3] = {x0, 0, z0}, count[3] = {nx, info->ny, nz};
-            hid_t mem = rc ? -1 : H5Screate_simple(3, count, NULL);
-            if (!rc && (mem < 0 || H5Sselect_hyperslab(dst_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                        H5Dwrite(d->copy, mem_type, mem, dst_space, H5P_DEFAULT, buf) < 0))
-                rc = omsi_h5_fail(err, "%s/data_1: image-chunked copy", where);
-            if (mem >= 0)
-                H5Sclose(mem);
-            report(progress, "image copy");
+            uint64_t n = min_u64(t->chunk[2], in->nz - z);
+            memcpy(job->raw, (const unsigned char *)sp.intensities + z * item, (size_t)(n * item));
+            if (n < t->chunk[2])
+                memset(job->raw + n * item, 0, raw - (size_t)(n * item));
+            job->target = 0;
+            job->offset[0] = sp.x;
+            job->offset[1] = sp.y;
+            job->offset[2] = z;
+            job->raw_bytes = raw;
+            job->failed = false;
+            rc = put_job(w, job, err);
         }
+        count_spectrum(w, &whole, sp.intensities, true);
     }
-    free(buf);
-    if (dst_space >= 0)
-        H5Sclose(dst_space);
+    if (!rc && more < 0)
+        rc = err->status ? err->status : OMSI_ERR_FORMAT;
     return rc;
+}
+
+static size_t chunk_bytes(const target *t, size_t item)
+{
+    return t->chunked ? (size_t)(t->chunk[0] * t->chunk[1] * t->chunk[2] * item) : 0;
+}
+
+static unsigned compress_threads(const omsi_convert_options *o)
+{
+    if (o->threads)
+        return o->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
+{
+    const omsi_convert_options *o = w->progress->opts;
+    const omsi_dataset_info *in = w->info;
+    uint64_t limit = omsi_budget_limit(o->reader.memory_limit);
+    /* Half the budget for the writer: the rest is the reader's buffers,
+     * HDF5 and the program itself. */
+    uint64_t budget = limit / 2;
+    w->chunk_cap = chunk_bytes(&w->t[0], w->item);
+    if (w->n_targets > 1 && chunk_bytes(&w->t[1], w->item) > w->chunk_cap)
+        w->chunk_cap = chunk_bytes(&w->t[1], w->item);
+    unsigned threads = compress_threads(o);
+    uint64_t per_job = w->chunk_cap + (w->compress ? omsi_chunk_pool_bound(w->chunk_cap) : 0);
+    /* Enough chunks in flight to keep every thread busy, at most a quarter
+     * of the writer's budget. */
+    uint64_t want = w->compress ? 2 * (uint64_t)threads + 2 : 1;
+    if (want > sizeof w->all_jobs / sizeof w->all_jobs[0])
+        want = sizeof w->all_jobs / sizeof w->all_jobs[0];
+    uint64_t fit = per_job ? budget / 4 / per_job : want;
+    w->max_jobs = (size_t)(fit < 1 ? 1 : fit < want ? fit : want);
+    uint64_t slab_bytes = budget > per_job * w->max_jobs ? budget - per_job * w->max_jobs : 0;
+    if (w->random_access && slab_bytes > in->nz * w->item)
+        slab_bytes -= in->nz * w->item; /* the spectrum buffer */
+    w->panel_cap = min_u64(PANEL_MAX_BYTES, budget / 16);
+    uint64_t panel = w->n_targets > 1 ? panel_group(w, &w->t[1]) * chunk_bytes(&w->t[1], w->item) : 0;
+    slab_bytes = slab_bytes > panel ? slab_bytes - panel : 0;
+    uint64_t bx = 0, bz = 0;
+    int rc = 0;
+    bool joint = w->n_targets == 2 && plan_slab(w, 3u, slab_bytes, &bx, &bz);
+    uint64_t bx1 = 0, bz1 = 0;
+    /* spectrum chunks (1 x 1 x cz) of a reader without random access come
+     * straight from one pass of its iterator, without a slab */
+    bool direct = !w->random_access && w->t[0].chunked && w->t[0].chunk[0] == 1 && w->t[0].chunk[1] == 1;
+    if (!joint && ((!direct && !plan_slab(w, 1u, slab_bytes, &bx, &bz)) ||
+                   (w->n_targets == 2 && !plan_slab(w, 2u, slab_bytes, &bx1, &bz1))) ) {
+        uint64_t xu, zu;
+        slab_units(w, w->n_targets == 2 ? 3u : 1u, &xu, &zu);
+        return omsi_error_set(err, OMSI_ERR_NOMEM,
+                              "%s: the memory limit of %llu bytes (--memory-limit) is too small "
+                              "for one chunk of %llu bytes and a %llu x %llu x %llu block of values; "
+                              "raise --memory-limit or use smaller --chunking",
+                              w->cd->hdf5_path, (unsigned long long)limit,
+                              (unsigned long long)w->chunk_cap, (unsigned long long)xu,
+                              (unsigned long long)in->ny, (unsigned long long)zu);
+    }
+    uint64_t cap = joint ? bx * bz : bx * bz > bx1 * bz1 ? bx * bz : bx1 * bz1;
+    if (cap == 0)
+        cap = 1; /* direct pass only: no slab needed */
+    w->slab_cap = cap * in->ny * w->item;
+    w->slab = malloc((size_t)w->slab_cap);
+    w->spectrum = w->random_access ? malloc((size_t)(in->nz * w->item)) : NULL;
+    if (!w->slab || (w->random_access && !w->spectrum))
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for a %llu-byte block of values",
+                              (unsigned long long)w->slab_cap);
+    if (w->compress) {
+        if (omsi_chunk_pool_start(&w->pool, threads, spec->compression_level) != 0)
+            return omsi_error_set(err, OMSI_ERR_INTERNAL, "%s: cannot start %u compression threads",
+                                  w->cd->hdf5_path, threads);
+        w->pool_running = true;
+    }
+    if (joint) {
+        rc = run_passes(w, 3u, bx, bz, true, err);
+    } else {
+        rc = direct ? run_spectrum_pass(w, err) : run_passes(w, 1u, bx, bz, true, err);
+        /* data_0 is complete before data_1 starts, so its chunks can go */
+        if (!rc)
+            rc = drain(w, err);
+        if (!rc && w->n_targets == 2)
+            rc = run_passes(w, 2u, bx1, bz1, false, err);
+    }
+    int rc2 = drain(w, err);
+    return rc ? rc : rc2;
 }
 
 int omsi_write_selection(omsi_reader *r, const omsi_dataset_info *info, omsi_msidata *d,
-                         omsi_converted_dataset *cd, omsi_write_progress *progress,
-                         omsi_error *err)
+                         const omsi_msidata_spec *spec, omsi_converted_dataset *cd,
+                         omsi_write_progress *progress, omsi_error *err)
 {
-    int rc = write_spectra(r, info, d, cd, progress, err);
-    if (rc || d->copy < 0 || info->nx * info->ny * info->nz == 0)
-        return rc;
-    /* Reading data_0 back is cheapest while one band of its spectrum chunks
-     * fits the chunk cache; beyond that every chunk would be inflated once
-     * per block, so the input is re-read instead. */
-    uint64_t band = chunk_dim(d->copy, 0) * info->ny * chunk_dim(d->cube, 2) * omsi_dtype_size(info->dtype);
-    uint64_t limit = progress->opts->readback_cache_bytes ? progress->opts->readback_cache_bytes
-                                                           : OMSI_CONVERT_READBACK_CACHE;
-    if (band <= limit)
-        return fill_copy(info, d, progress, cd->hdf5_path, err);
-    return fill_copy_from_reader(r, info, d, progress, cd->hdf5_path, err);
+    writer w = {
+        .r = r,
+        .info = info,
+        .cd = cd,
+        .progress = progress,
+        .item = omsi_dtype_size(info->dtype),
+        .compress = spec->chunked && spec->compression_level >= 0,
+        .random_access = r->ops->read_spectrum != NULL,
+    };
+    w.t[0] = (target){d->cube, "data_0", spec->chunked, {spec->chunk[0], spec->chunk[1], spec->chunk[2]}};
+    w.n_targets = 1;
+    if (d->copy >= 0) {
+        w.t[1] = (target){d->copy, "data_1", true,
+                          {spec->image_chunk[0], spec->image_chunk[1], spec->image_chunk[2]}};
+        w.n_targets = 2;
+    }
+    int rc = write_all(&w, spec, err);
+    if (w.pool_running) {
+        /* on errors, jobs still in flight are waited for and dropped */
+        omsi_chunk_pool_stop(&w.pool, NULL);
+    }
+    for (size_t i = 0; i < w.n_jobs; i++) {
+        free(w.all_jobs[i]->raw);
+        free(w.all_jobs[i]->out);
+        free(w.all_jobs[i]);
+    }
+    free(w.slab);
+    free(w.spectrum);
+    free(w.panel);
+    return rc;
 }

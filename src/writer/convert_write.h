@@ -1,16 +1,17 @@
 /* Writing one reader selection (dataset or region) into one data_M group:
- * the streaming part of the conversion pipeline. */
+ * the streaming part of the conversion pipeline.
+ *
+ * The cube is read in slabs of x_block x Y x z_block values (whole chunks
+ * of every dataset the slab serves). Whole chunks are cut out of the slab,
+ * deflated on the compression threads (chunk_pool.h) and written with
+ * H5Dwrite_chunk, so HDF5's filter pipeline and chunk cache are never in
+ * the hot path. When one slab can serve data_0 and data_1 both copies come
+ * from the same reads; otherwise data_1 gets passes of its own. */
 #ifndef OMSI_CONVERT_WRITE_H
 #define OMSI_CONVERT_WRITE_H
 
 #include "writer/convert.h"
 #include "writer/omsi_file.h"
-
-/* Bytes of intensity data kept in memory at most while building the
- * image-chunked copy (plus the HDF5 chunk caches). */
-#define OMSI_CONVERT_BLOCK_BYTES (256u << 20)
-/* Largest chunk cache used to read data_0 back for the copy. */
-#define OMSI_CONVERT_READBACK_CACHE (256u << 20)
 
 typedef struct omsi_write_progress {
     const omsi_convert_options *opts;
@@ -18,11 +19,12 @@ typedef struct omsi_write_progress {
     double last_report;
 } omsi_write_progress;
 
-/* Streams every spectrum of the reader's current selection into d->cube,
- * then fills d->copy (if any) from d->cube in bounded blocks. Fills the
- * statistics of cd (spectra_written, total_intensity). */
+/* Streams every spectrum of the reader's current selection into d->cube
+ * and (if any) d->copy within opts->reader.memory_limit. Fills the
+ * statistics of cd (spectra_written, total_intensity). spec is what
+ * d was created with (chunk shapes, compression level). */
 int omsi_write_selection(omsi_reader *r, const omsi_dataset_info *info, omsi_msidata *d,
-                         omsi_converted_dataset *cd, omsi_write_progress *progress,
-                         omsi_error *err);
+                         const omsi_msidata_spec *spec, omsi_converted_dataset *cd,
+                         omsi_write_progress *progress, omsi_error *err);
 
 #endif
