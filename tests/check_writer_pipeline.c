@@ -101,7 +101,7 @@ static const struct {
     /* 64 x 64 images: image chunks 64 x 64 x 2, gathered in panels */
     {"img", 3, 1 << 20, 4, false, 64, 64, 301}, {"imzml", 2, 0, 4, false, 64, 64, 301},
     /* 1 x 1 x 10000 spectrum chunks of a streaming reader: straight from one pass */
-    {"imzml", 3, 512 << 10, 4, false, 9, 7, 20000},
+    {"imzml", 3, 1 << 20, 4, false, 9, 7, 20000}, /* the reader alone needs 0.8 MiB */
     {"img", 1, 0, 4, false, 0, 0, 0},         {"img", 3, 0, 4, false, 0, 0, 0},
     {"img", 3, 512 << 10, 1, false, 0, 0, 0}, {"imzml", 1, 0, 4, false, 0, 0, 0},
     {"imzml", 3, 512 << 10, 4, false, 0, 0, 0}, {"img", 3, 0, 6, true, 0, 0, 0},
