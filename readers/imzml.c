@@ -112,7 +112,14 @@ typedef struct imzml_reader {
     unsigned char *scratch;
     size_t scratch_size;
     size_t next;
+    struct imzml_pixel *pixels;  /* by pixel key, for read_spectrum */
 } imzml_reader;
+
+/* Where the spectrum of one pixel is: key = x * ny + y (0-based). */
+typedef struct imzml_pixel {
+    uint64_t key;
+    size_t spectrum;
+} imzml_pixel;
 
 static size_t one_dataset(omsi_reader *r) { (void)r; return 1; }
 
@@ -215,6 +222,33 @@ static int imzml_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
     return 1;
 }
 
+static int compare_pixels(const void *a, const void *b)
+{
+    uint64_t x = ((const imzml_pixel *)a)->key, y = ((const imzml_pixel *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+/* Random access (both layouts can seek: every array has its own offset), so
+ * the writer can read in tile order instead of re-reading the file. */
+static int imzml_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *buf, omsi_error *err)
+{
+    imzml_reader *r = (imzml_reader *)base;
+    size_t bytes = (size_t)r->nz * omsi_dtype_size(r->dtype);
+    imzml_pixel want = {.key = x * r->ny + y};
+    const imzml_pixel *hit = x < r->nx && y < r->ny
+                                 ? bsearch(&want, r->pixels, r->ix.count, sizeof *r->pixels, compare_pixels)
+                                 : NULL;
+    if (!hit) {
+        memset(buf, 0, bytes);
+        return 1;
+    }
+    int rc = decode(r, &r->ix.spectra[hit->spectrum], err);
+    if (rc)
+        return rc;
+    memcpy(buf, r->out, bytes);
+    return 0;
+}
+
 static void imzml_close(omsi_reader *base)
 {
     imzml_reader *r = (imzml_reader *)base;
@@ -230,6 +264,7 @@ static void imzml_close(omsi_reader *base)
     free(r->accumulate);
     free(r->out);
     free(r->scratch);
+    free(r->pixels);
     free(r);
 }
 
@@ -242,14 +277,9 @@ static const omsi_reader_ops imzml_ops = {
     .metadata = imzml_metadata,
     .rewind = imzml_rewind,
     .next_spectrum = imzml_next,
+    .read_spectrum = imzml_read_spectrum,
     .close = imzml_close,
 };
-
-static int compare_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Grid from the positions; two spectra on one pixel are an error. */
 static int plan_grid(imzml_reader *r, omsi_error *err)
@@ -265,19 +295,23 @@ static int plan_grid(imzml_reader *r, omsi_error *err)
     }
     r->nx = (uint64_t)max_x - r->min_x + 1;
     r->ny = (uint64_t)max_y - r->min_y + 1;
-    uint64_t *keys = malloc(r->ix.count * sizeof *keys);
-    if (!keys)
+    int rc = omsi_budget_check(r->opts.memory_limit, (uint64_t)r->ix.count * sizeof *r->pixels, r->files.imzml,
+                               "the pixel index", err);
+    if (rc)
+        return rc;
+    r->pixels = malloc(r->ix.count * sizeof *r->pixels);
+    if (!r->pixels)
         return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < r->ix.count; i++)
-        keys[i] = (uint64_t)(r->ix.spectra[i].x - r->min_x) * r->ny + (r->ix.spectra[i].y - r->min_y);
-    qsort(keys, r->ix.count, sizeof *keys, compare_u64);
-    int rc = 0;
+    for (size_t i = 0; i < r->ix.count; i++) {
+        r->pixels[i].key = (uint64_t)(r->ix.spectra[i].x - r->min_x) * r->ny + (r->ix.spectra[i].y - r->min_y);
+        r->pixels[i].spectrum = i;
+    }
+    qsort(r->pixels, r->ix.count, sizeof *r->pixels, compare_pixels);
     for (size_t i = 1; i < r->ix.count && !rc; i++)
-        if (keys[i] == keys[i - 1])
+        if (r->pixels[i].key == r->pixels[i - 1].key)
             rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: two spectra at pixel (%llu, %llu)", r->files.imzml,
-                                (unsigned long long)(keys[i] / r->ny + r->min_x),
-                                (unsigned long long)(keys[i] % r->ny + r->min_y));
-    free(keys);
+                                (unsigned long long)(r->pixels[i].key / r->ny + r->min_x),
+                                (unsigned long long)(r->pixels[i].key % r->ny + r->min_y));
     return rc;
 }
 

@@ -478,6 +478,64 @@ START_TEST(ibd_not_a_regular_file)
 }
 END_TEST
 
+/* read_spectrum(x, y) returns what the iterator yields at (x, y), zeros and
+ * 1 where no spectrum is, for both layouts. */
+START_TEST(random_access_matches_iterator)
+{
+    char *dir = omsi_test_mkdtemp("imzml-random");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 5;
+    p.ny = 4;
+    p.nz = 40;
+    p.variant = _i == 0 ? "missing=3" : "processed,missing=3";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_imzml(dir, "ra", &p, &path, &err), 0);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    ck_assert_msg(omsi_reader_open(path, NULL, &o, &r, &err) == 0, "%s", err.message);
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    size_t item = omsi_dtype_size(info.dtype), bytes = (size_t)info.nz * item;
+    unsigned char *seen = calloc((size_t)(info.nx * info.ny), 1);
+    unsigned char *expect = malloc(bytes), *got = malloc(bytes);
+    omsi_spectrum sp;
+    int rc, n = 0;
+    while ((rc = omsi_reader_next(r, &sp, &err)) == 1) {
+        memcpy(expect, sp.intensities, bytes);
+        seen[sp.y * info.nx + sp.x] = 1;
+        ck_assert_int_eq(omsi_reader_read_spectrum(r, sp.x, sp.y, got, &err), 0);
+        ck_assert_msg(memcmp(expect, got, bytes) == 0, "pixel (%llu, %llu) differs", (unsigned long long)sp.x,
+                      (unsigned long long)sp.y);
+        ck_assert_double_eq(omsi_dtype_get(info.dtype, got, 3), omsi_gen_intensity(&p, sp.x, sp.y, 3));
+        n++;
+    }
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_gt(n, 0);
+    int missing = 0;
+    for (uint64_t y = 0; y < info.ny; y++)
+        for (uint64_t x = 0; x < info.nx; x++) {
+            if (seen[y * info.nx + x])
+                continue;
+            memset(got, 0xff, bytes);
+            ck_assert_int_eq(omsi_reader_read_spectrum(r, x, y, got, &err), 1);
+            ck_assert_double_eq(omsi_dtype_get(info.dtype, got, 0), 0.0);
+            ck_assert_double_eq(omsi_dtype_get(info.dtype, got, info.nz - 1), 0.0);
+            missing++;
+        }
+    ck_assert_int_eq(missing, (int)(info.nx * info.ny) - n);
+    ck_assert_int_gt(missing, 0);
+    ck_assert_int_eq(omsi_reader_read_spectrum(r, info.nx, 0, got, &err), 1); /* outside the grid */
+    free(seen);
+    free(expect);
+    free(got);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("imzml");
@@ -497,6 +555,7 @@ int main(void)
     tcase_add_test(fixtures, far_pixel_refused);
     tcase_add_test(fixtures, overlapping_offsets_warned_once);
     tcase_add_loop_test(fixtures, ibd_not_a_regular_file, 0, 2);
+    tcase_add_loop_test(fixtures, random_access_matches_iterator, 0, 2);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }
