@@ -453,18 +453,6 @@ static void change_input(void *ctx, const char *stage, uint64_t done, uint64_t t
     fclose(f);
 }
 
-/* Names in a folder other than "." and "..". */
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    closedir(d);
-    return n;
-}
-
 START_TEST(ingest_changed_during_conversion)
 {
     omsi_catalog *c = open_rw("chg.sqlite");
@@ -486,13 +474,13 @@ START_TEST(ingest_changed_during_conversion)
     ck_assert_msg(strstr(err.message, "changed during conversion"), "%s", err.message);
     ck_assert_msg(strstr(err.message, "s.hdr"), "%s", err.message);
     ck_assert_int_eq(scalar("chg.sqlite", "SELECT COUNT(*) FROM sources"), 0);
-    ck_assert_int_eq(count_entries(out), 0); /* output (and its staging name) discarded */
+    ck_assert_int_eq(omsi_test_count_entries(out), 0); /* output (and its staging name) discarded */
     /* Unchanged from now on: converted and recorded. */
     o.convert.progress = NULL;
     ck_assert_msg(omsi_ingest_path(c, input, &o, &rep, &err) == 0, "%s", err.message);
     ck_assert_int_eq(rep.outcome, OMSI_INGEST_NEW);
     omsi_ingest_report_free(&rep);
-    ck_assert_int_eq(count_entries(out), 1);
+    ck_assert_int_eq(omsi_test_count_entries(out), 1);
     /* The daemon waits on it: no attempt counted, retried later. */
     int64_t id;
     omsi_job j;

@@ -476,18 +476,6 @@ START_TEST(mock_datasets_regions_links)
 }
 END_TEST
 
-static size_t count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    size_t n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static void cancel_after_first(void *ctx, const char *stage, uint64_t done, uint64_t total)
 {
     (void)stage, (void)total;
@@ -516,7 +504,7 @@ START_TEST(cancelled_conversion_leaves_nothing)
     const char *inputs[] = {input};
     int rc = omsi_convert(inputs, 1, out, false, &o, NULL, &err);
     ck_assert_int_eq(rc, OMSI_ERR_CANCELLED);
-    ck_assert_uint_eq(count_entries(dir), 0); /* neither output nor temp file */
+    ck_assert_uint_eq(omsi_test_count_entries(dir), 0); /* neither output nor temp file */
     free(input);
     omsi_test_rmtree(dir);
     omsi_test_rmtree(src);

@@ -153,18 +153,6 @@ START_TEST(threads_values_and_filter)
 }
 END_TEST
 
-static size_t count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    size_t n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    if (d)
-        closedir(d);
-    return n;
-}
-
 /* Cancels once a few hundred spectra are in: chunks are then in flight on
  * the compression threads. */
 static void cancel_midway(void *ctx, const char *stage, uint64_t done, uint64_t total)
@@ -197,7 +185,7 @@ START_TEST(cancel_with_threads)
     const char *inputs[] = {input};
     ck_assert_int_eq(omsi_convert(inputs, 1, out, false, &o, NULL, &err), OMSI_ERR_CANCELLED);
     ck_assert_int_eq(cancel, 1);
-    ck_assert_uint_eq(count_entries(dir), 0); /* neither output nor temp file */
+    ck_assert_uint_eq(omsi_test_count_entries(dir), 0); /* neither output nor temp file */
     free(input);
     omsi_test_rmtree(dir);
     omsi_test_rmtree(src);
@@ -231,7 +219,7 @@ START_TEST(memory_limit_below_one_chunk)
     ck_assert_msg(strstr(err.message, "--memory-limit") && strstr(err.message, "378000"), "%s",
                   err.message);
     ck_assert_msg(strstr(err.message, input), "%s", err.message);
-    ck_assert_uint_eq(count_entries(dir), 0);
+    ck_assert_uint_eq(omsi_test_count_entries(dir), 0);
     free(input);
     omsi_test_rmtree(dir);
     omsi_test_rmtree(src);

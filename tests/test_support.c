@@ -1,5 +1,6 @@
 #include "tests/test_support.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,4 +129,15 @@ int omsi_test_run(Suite *suite, bool skip_if_empty)
     if (run == 0 && skip_if_empty)
         return OMSI_TEST_SKIP;
     return failed == 0 ? 0 : 1;
+}
+
+size_t omsi_test_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "%s: cannot open the folder", dir);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
 }

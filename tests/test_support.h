@@ -26,6 +26,9 @@ json_object *omsi_test_jget(json_object *obj, const char *key);
 /* A fresh directory under $TMPDIR (malloc'ed); removed by omsi_test_rmtree. */
 char *omsi_test_mkdtemp(const char *tag);
 void omsi_test_rmtree(const char *dir);
+/* Names in a folder other than "." and ".." (the folder must exist: an
+ * absent one fails the test instead of counting as empty). */
+size_t omsi_test_count_entries(const char *dir);
 /* Path of a built program ($OMSI_BUILDDIR/name), malloc'ed. */
 char *omsi_test_program(const char *name);
 
