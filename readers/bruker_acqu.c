@@ -61,7 +61,7 @@ int bruker_acqu_read(const char *path, bruker_acqu *out, omsi_error *err)
             if (eq) {
                 *eq = '\0';
                 const char *key = line + 2;
-                char value[512];
+                char value[4096]; /* $HPCStr of an order-10 HPC is about 500 characters */
                 clean_value(eq + 1, value, sizeof value);
                 for (int k = 0; k < K_COUNT && !rc; k++)
                     if (strcmp(key, required[k]) == 0) {
@@ -73,6 +73,14 @@ int bruker_acqu_read(const char *path, bruker_acqu *out, omsi_error *err)
                     out->bytorda = v != 0;
                 else if (strcmp(key, "$HPClUse") == 0)
                     out->hpc = strcmp(value, "yes") == 0;
+                else if (strcmp(key, "$HPClBLo") == 0 && number(path, key, value, &v, err) == 0)
+                    out->hpc_cal.lo = v;
+                else if (strcmp(key, "$HPClBHi") == 0 && number(path, key, value, &v, err) == 0)
+                    out->hpc_cal.hi = v;
+                else if (strcmp(key, "$HPClOrd") == 0 && number(path, key, value, &v, err) == 0)
+                    out->hpc_cal.order = v;
+                else if (strcmp(key, "$HPCStr") == 0)
+                    bruker_hpc_parse(value, &out->hpc_cal); /* n = 0 when malformed: checked where applied */
                 else if (strcmp(key, "$SPType") == 0 && strcmp(value, "2") == 0)
                     out->lift = true;
                 else if ((strcmp(key, "$Lift1") == 0 || strcmp(key, "$Lift2") == 0) &&
@@ -150,6 +158,10 @@ int bruker_mz_axis(const bruker_acqu *a, const char *path, double *mz, omsi_erro
 
 bool bruker_same_calibration(const bruker_acqu *a, const bruker_acqu *b)
 {
-    return a->td == b->td && a->delay == b->delay && a->dw == b->dw && a->ml1 == b->ml1 && a->ml2 == b->ml2 &&
-           a->ml3 == b->ml3;
+    if (!(a->td == b->td && a->delay == b->delay && a->dw == b->dw && a->ml1 == b->ml1 && a->ml2 == b->ml2 &&
+          a->ml3 == b->ml3 && a->hpc == b->hpc))
+        return false;
+    const bruker_hpc *x = &a->hpc_cal, *y = &b->hpc_cal;
+    return x->lo == y->lo && x->hi == y->hi && x->order == y->order && x->n == y->n &&
+           memcmp(x->c, y->c, x->n * sizeof *x->c) == 0;
 }

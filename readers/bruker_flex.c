@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,7 @@ typedef struct flex_reader {
     double *mz;
     int32_t *spectrum;
     bool imaging;
+    bool hpc_applied;                /* the m/z axis carries the HPC correction */
     uint32_t origin_x, origin_y;     /* merged cube origin (spot X/Y) */
     uint64_t nx, ny;                 /* merged cube */
     flex_region *regions;
@@ -311,7 +313,7 @@ static int plan(flex_reader *r, omsi_error *err)
             first = false;
         } else if (!bruker_same_calibration(&r->acqu, &a) || a.bytorda != r->acqu.bytorda) {
             return omsi_error_set(err, OMSI_ERR_UNSUPPORTED,
-                                  "%s: calibration (TD, DELAY, DW, ML1..3, BYTORDA) differs from the first spot's; "
+                                  "%s: calibration (TD, DELAY, DW, ML1..3, HPC, BYTORDA) differs from the first spot's; "
                                   "spots with different m/z axes cannot share one cube",
                                   s->acqu);
         }
@@ -425,9 +427,47 @@ static int describe(flex_reader *r)
         rc = omsi_meta_text(md, OMSI_COLL_METHODS, "acquisition_method", a->method, NULL, NULL);
     if (!rc && a->date[0])
         rc = omsi_meta_text(md, OMSI_COLL_DATASET, "acquisition_date", a->date, NULL, NULL);
+    if (!rc)
+        rc = omsi_meta_text(md, OMSI_COLL_DATASET, "calibration", r->hpc_applied ? "hpc" : "plain", NULL, NULL);
     if (!rc && a->hpc)
-        rc = omsi_meta_text(md, OMSI_COLL_DATASET, "hpc_calibration", "present, not applied", NULL, NULL);
+        rc = omsi_meta_text(md, OMSI_COLL_DATASET, "hpc_calibration",
+                            r->hpc_applied           ? "present, applied"
+                            : bruker_hpc_declared(a) ? "present, not applied (plain calibration requested)"
+                                                     : "declared, but HPClBLo/HPClBHi/HPClOrd are not all > 0",
+                            NULL, NULL);
+    if (!rc && bruker_hpc_declared(a))
+        rc = omsi_meta_float(md, OMSI_COLL_DATASET, "HPClBLo", a->hpc_cal.lo, "m/z", NULL) ||
+             omsi_meta_float(md, OMSI_COLL_DATASET, "HPClBHi", a->hpc_cal.hi, "m/z", NULL) ||
+             omsi_meta_float(md, OMSI_COLL_DATASET, "HPClOrd", a->hpc_cal.order, NULL, NULL);
     return rc;
+}
+
+/* Applies HPC to the plain axis when the options and the acqu ask for it. */
+static int calibrate(flex_reader *r, const char *acqu_path, omsi_error *err)
+{
+    const bruker_acqu *a = &r->acqu;
+    omsi_calibration mode = r->opts.calibration;
+    if (mode == OMSI_CALIBRATION_PLAIN || (mode == OMSI_CALIBRATION_AUTO && !bruker_hpc_declared(a)))
+        return 0;
+    if (!bruker_hpc_declared(a))
+        return omsi_error_set(err, OMSI_ERR_UNSUPPORTED,
+                              "%s: calibration hpc requested, but the acqu has no usable HPC "
+                              "($HPClUse = %s, $HPClBLo = %g, $HPClBHi = %g, $HPClOrd = %g)",
+                              acqu_path, a->hpc ? "yes" : "no", a->hpc_cal.lo, a->hpc_cal.hi, a->hpc_cal.order);
+    if (a->hpc_cal.n == 0)
+        return omsi_error_set(err, OMSI_ERR_FORMAT,
+                              "%s: $HPClUse = yes but $HPCStr has no coefficients (\"V1.0VectorDouble <n>\", "
+                              "n numbers, \"c2\"); --calibration plain ignores HPC",
+                              acqu_path);
+    bruker_hpc_apply(&a->hpc_cal, r->mz, (size_t)a->td);
+    for (uint64_t i = 0; i < a->td; i++)
+        if (!isfinite(r->mz[i]) || (i > 0 && !(r->mz[i] > r->mz[i - 1])))
+            return omsi_error_set(err, OMSI_ERR_FORMAT,
+                                  "%s: the HPC correction gives a non-increasing m/z at point %llu; "
+                                  "--calibration plain ignores HPC",
+                                  acqu_path, (unsigned long long)i);
+    r->hpc_applied = true;
+    return 0;
 }
 
 static int flex_open(const char *path, const omsi_open_options *opts, omsi_reader **out, omsi_error *err)
@@ -467,6 +507,8 @@ static int flex_open(const char *path, const omsi_open_options *opts, omsi_reade
             if (r->run.spots[i].fid)
                 first = r->run.spots[i].acqu;
         rc = bruker_mz_axis(&r->acqu, first ? first : r->run.folder, r->mz, err);
+        if (!rc)
+            rc = calibrate(r, first ? first : r->run.folder, err);
     }
     if (!rc && describe(r))
         rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");

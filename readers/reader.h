@@ -62,6 +62,13 @@ typedef enum omsi_axis_mode {
     OMSI_AXIS_BASTET     /* BASTet-compatible axis (parity mode) */
 } omsi_axis_mode;
 
+/* Which mass calibration Bruker flex spectra get (spec 4.6). */
+typedef enum omsi_calibration {
+    OMSI_CALIBRATION_AUTO = 0, /* HPC where the acqu declares usable coefficients, else plain */
+    OMSI_CALIBRATION_PLAIN,    /* the TOF formula only */
+    OMSI_CALIBRATION_HPC       /* HPC required: a file without it is refused */
+} omsi_calibration;
+
 typedef struct omsi_open_options {
     omsi_axis_mode axis_mode;
     double ppm;                   /* for BIN_PPM / BASTET; 0 = format default */
@@ -69,6 +76,7 @@ typedef struct omsi_open_options {
     bool force_unsigned;          /* Analyze datatype 4 read as uint16 */
     bool bastet_grid;             /* parity options: BASTet's grid/origin rules */
     bool strict_checksums;        /* a wrong imzML checksum fails the open/iteration */
+    omsi_calibration calibration; /* Bruker flex: auto (default), plain or hpc */
     uint64_t memory_limit;        /* bytes for everything file content makes us allocate
                                    * (omsi_budget_check); 0 = OMSI_MEMORY_LIMIT_DEFAULT */
     const omsi_logger *log;       /* warnings go here; may be NULL */

@@ -1,6 +1,7 @@
 /* The Bruker flex reader: the shared spots and spot list against
  * expected.json, generated trees with regions against their closed form,
  * malformed trees against their error. */
+#include "readers/bruker_acqu.h"
 #include "readers/bruker_spots.h"
 #include "tools/gen.h"
 #include "readers/reader.h"
@@ -457,6 +458,118 @@ START_TEST(companion_not_a_regular_file)
 }
 END_TEST
 
+/* The HPC formula on known coefficients: m - (c0 + c1 m + c2 m^2) inside
+ * [lo, hi] (both ends included), unchanged outside. */
+START_TEST(hpc_formula)
+{
+    bruker_hpc h = {.lo = 200, .hi = 400, .order = 2, .n = 3, .c = {0.1, 1e-3, -2e-6}};
+    double mz[] = {150, 199.999, 200, 250, 400, 400.001, 1000};
+    bruker_hpc_apply(&h, mz, sizeof mz / sizeof mz[0]);
+    OMSI_ASSERT_CLOSE(mz[0], 150, 0);
+    OMSI_ASSERT_CLOSE(mz[1], 199.999, 0);
+    OMSI_ASSERT_CLOSE(mz[2], 200 - (0.1 + 0.2 - 0.08), 1e-12);
+    OMSI_ASSERT_CLOSE(mz[3], 250 - (0.1 + 0.25 - 0.125), 1e-12);
+    OMSI_ASSERT_CLOSE(mz[4], 400 - (0.1 + 0.4 - 0.32), 1e-12);
+    OMSI_ASSERT_CLOSE(mz[5], 400.001, 0);
+    OMSI_ASSERT_CLOSE(mz[6], 1000, 0);
+}
+END_TEST
+
+/* $HPCStr parsing: readBrukerFlexData's documented order-10 example gives its
+ * 11 coefficients; malformed strings give none. */
+START_TEST(hpc_string)
+{
+    bruker_hpc h = {0};
+    ck_assert_int_eq(bruker_hpc_parse("V1.0CHPCData  Order 10 vCoeff V1.0VectorDouble 11 -0.48579224953906053 "
+                                      "0.0009361303203700988 -6.92711401708155e-008 -1.0992953299897006e-009 "
+                                      "1.1718229914003113e-012 -5.392578762547374e-016 9.0176664604755316e-020 "
+                                      "1.9704001597871883e-023 -1.1794161284667635e-026 2.0351573912658823e-030 "
+                                      "-1.2617853301428769e-034 c2 -0.046701600316874939 c0 237.64781433281422 "
+                                      "minMass 736.50266799999997 maxMass 3698.6377320000001 bUse 1 endCHPCData",
+                                      &h),
+                     0);
+    ck_assert_uint_eq(h.n, 11);
+    OMSI_ASSERT_CLOSE(h.c[0], -0.48579224953906053, 0);
+    OMSI_ASSERT_CLOSE(h.c[10], -1.2617853301428769e-034, 0);
+    static const char *const bad[] = {
+        "", "V1.0VectorDouble", "V1.0VectorDouble 2 1.0 c2 0", "V1.0VectorDouble 2 1.0 2.0 3.0 c2 0",
+        "V1.0VectorDouble 0 c2 0", "V1.0VectorDouble 99 1 c2 0", "V1.0VectorDouble 1 x c2 0", "V1.0VectorDouble 1 1",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(bruker_hpc_parse(bad[i], &h) == -1, "'%s' parsed", bad[i]);
+        ck_assert_uint_eq(h.n, 0);
+    }
+}
+END_TEST
+
+static const char *meta_text(const omsi_metadata *md, const char *key)
+{
+    const omsi_meta_entry *e = omsi_meta_find(md, key);
+    return e && e->kind == OMSI_META_TEXT ? e->text : NULL;
+}
+
+/* A generated run with HPC: auto and hpc apply it (the axis moves by the
+ * correction inside the range only), plain does not; hpc on a run without
+ * HPC is refused naming the acqu. */
+START_TEST(hpc_calibration_modes)
+{
+    char *dir = omsi_test_mkdtemp("flexhpc");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 2;
+    p.ny = 1;
+    p.nz = 200;
+    p.variant = "hpc";
+    char *path = NULL, *plain_path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "run", &p, &path, &err), 0);
+    p.variant = "";
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "plain", &p, &plain_path, &err), 0);
+    bruker_hpc h = {.lo = OMSI_GEN_HPC_LO, .hi = OMSI_GEN_HPC_HI};
+    ck_assert_int_eq(bruker_hpc_parse("V1.0VectorDouble 4 " OMSI_GEN_HPC_COEFFS " c2", &h), 0);
+    static const omsi_calibration modes[] = {OMSI_CALIBRATION_AUTO, OMSI_CALIBRATION_HPC, OMSI_CALIBRATION_PLAIN};
+    for (size_t m = 0; m < 3; m++) {
+        omsi_open_options o = omsi_open_options_default();
+        o.calibration = modes[m];
+        omsi_reader *r = NULL;
+        ck_assert_msg(flex()->open(path, &o, &r, &err) == 0, "%s", err.message);
+        bool applied = modes[m] != OMSI_CALIBRATION_PLAIN;
+        const double *mz = omsi_reader_mz(r);
+        size_t inside = 0;
+        for (uint64_t k = 0; k < p.nz; k++) {
+            double want = gen_mz(k);
+            if (applied && want >= OMSI_GEN_HPC_LO && want <= OMSI_GEN_HPC_HI) {
+                bruker_hpc_apply(&h, &want, 1);
+                ck_assert(fabs(want - gen_mz(k)) / want > 10e-6); /* a visible shift */
+                inside++;
+            }
+            OMSI_ASSERT_CLOSE(mz[k], want, 1e-12);
+        }
+        ck_assert_uint_eq(inside, applied ? 59 : 0);
+        const omsi_metadata *md = omsi_reader_metadata(r);
+        ck_assert_str_eq(meta_text(md, "calibration"), applied ? "hpc" : "plain");
+        ck_assert_str_eq(meta_text(md, "hpc_calibration"),
+                         applied ? "present, applied" : "present, not applied (plain calibration requested)");
+        omsi_reader_close(r);
+    }
+    omsi_open_options o = omsi_open_options_default();
+    o.calibration = OMSI_CALIBRATION_HPC;
+    omsi_reader *r = NULL;
+    ck_assert_int_eq(flex()->open(plain_path, &o, &r, &err), OMSI_ERR_UNSUPPORTED);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.message, "acqu: calibration hpc requested, but the acqu has no usable HPC"), "%s",
+                  err.message);
+    o.calibration = OMSI_CALIBRATION_AUTO;
+    r = open_ok(plain_path);
+    ck_assert_str_eq(meta_text(omsi_reader_metadata(r), "calibration"), "plain");
+    ck_assert_ptr_null(meta_text(omsi_reader_metadata(r), "hpc_calibration"));
+    omsi_reader_close(r);
+    free(path);
+    free(plain_path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("bruker_flex");
@@ -476,6 +589,9 @@ int main(void)
     tcase_add_test(fixtures, huge_spot_list_summarised);
     tcase_add_test(fixtures, too_many_regions_refused);
     tcase_add_loop_test(fixtures, companion_not_a_regular_file, 0, 4);
+    tcase_add_test(fixtures, hpc_formula);
+    tcase_add_test(fixtures, hpc_string);
+    tcase_add_test(fixtures, hpc_calibration_modes);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }

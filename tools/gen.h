@@ -49,6 +49,12 @@ void omsi_gen_tables_free(omsi_gen_tables *t);
  * exceed p->nz; those bins take the slow path). */
 void omsi_gen_spectrum(const omsi_gen_tables *t, uint64_t x, uint64_t y, uint64_t n, double *out);
 
+/* The Bruker "hpc" variant's high-precision calibration: range and
+ * coefficients c_0..c_3 (a correction of a few 10 ppm inside the range). */
+#define OMSI_GEN_HPC_LO 240.0
+#define OMSI_GEN_HPC_HI 300.0
+#define OMSI_GEN_HPC_COEFFS "0.004 2.5e-05 1e-08 -1.5e-11"
+
 /* Each writes one dataset named stem into dir (created if missing) and
  * returns the path to hand to a reader in *dataset_path (malloc'ed) when
  * dataset_path is not NULL. */

@@ -11,6 +11,9 @@
  *                  (still listed in a spot list)
  *   origin=N       spot X and Y start at N
  *   targets        non-imaging names 0_A1, 0_A2, ... (one per pixel, row-major)
+ *   hpc            high-precision calibration ($HPClUse yes, order 3, range
+ *                  OMSI_GEN_HPC_LO..HI, coefficients OMSI_GEN_HPC_COEFFS) as
+ *                  readBrukerFlexData reads it
  * p->big_endian writes BYTORDA = 1 fids.
  * Broken: truncated_fid, long_fid, no_calibration, td_mismatch, lift, escape
  * (a spot folder that is a symlink out of the run). */
@@ -26,13 +29,26 @@ static bool has(const omsi_gen_params *p, const char *v) { return omsi_gen_varia
 
 static int write_acqu(const char *dir, const omsi_gen_params *p, uint64_t td, const char *spot, omsi_error *err)
 {
-    char text[2048];
+    char text[4096];
+    /* $NoSHOTS, $SPOTNO, $TLift and the Lift pair: readBrukerFlexData
+     * (MALDIquantForeign::importBrukerFlex) reads them unconditionally */
     int n = snprintf(text, sizeof text,
-                     "##TITLE= omsi-gen fixture\n##JCAMP-DX= 5.0\n##$AQOP_m= 0\n##$BYTORDA= %d\n"
+                     "##TITLE= omsi-gen fixture\n##JCAMP-DX= 5.0\n##DATATYPE= CONTINUOUS MASS SPECTRUM\n"
+                     "##$AQOP_m= 0\n##$BYTORDA= %d\n"
                      "##$DELAY= 10000\n##$DW= 20\n##$INSTRUM= <omsi-gen flex>\n##$ACQMETH= <generated>\n"
-                     "##$HPClUse= no\n##$SPType= %d\n##$TD= %llu\n##$PATCHNO= <%s>\n##$PDELAY= (0..3)\n"
+                     "##$NoSHOTS= 100\n##$Lift1= 0\n##$Lift2= 0\n##$TLift= 0\n"
+                     "##$SPType= %d\n##$TD= %llu\n##$PATCHNO= <%s>\n##$SPOTNO= <%s>\n##$PDELAY= (0..3)\n"
                      "0 0 0 0\n",
-                     p->big_endian ? 1 : 0, has(p, "lift") ? 2 : 0, (unsigned long long)td, spot);
+                     p->big_endian ? 1 : 0, has(p, "lift") ? 2 : 0, (unsigned long long)td, spot, spot);
+    if (has(p, "hpc")) {
+        n += snprintf(text + n, sizeof text - (size_t)n,
+                      "##$HPClBHi= %.17g\n##$HPClBLo= %.17g\n##$HPClOrd= 3\n##$HPClUse= yes\n"
+                      "##$HPCStr= <V1.0CHPCData  Order 3 vCoeff V1.0VectorDouble 4 %s c2 -0.046701600316874939 "
+                      "c0 237.64781433281422 minMass %.17g maxMass %.17g bUse 1 endCHPCData>\n",
+                      OMSI_GEN_HPC_HI, OMSI_GEN_HPC_LO, OMSI_GEN_HPC_COEFFS, OMSI_GEN_HPC_LO, OMSI_GEN_HPC_HI);
+    } else {
+        n += snprintf(text + n, sizeof text - (size_t)n, "##$HPClUse= no\n");
+    }
     if (!has(p, "no_calibration"))
         n += snprintf(text + n, sizeof text - (size_t)n, "##$ML1= 2400000\n##$ML2= 280\n##$ML3= -0,0013\n");
     snprintf(text + n, sizeof text - (size_t)n, "##END=\n");

@@ -33,7 +33,7 @@ static const char usage_text[] =
     "  --seed N           vary the content (default 1)\n"
     "  --content KIND     closed (default) or realistic, see above\n"
     "  --variant LIST     format-specific switches, comma-separated\n"
-    "                     (imzml: processed; mzml: scantypes=N; brukerflex: regions=N,\n"
+    "                     (imzml: processed; mzml: scantypes=N; brukerflex: regions=N, hpc,\n"
     "                     spotlist; all: missing=N drops N pixels)\n"
     "  -h, --help, -V, --version\n"
     "\n"

@@ -39,6 +39,9 @@ static const char usage_text[] =
     "                          or ppm:N (bins N ppm wide) for processed/centroid data\n"
     "      --max-axis N        refuse an exact m/z axis longer than N values\n"
     "      --force-unsigned    read Analyze datatype 4 as uint16 (BASTet's reading)\n"
+    "      --calibration MODE  Bruker flex m/z: auto (default: high-precision\n"
+    "                          calibration where the acqu declares it), plain (the\n"
+    "                          TOF formula only) or hpc (refuse files without HPC)\n"
     "      --memory-limit BYTES bound the memory of the whole conversion (suffix\n"
     "                          K, M, G; default 256M); a file that needs more\n"
     "                          (one huge spectrum, an absurd grid) is refused\n"
@@ -96,7 +99,7 @@ static int parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
     enum { OPT_AUTO = 256, OPT_CHUNKING, OPT_NO_CHUNKING, OPT_NO_COMPRESSION, OPT_OVERWRITE,
-           OPT_JSON, OPT_AXIS, OPT_MAX_AXIS, OPT_FORCE_UNSIGNED, OPT_MEMORY_LIMIT };
+           OPT_JSON, OPT_AXIS, OPT_MAX_AXIS, OPT_FORCE_UNSIGNED, OPT_MEMORY_LIMIT, OPT_CALIBRATION };
     static const struct option options[] = {
         {"format", required_argument, NULL, 'f'},
         {"regions", required_argument, NULL, 'r'},
@@ -109,6 +112,7 @@ int main(int argc, char **argv)
         {"axis", required_argument, NULL, OPT_AXIS},
         {"max-axis", required_argument, NULL, OPT_MAX_AXIS},
         {"force-unsigned", no_argument, NULL, OPT_FORCE_UNSIGNED},
+        {"calibration", required_argument, NULL, OPT_CALIBRATION},
         {"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
         {"threads", required_argument, NULL, 'j'},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
@@ -181,6 +185,15 @@ int main(int argc, char **argv)
             }
             break;
         case OPT_FORCE_UNSIGNED: o.reader.force_unsigned = true; break;
+        case OPT_CALIBRATION:
+            if (strcmp(optarg, "auto") == 0) o.reader.calibration = OMSI_CALIBRATION_AUTO;
+            else if (strcmp(optarg, "plain") == 0) o.reader.calibration = OMSI_CALIBRATION_PLAIN;
+            else if (strcmp(optarg, "hpc") == 0) o.reader.calibration = OMSI_CALIBRATION_HPC;
+            else {
+                fprintf(stderr, "omsi-convert: --calibration takes auto, plain or hpc, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case OPT_MEMORY_LIMIT:
             if (omsi_parse_bytes(optarg, &o.reader.memory_limit) ||
                 o.reader.memory_limit < OMSI_MEMORY_LIMIT_MIN) {
