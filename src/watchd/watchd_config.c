@@ -114,6 +114,16 @@ int watchd_config_set(watchd_config *c, const char *key, const char *value, cons
         return parse_count(value, 1, WATCHD_MAX_WORKERS, &c->workers, origin, key, err);
     if (strcmp(key, "max_attempts") == 0)
         return parse_count(value, 1, 1000, &c->max_attempts, origin, key, err);
+    if (strcmp(key, "calibration") == 0) {
+        static const char *const names[] = {"auto", "plain", "hpc"}; /* omsi_calibration order */
+        for (int i = 0; i < 3; i++)
+            if (strcmp(value, names[i]) == 0) {
+                c->calibration = (omsi_calibration)i;
+                return 0;
+            }
+        return omsi_error_set(err, OMSI_ERR_USAGE, "%s: calibration must be auto, plain or hpc, not '%s'", origin,
+                              value);
+    }
     if (strcmp(key, "log_level") == 0) {
         int level = watchd_log_level_from_name(value);
         if (level < 0)

@@ -6,6 +6,7 @@
 
 #include "base/omsi_error.h"
 #include "base/omsi_util.h"
+#include "readers/reader.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@ typedef struct watchd_config {
     unsigned max_attempts;     /* failures before quarantine */
     double retry_backoff;      /* first retry delay, doubled each failure */
     int log_level;             /* OMSI_LOG_* */
+    omsi_calibration calibration; /* Bruker flex m/z: auto (default), plain, hpc */
 } watchd_config;
 
 #define WATCHD_DEFAULT_SETTLE 30.0

@@ -53,6 +53,7 @@ static bool run_job(omsi_catalog *cat, const omsi_job *job, const watchd_worker_
     opts.convert.cancel = &worker_stop;
     opts.convert.log = s->log;
     opts.convert.reader.log = s->log;
+    opts.convert.reader.calibration = s->calibration;
     if (job->format)
         opts.convert.format = job->format;
     omsi_ingest_report report;

@@ -29,6 +29,7 @@ typedef struct watchd_worker_setup {
     const char *output_dir;
     unsigned max_attempts;
     double retry_backoff;
+    omsi_calibration calibration; /* passed to the readers */
     const omsi_logger *log;
 } watchd_worker_setup;
 
