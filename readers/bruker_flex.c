@@ -2,7 +2,9 @@
  * Imaging runs (R<r>X<x>Y<y> spots): the merged cube is the tight bounding
  * box of all spots (BASTet's 0-origin grid with bastet_grid), each region
  * (R number) is selectable with its own tight box, and the dependencies are
- * msi_region_<i> / msi_full. Non-imaging runs (0_A1 ...): one row, one pixel
+ * msi_region_<i> / msi_full. A spot list's single region is a region too
+ * (its name is kept); each region's metadata carry its own name, origin and
+ * spot count. Non-imaging runs (0_A1 ...): one row, one pixel
  * per spot in name order. Every spot must share one calibration. */
 #include "readers/bruker_acqu.h"
 #include "readers/bruker_spots.h"
@@ -20,7 +22,8 @@ extern const omsi_format omsi_format_bruker_flex;
 typedef struct flex_region {
     uint32_t r;
     uint32_t min_x, min_y, max_x, max_y;
-    uint64_t spectra;
+    uint64_t spectra;                /* spots with a fid */
+    uint64_t spots;                  /* spots listed (or found) in the region */
     char name[128];
 } flex_region;
 
@@ -111,7 +114,8 @@ typedef struct flex_reader {
     size_t next;
     omsi_dependency deps[2];         /* region selection: msi_full */
     omsi_dependency *merged_deps;    /* merged selection: msi_region_<i> */
-    omsi_metadata metadata;
+    omsi_metadata file_metadata;     /* calibration, instrument: every selection */
+    omsi_metadata metadata;          /* file_metadata + the current selection's spots/region */
 } flex_reader;
 
 static size_t one_dataset(omsi_reader *r) { (void)r; return 1; }
@@ -140,6 +144,38 @@ static int flex_get_region(omsi_reader *base, size_t i, omsi_region *out)
     return 0;
 }
 
+/* r->metadata for the current selection: the file's entries, then the
+ * selection's spot count and, for a region, its name and origin. */
+static int selection_metadata(flex_reader *r)
+{
+    omsi_metadata *md = &r->metadata;
+    omsi_meta_free(md);
+    omsi_meta_init(md);
+    int rc = omsi_meta_append(md, &r->file_metadata);
+    if (rc)
+        return rc;
+    if (r->selected < 0) {
+        rc = omsi_meta_int(md, OMSI_COLL_DATASET, "spots", (int64_t)r->run.count, NULL, NULL);
+        if (!rc && r->n_regions)
+            rc = omsi_meta_int(md, OMSI_COLL_DATASET, "regions", (int64_t)r->n_regions, NULL, NULL);
+        return rc;
+    }
+    const flex_region *g = &r->regions[r->selected];
+    omsi_region reg;
+    flex_get_region(&r->base, (size_t)r->selected, &reg);
+    rc = omsi_meta_int(md, OMSI_COLL_DATASET, "spots", (int64_t)g->spots, NULL, NULL) ||
+         omsi_meta_int(md, OMSI_COLL_DATASET, "spectra", (int64_t)g->spectra, NULL, NULL) ||
+         omsi_meta_text(md, OMSI_COLL_DATASET, "region_name", g->name, NULL, NULL) ||
+         omsi_meta_int(md, OMSI_COLL_DATASET, "region_index", r->selected, NULL, NULL) ||
+         omsi_meta_int(md, OMSI_COLL_DATASET, "region_number", (int64_t)g->r, NULL, NULL) ||
+         /* the region's first pixel in the merged cube, and as spot X/Y */
+         omsi_meta_int(md, OMSI_COLL_DATASET, "region_origin_x", (int64_t)reg.x0, "pixels", NULL) ||
+         omsi_meta_int(md, OMSI_COLL_DATASET, "region_origin_y", (int64_t)reg.y0, "pixels", NULL) ||
+         omsi_meta_int(md, OMSI_COLL_DATASET, "region_spot_x", (int64_t)g->min_x, NULL, NULL) ||
+         omsi_meta_int(md, OMSI_COLL_DATASET, "region_spot_y", (int64_t)g->min_y, NULL, NULL);
+    return rc;
+}
+
 static int flex_set_region(omsi_reader *base, long i, omsi_error *err)
 {
     flex_reader *r = (flex_reader *)base;
@@ -148,6 +184,8 @@ static int flex_set_region(omsi_reader *base, long i, omsi_error *err)
                               r->n_regions);
     r->selected = i;
     r->next = 0;
+    if (selection_metadata(r))
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
     return 0;
 }
 
@@ -257,6 +295,7 @@ static void flex_close(omsi_reader *base)
     free(r->regions);
     free(r->merged_deps);
     omsi_meta_free(&r->metadata);
+    omsi_meta_free(&r->file_metadata);
     free(r);
 }
 
@@ -370,6 +409,7 @@ static int plan(flex_reader *r, omsi_error *err)
         n->max_x = s->x > n->max_x ? s->x : n->max_x;
         n->max_y = s->y > n->max_y ? s->y : n->max_y;
         n->spectra += s->fid != NULL;
+        n->spots++;
     }
     qsort(r->regions, r->n_regions, sizeof *r->regions, compare_regions);
     r->origin_x = r->opts.bastet_grid ? 0 : min_x;
@@ -380,8 +420,8 @@ static int plan(flex_reader *r, omsi_error *err)
                                     4, with_spectra, r->opts.memory_limit, err);
     if (rc)
         return rc;
-    if (r->n_regions < 2) {
-        r->n_regions = 0; /* one region: the merged cube is that region */
+    if (r->n_regions < 2 && !r->run.spot_list) {
+        r->n_regions = 0; /* a bare tree of one R number: the merged cube is all there is */
         return 0;
     }
     r->merged_deps = calloc(r->n_regions, sizeof *r->merged_deps);
@@ -406,7 +446,7 @@ static int plan(flex_reader *r, omsi_error *err)
 
 static int describe(flex_reader *r)
 {
-    omsi_metadata *md = &r->metadata;
+    omsi_metadata *md = &r->file_metadata;
     const bruker_acqu *a = &r->acqu;
     int rc = omsi_meta_int(md, OMSI_COLL_DATASET, "TD", (int64_t)a->td, "points", NULL) ||
              omsi_meta_float(md, OMSI_COLL_DATASET, "DELAY", a->delay, "ns", NULL) ||
@@ -414,7 +454,6 @@ static int describe(flex_reader *r)
              omsi_meta_float(md, OMSI_COLL_DATASET, "ML1", a->ml1, NULL, NULL) ||
              omsi_meta_float(md, OMSI_COLL_DATASET, "ML2", a->ml2, NULL, NULL) ||
              omsi_meta_float(md, OMSI_COLL_DATASET, "ML3", a->ml3, NULL, NULL) ||
-             omsi_meta_int(md, OMSI_COLL_DATASET, "spots", (int64_t)r->run.count, NULL, NULL) ||
              omsi_meta_text(md, OMSI_COLL_DATASET, "layout",
                             r->imaging ? "imaging: pixel = spot X, Y (tight bounding box)"
                                        : "non-imaging: one row, one pixel per spot in name order",
@@ -481,6 +520,7 @@ static int flex_open(const char *path, const omsi_open_options *opts, omsi_reade
     r->opts = *opts;
     r->selected = -1;
     omsi_meta_init(&r->metadata);
+    omsi_meta_init(&r->file_metadata);
     int rc = bruker_run_find(path, opts->memory_limit, &r->run, err);
     if (!rc && !omsi_is_directory(r->run.folder))
         rc = omsi_error_set(err, OMSI_ERR_INCOMPLETE, "%s: spot folder %s missing", r->run.spot_list, r->run.folder);
@@ -510,7 +550,7 @@ static int flex_open(const char *path, const omsi_open_options *opts, omsi_reade
         if (!rc)
             rc = calibrate(r, first ? first : r->run.folder, err);
     }
-    if (!rc && describe(r))
+    if (!rc && (describe(r) || selection_metadata(r)))
         rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
     if (rc) {
         flex_close(&r->base);

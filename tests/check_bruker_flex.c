@@ -145,7 +145,8 @@ START_TEST(shared_spot_list_with_generated_tree)
 END_TEST
 
 static const char *const fixture_variants[] = {"regions=3", "regions=3,spotlist,origin=2", "oldlist,regions=2",
-                                               "missing=5", "targets", "regions=2,missing=5,spotlist"};
+                                               "missing=5", "targets", "regions=2,missing=5,spotlist",
+                                               "spotlist,origin=1", "regions=1"};
 
 START_TEST(fixture_values_and_regions)
 {
@@ -181,7 +182,10 @@ START_TEST(fixture_values_and_regions)
     const double *mz = omsi_reader_mz(r);
     for (uint64_t k = 0; k < p.nz; k++)
         OMSI_ASSERT_CLOSE(mz[k], gen_mz(k), 1e-12);
-    ck_assert_uint_eq(omsi_reader_number_of_regions(r), regions > 1 && !targets ? (size_t)regions : 0);
+    /* a spot list's single region is a region too (its name is kept); a bare
+     * tree of one R number is only the merged cube */
+    bool listed = strstr(p.variant, "spotlist") || strstr(p.variant, "oldlist");
+    ck_assert_uint_eq(omsi_reader_number_of_regions(r), (regions > 1 || listed) && !targets ? (size_t)regions : 0);
     /* merged selection, then each region: every value from the closed form */
     for (long g = -1; g < (long)omsi_reader_number_of_regions(r); g++) {
         ck_assert_int_eq(omsi_reader_set_region(r, g, &err), 0);
@@ -196,6 +200,37 @@ START_TEST(fixture_values_and_regions)
             else
                 snprintf(want, sizeof want, "region_%ld", g);
             ck_assert_str_eq(reg.name, want);
+        }
+        /* the selection's metadata: its own spot count, name and origin */
+        const omsi_metadata *md = omsi_reader_metadata(r);
+        const omsi_meta_entry *spots = omsi_meta_find(md, "spots");
+        ck_assert_ptr_nonnull(spots);
+        long origin = 0;
+        omsi_gen_variant(&p, "origin", 0, &origin);
+        if (g < 0) {
+            /* spots listed, or found when there is no list */
+            uint64_t found = p.nx * p.ny;
+            if (missing > 0 && !listed)
+                found -= p.nx * p.ny / (uint64_t)missing;
+            ck_assert_int_eq(spots->i, (int64_t)found);
+            ck_assert_ptr_null(omsi_meta_find(md, "region_name"));
+        } else {
+            /* band g holds the columns x with x * regions / nx == g */
+            uint64_t cols = 0, first = UINT64_MAX;
+            for (uint64_t x = 0; x < p.nx; x++)
+                if (x * (uint64_t)regions / p.nx == (uint64_t)g) {
+                    cols++;
+                    first = first < x ? first : x;
+                }
+            ck_assert_int_eq(spots->i, (int64_t)(cols * p.ny));
+            ck_assert_str_eq(omsi_meta_find(md, "region_name")->text, reg.name);
+            ck_assert_int_eq(omsi_meta_find(md, "region_index")->i, g);
+            ck_assert_int_eq(omsi_meta_find(md, "region_origin_x")->i, (int64_t)reg.x0);
+            ck_assert_int_eq(omsi_meta_find(md, "region_origin_y")->i, (int64_t)reg.y0);
+            ck_assert_uint_eq(reg.x0, first);
+            ck_assert_int_eq(omsi_meta_find(md, "region_spot_x")->i, (int64_t)first + origin);
+            ck_assert_int_eq(omsi_meta_find(md, "region_spot_y")->i, origin);
+            ck_assert_int_eq(omsi_meta_find(md, "spectra")->i, (int64_t)reg.n_spectra);
         }
         const omsi_dependency *deps;
         size_t n_deps = omsi_reader_dependencies(r, &deps);
