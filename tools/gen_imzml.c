@@ -9,8 +9,13 @@
  *   origin=N       positions start at N + 1 instead of 1
  *   zlib           arrays zlib-compressed (MS:1000574)
  *   mz32           float32 m/z arrays
- *   refgroups      array types via referenceableParamGroups (else inline)
+ *   refgroups      array types only via referenceableParamGroups (else the
+ *                  arrays repeat them inline after the group reference)
  *   no_uuid        no IMS:1000080
+ * Every file is schema-shaped the way pyimzML and MALDIquantForeign need
+ * it: every cvParam named, the IMS cv listed, referenceableParamGroups
+ * referenced from every array, software, instrument configuration and data
+ * processing lists, and the spectrum count.
  * Broken: truncated_ibd, wrong_uuid, huge_offset, negative_offset,
  *   bad_xml (unclosed element), billion_laughs, external_entity,
  *   duplicate_pixel, no_ibd, numpress, length_mismatch. */
@@ -104,18 +109,28 @@ static const char *type_term(omsi_dtype t)
     }
 }
 
+/* The compression term of an array, named. */
+static const char *compression_term(const omsi_gen_params *p, bool is_mz, bool zlib)
+{
+    if (zlib)
+        return "<cvParam cvRef=\"MS\" accession=\"MS:1000574\" name=\"zlib compression\" value=\"\"/>";
+    if (has(p, "numpress") && !is_mz)
+        return "<cvParam cvRef=\"MS\" accession=\"MS:1002312\" name=\"MS-Numpress linear prediction compression\" "
+               "value=\"\"/>";
+    return "<cvParam cvRef=\"MS\" accession=\"MS:1000576\" name=\"no compression\" value=\"\"/>";
+}
+
 static void write_array_xml(FILE *f, const omsi_gen_params *p, bool is_mz, omsi_dtype t, const gen_array *a,
                             bool zlib)
 {
     fprintf(f, "      <binaryDataArray encodedLength=\"0\">\n");
-    if (has(p, "refgroups")) {
-        fprintf(f, "        <referenceableParamGroupRef ref=\"%s\"/>\n", is_mz ? "mzArray" : "intensityArray");
-    } else {
+    /* pyimzML finds the arrays by their group reference */
+    fprintf(f, "        <referenceableParamGroupRef ref=\"%s\"/>\n", is_mz ? "mzArray" : "intensityArray");
+    if (!has(p, "refgroups")) {
         fprintf(f, "        <cvParam cvRef=\"MS\" accession=\"%s\" name=\"%s\" value=\"\"/>\n",
                 is_mz ? "MS:1000514" : "MS:1000515", is_mz ? "m/z array" : "intensity array");
         fprintf(f, "        %s\n", type_term(t));
-        fprintf(f, "        <cvParam cvRef=\"MS\" accession=\"%s\" value=\"\"/>\n",
-                zlib ? "MS:1000574" : has(p, "numpress") ? "MS:1002312" : "MS:1000576");
+        fprintf(f, "        %s\n", compression_term(p, is_mz, zlib));
     }
     long long offset = (long long)a->offset;
     if (has(p, "huge_offset"))
@@ -143,9 +158,10 @@ static void write_header(FILE *f, const omsi_gen_params *p, const unsigned char 
     else
         fputs("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n", f);
     fputs("<mzML xmlns=\"http://psi.hupo.org/ms/mzml\" version=\"1.1.0\">\n"
-          "  <cvList count=\"2\">\n"
+          "  <cvList count=\"3\">\n"
           "    <cv id=\"MS\" fullName=\"Proteomics Standards Initiative Mass Spectrometry Ontology\" URI=\"http://psidev.cvs.sourceforge.net/obo/psi-ms.obo\"/>\n"
           "    <cv id=\"UO\" fullName=\"Unit Ontology\" URI=\"http://obo.cvs.sourceforge.net/obo/unit.obo\"/>\n"
+          "    <cv id=\"IMS\" fullName=\"Mass Spectrometry Imaging Ontology\" URI=\"https://raw.githubusercontent.com/imzML/imzML/master/imagingMS.obo\"/>\n"
           "  </cvList>\n  <fileDescription>\n    <fileContent>\n", f);
     fprintf(f, "      <cvParam cvRef=\"IMS\" accession=\"%s\" name=\"%s\" value=\"\"/>\n",
             has(p, "processed") ? "IMS:1000031" : "IMS:1000030", has(p, "processed") ? "processed" : "continuous");
@@ -156,22 +172,28 @@ static void write_header(FILE *f, const omsi_gen_params *p, const unsigned char 
         fputs("}\"/>\n", f);
     }
     fputs("    </fileContent>\n  </fileDescription>\n", f);
-    if (has(p, "refgroups")) {
-        fputs("  <referenceableParamGroupList count=\"2\">\n    <referenceableParamGroup id=\"mzArray\">\n"
-              "      <cvParam cvRef=\"MS\" accession=\"MS:1000514\" name=\"\" value=\"\"/>\n", f);
-        fprintf(f, "      %s\n      <cvParam cvRef=\"MS\" accession=\"%s\" value=\"\"/>\n", type_term(mz_t),
-                zlib ? "MS:1000574" : "MS:1000576");
-        fputs("    </referenceableParamGroup>\n    <referenceableParamGroup id=\"intensityArray\">\n"
-              "      <cvParam cvRef=\"MS\" accession=\"MS:1000515\" name=\"\" value=\"\"/>\n", f);
-        fprintf(f, "      %s\n      <cvParam cvRef=\"MS\" accession=\"%s\" value=\"\"/>\n", type_term(int_t),
-                zlib ? "MS:1000574" : has(p, "numpress") ? "MS:1002312" : "MS:1000576");
-        fputs("    </referenceableParamGroup>\n  </referenceableParamGroupList>\n", f);
-    }
+    fputs("  <referenceableParamGroupList count=\"2\">\n    <referenceableParamGroup id=\"mzArray\">\n"
+          "      <cvParam cvRef=\"MS\" accession=\"MS:1000514\" name=\"m/z array\" value=\"\"/>\n", f);
+    fprintf(f, "      %s\n      %s\n", type_term(mz_t), compression_term(p, true, zlib));
+    fputs("    </referenceableParamGroup>\n    <referenceableParamGroup id=\"intensityArray\">\n"
+          "      <cvParam cvRef=\"MS\" accession=\"MS:1000515\" name=\"intensity array\" value=\"\"/>\n", f);
+    fprintf(f, "      %s\n      %s\n", type_term(int_t), compression_term(p, false, zlib));
+    fputs("    </referenceableParamGroup>\n  </referenceableParamGroupList>\n"
+          "  <softwareList count=\"1\">\n    <software id=\"omsi-gen\" version=\"1\">\n"
+          "      <cvParam cvRef=\"MS\" accession=\"MS:1000799\" name=\"custom unreleased software tool\" value=\"omsi-gen\"/>\n"
+          "    </software>\n  </softwareList>\n", f);
     fprintf(f, "  <scanSettingsList count=\"1\">\n    <scanSettings id=\"s1\">\n"
                "      <cvParam cvRef=\"IMS\" accession=\"IMS:1000042\" name=\"max count of pixels x\" value=\"%llu\"/>\n"
                "      <cvParam cvRef=\"IMS\" accession=\"IMS:1000043\" name=\"max count of pixels y\" value=\"%llu\"/>\n"
                "      <cvParam cvRef=\"IMS\" accession=\"IMS:1000046\" name=\"pixel size (x)\" value=\"50\" unitCvRef=\"UO\" unitAccession=\"UO:0000017\" unitName=\"micrometer\"/>\n"
-               "    </scanSettings>\n  </scanSettingsList>\n",
+               "    </scanSettings>\n  </scanSettingsList>\n"
+               "  <instrumentConfigurationList count=\"1\">\n    <instrumentConfiguration id=\"IC1\">\n"
+               "      <cvParam cvRef=\"MS\" accession=\"MS:1000031\" name=\"instrument model\" value=\"\"/>\n"
+               "    </instrumentConfiguration>\n  </instrumentConfigurationList>\n"
+               "  <dataProcessingList count=\"1\">\n    <dataProcessing id=\"dp\">\n"
+               "      <processingMethod order=\"0\" softwareRef=\"omsi-gen\">\n"
+               "        <cvParam cvRef=\"MS\" accession=\"MS:1000544\" name=\"Conversion to mzML\" value=\"\"/>\n"
+               "      </processingMethod>\n    </dataProcessing>\n  </dataProcessingList>\n",
             (unsigned long long)p->nx, (unsigned long long)p->ny);
 }
 
@@ -236,7 +258,14 @@ int omsi_gen_imzml(const char *dir, const char *stem, const omsi_gen_params *p, 
     if (!processed && (rc = append_array(sink, &pos, mz, (size_t)p->nz, mz_t, zlib, &shared_mz, err)))
         goto close_sink;
     write_header(xml, p, uuid, mz_t, int_t, zlib);
-    fputs("  <run id=\"run1\">\n    <spectrumList count=\"0\">\n", xml);
+    uint64_t acquired = 0;
+    for (uint64_t x = 0; x < p->nx; x++)
+        for (uint64_t y = 0; y < p->ny; y++)
+            acquired += pixel_acquired(p, x, y);
+    fprintf(xml,
+            "  <run id=\"run1\" defaultInstrumentConfigurationRef=\"IC1\">\n"
+            "    <spectrumList count=\"%llu\" defaultDataProcessingRef=\"dp\">\n",
+            (unsigned long long)acquired);
     size_t index = 0;
     for (uint64_t x = 0; x < p->nx && !rc; x++)
         for (uint64_t y = 0; y < p->ny && !rc; y++) {

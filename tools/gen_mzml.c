@@ -14,6 +14,8 @@
  *                  (float32 or float64)
  *   gaps           pixel (x, y) lacks bins with (k + x + y) % 3 == 0
  *   nofilter       no filter strings (types then follow the ms level)
+ * Every cvParam is named (MALDIquantForeign needs the name), the IMS cv is
+ * listed, and the software and data processing the spectra refer to exist.
  * Broken: bad_base64, bad_zlib, numpress, truncated, billion_laughs,
  *   external_entity, duplicate_pixel, count_mismatch. */
 #include "tools/gen.h"
@@ -86,7 +88,9 @@ static int write_array(FILE *f, const omsi_gen_params *p, const double *values, 
     fprintf(f, "            <cvParam cvRef=\"MS\" accession=\"%s\" name=\"%s\" value=\"\"/>\n",
             f64 ? "MS:1000523" : "MS:1000521", f64 ? "64-bit float" : "32-bit float");
     fprintf(f, "            <cvParam cvRef=\"MS\" accession=\"%s\" value=\"\"/>\n",
-            has(p, "numpress") && !is_mz ? "MS:1002312" : zlib ? "MS:1000574" : "MS:1000576");
+            has(p, "numpress") && !is_mz ? "MS:1002312\" name=\"MS-Numpress linear prediction compression"
+            : zlib                       ? "MS:1000574\" name=\"zlib compression"
+                                         : "MS:1000576\" name=\"no compression");
     fprintf(f, "            <cvParam cvRef=\"MS\" accession=\"%s\" name=\"%s\" value=\"\"/>\n",
             is_mz ? "MS:1000514" : "MS:1000515", is_mz ? "m/z array" : "intensity array");
     fputs("            <binary>", f);
@@ -148,13 +152,22 @@ int omsi_gen_mzml(const char *dir, const char *stem, const omsi_gen_params *p, c
     if (has(p, "external_entity"))
         fputs("<!DOCTYPE mzML [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n", f);
     fputs("<mzML xmlns=\"http://psi.hupo.org/ms/mzml\" version=\"1.1.0\" id=\"omsi-gen\">\n"
-          "  <cvList count=\"1\"><cv id=\"MS\" fullName=\"PSI-MS\" URI=\"https://purl.obolibrary.org/obo/ms.obo\"/></cvList>\n"
+          "  <cvList count=\"2\"><cv id=\"MS\" fullName=\"PSI-MS\" URI=\"https://purl.obolibrary.org/obo/ms.obo\"/>\n"
+          "    <cv id=\"IMS\" fullName=\"Mass Spectrometry Imaging Ontology\" "
+          "URI=\"https://raw.githubusercontent.com/imzML/imzML/master/imagingMS.obo\"/></cvList>\n"
           "  <fileDescription><fileContent>\n"
           "    <cvParam cvRef=\"MS\" accession=\"MS:1000579\" name=\"MS1 spectrum\" value=\"\"/>\n"
           "  </fileContent></fileDescription>\n"
+          "  <softwareList count=\"1\"><software id=\"omsi-gen\" version=\"1\">\n"
+          "    <cvParam cvRef=\"MS\" accession=\"MS:1000799\" name=\"custom unreleased software tool\" value=\"omsi-gen\"/>\n"
+          "  </software></softwareList>\n"
           "  <instrumentConfigurationList count=\"1\"><instrumentConfiguration id=\"IC1\">\n"
           "    <cvParam cvRef=\"MS\" accession=\"MS:1000449\" name=\"LTQ Orbitrap\" value=\"\"/>\n"
           "  </instrumentConfiguration></instrumentConfigurationList>\n"
+          "  <dataProcessingList count=\"1\"><dataProcessing id=\"dp\">\n"
+          "    <processingMethod order=\"0\" softwareRef=\"omsi-gen\">\n"
+          "      <cvParam cvRef=\"MS\" accession=\"MS:1000544\" name=\"Conversion to mzML\" value=\"\"/>\n"
+          "    </processingMethod>\n  </dataProcessing></dataProcessingList>\n"
           "  <run id=\"run1\" defaultInstrumentConfigurationRef=\"IC1\">\n", f);
     if (has(p, "billion_laughs"))
         fputs("    <userParam name=\"x\" value=\"&c;\"/>\n", f);
@@ -191,15 +204,15 @@ int omsi_gen_mzml(const char *dir, const char *stem, const omsi_gen_params *p, c
                 fprintf(f, "        <cvParam cvRef=\"MS\" accession=\"MS:1000511\" name=\"ms level\" value=\"%d\"/>\n",
                         t == 0 ? 1 : 2);
                 fprintf(f, "        <cvParam cvRef=\"MS\" accession=\"%s\" value=\"\"/>\n",
-                        t == 0 ? "MS:1000128" : "MS:1000127");
+                        t == 0 ? "MS:1000128\" name=\"profile spectrum" : "MS:1000127\" name=\"centroid spectrum");
                 fputs("        <cvParam cvRef=\"MS\" accession=\"MS:1000130\" name=\"positive scan\" value=\"\"/>\n", f);
                 fputs("        <scanList count=\"1\"><scan>\n", f);
                 if (!has(p, "nofilter"))
                     fprintf(f, "          <cvParam cvRef=\"MS\" accession=\"MS:1000512\" name=\"filter string\" value=\"%s\"/>\n",
                             filters[t]);
                 if (strcmp(coords, "ims") == 0)
-                    fprintf(f, "          <cvParam cvRef=\"IMS\" accession=\"IMS:1000050\" value=\"%llu\"/>\n"
-                               "          <cvParam cvRef=\"IMS\" accession=\"IMS:1000051\" value=\"%llu\"/>\n",
+                    fprintf(f, "          <cvParam cvRef=\"IMS\" accession=\"IMS:1000050\" name=\"position x\" value=\"%llu\"/>\n"
+                               "          <cvParam cvRef=\"IMS\" accession=\"IMS:1000051\" name=\"position y\" value=\"%llu\"/>\n",
                             (unsigned long long)px + 1, (unsigned long long)py + 1);
                 fputs("        </scan></scanList>\n", f);
                 if (t > 0)
@@ -209,7 +222,9 @@ int omsi_gen_mzml(const char *dir, const char *stem, const omsi_gen_params *p, c
                                "          <cvParam cvRef=\"MS\" accession=\"MS:1000045\" name=\"collision energy\" value=\"%s\"/>\n"
                                "          <cvParam cvRef=\"MS\" accession=\"%s\" value=\"\"/>\n"
                                "        </activation></precursor></precursorList>\n",
-                            t == 1 ? "760.59" : "820.10", t == 1 ? "35" : "30", t == 1 ? "MS:1000133" : "MS:1000422");
+                            t == 1 ? "760.59" : "820.10", t == 1 ? "35" : "30",
+                            t == 1 ? "MS:1000133\" name=\"collision-induced dissociation"
+                                   : "MS:1000422\" name=\"beam-type collision-induced dissociation");
                 fputs("        <binaryDataArrayList count=\"2\">\n", f);
                 rc = write_array(f, p, mz, m, !has(p, "mz32"), true, err);
                 if (!rc)
