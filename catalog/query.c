@@ -224,6 +224,10 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
         add(&b, selective ? " AND d.n_pixels >= ?" : " AND +d.n_pixels >= ?");
         bind_int(&b, q->min_pixels);
     }
+    if (q->min_spectra > 0) {
+        add(&b, " AND d.spectra >= ?");
+        bind_int(&b, q->min_spectra);
+    }
     size_t n_patterns = 0;
     if (q->instrument) {
         /* IN (subquery) rather than a correlated EXISTS: the matching

@@ -24,7 +24,8 @@ typedef struct omsi_query {
     double since, until;      /* unix seconds, ingest time */
     bool has_mz;
     double mz, ppm;           /* datasets whose m/z range covers mz +- ppm */
-    int64_t min_pixels;
+    int64_t min_pixels;       /* grid cells (nx * ny) */
+    int64_t min_spectra;      /* spectra written (empty cells and skipped spectra not counted) */
     omsi_meta_filter meta[OMSI_QUERY_MAX_META];
     size_t n_meta;
     int64_t limit;            /* default 100; 0 = no limit */

@@ -151,6 +151,8 @@ int omsi_query_parse(int argc, char *const *argv, omsi_query *q, bool *help, oms
             rc = parse_number(name, value, 0, &q->ppm, err);
         } else if (strcmp(name, "--min-pixels") == 0) {
             rc = parse_count(name, value, &q->min_pixels, err);
+        } else if (strcmp(name, "--min-spectra") == 0) {
+            rc = parse_count(name, value, &q->min_spectra, err);
         } else if (strcmp(name, "--limit") == 0) {
             rc = parse_count(name, value, &q->limit, err);
         } else if (strcmp(name, "--offset") == 0) {

@@ -543,6 +543,36 @@ static int collect_job(void *ctx, const omsi_job_row *r)
     return 0;
 }
 
+/* --min-pixels counts grid cells, --min-spectra the spectra stored: a sparse
+ * 4 x 3 grid with 5 spectra is 12 pixels but 5 spectra. */
+START_TEST(query_min_spectra)
+{
+    omsi_catalog *cat = fresh_catalog();
+    omsi_convert_result r;
+    result_init(&r, "/out/sparse.h5", "sparse");
+    omsi_converted_dataset *d = result_add(&r, "", 4, 3, 20, 100, 200);
+    d->info.n_spectra = d->spectra_written = 5;
+    record(cat, "/data/sparse.imzML", "imzml", "ssss", &r);
+    omsi_convert_result_free(&r);
+    result_init(&r, "/out/dense.h5", "dense");
+    result_add(&r, "", 3, 3, 20, 100, 200);
+    record(cat, "/data/dense.imzML", "imzml", "dddd", &r);
+    omsi_convert_result_free(&r);
+    ASSERT_QUERY(cat, "--min-pixels 10", "1:1");
+    ASSERT_QUERY(cat, "--min-spectra 5", "2:2 1:1");
+    ASSERT_QUERY(cat, "--min-spectra 6", "2:2");
+    ASSERT_QUERY(cat, "--min-spectra=10", "");
+    ASSERT_QUERY(cat, "--min-pixels 10 --min-spectra 6", "");
+    omsi_query q;
+    bool help;
+    omsi_error err = {0};
+    char *bad[] = {"query", "--min-spectra", "-1"};
+    ck_assert_int_eq(omsi_query_parse(3, bad, &q, &help, &err), OMSI_ERR_USAGE);
+    ck_assert_str_eq(err.message, "--min-spectra: '-1' is not a count");
+    omsi_catalog_close(cat);
+}
+END_TEST
+
 START_TEST(query_job_state)
 {
     omsi_catalog *cat = fresh_catalog();
@@ -1110,6 +1140,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, record_failure_leaves_nothing);
     tcase_add_test(tc, crash_mid_record_leaves_nothing);
     tcase_add_test(tc, query_every_filter);
+    tcase_add_test(tc, query_min_spectra);
     tcase_add_test(tc, query_job_state);
     tcase_add_test(tc, query_parser);
     tcase_add_test(tc, query_hostile_arguments);
