@@ -196,6 +196,7 @@ static void flex_info(omsi_reader *base, omsi_dataset_info *out)
     out->nz = r->acqu.td;
     out->dtype = OMSI_DT_INT32;
     out->mz_dtype = OMSI_DT_FLOAT64;
+    out->not_imaging = !r->imaging;
     if (r->selected < 0) {
         out->nx = r->nx;
         out->ny = r->ny;

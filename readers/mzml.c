@@ -45,6 +45,8 @@ typedef struct mzml_reader {
     spectrum_entry *spectra;
     size_t n_spectra;
     bool imaging, binned;
+    uint64_t n_skipped;              /* empty spectra (zero points), left out */
+    char skipped_ids[512];           /* the first of their ids, comma-separated */
     int64_t min_x, min_y;
     uint64_t nx, ny;
     size_t selected;
@@ -57,6 +59,9 @@ typedef struct mzml_reader {
     void *out;
     omsi_metadata metadata;
 } mzml_reader;
+
+/* Skipped spectra named in the metadata; the rest are counted. */
+enum { MAX_SKIPPED_IDS = 10 };
 
 static const omsi_format *self(void) { return &omsi_format_mzml; }
 
@@ -182,8 +187,12 @@ static int first_pass(mzml_reader *r, omsi_error *err)
     uint64_t budget_points = omsi_budget_limit(r->opts.memory_limit) / 24;
     limit = budget_points < limit ? budget_points : limit;
     while ((rc = mzml_next_spectrum(&p, &s, true, err)) == 1) {
-        if (s.mz.count == 0)
-            continue; /* empty spectra carry nothing to a cube */
+        if (s.mz.count == 0) { /* empty spectra carry nothing to a cube: counted and named */
+            size_t used = strlen(r->skipped_ids);
+            if (r->n_skipped++ < MAX_SKIPPED_IDS && used + strlen(s.id) + 3 < sizeof r->skipped_ids)
+                snprintf(r->skipped_ids + used, sizeof r->skipped_ids - used, "%s%s", used ? ", " : "", s.id);
+            continue;
+        }
         char key[512];
         type_key(&s, key, sizeof key);
         size_t t = 0;
@@ -444,6 +453,8 @@ static void mzml_info(omsi_reader *base, omsi_dataset_info *out)
     out->dtype = cube_dtype(r, t);
     out->mz_dtype = t->any_f64_mz ? OMSI_DT_FLOAT64 : OMSI_DT_FLOAT32;
     out->n_spectra = t->n_spectra;
+    out->n_skipped = r->n_skipped;
+    out->not_imaging = !r->imaging;
     snprintf(out->name, sizeof out->name, "%.255s", t->key);
 }
 
@@ -505,6 +516,13 @@ static const omsi_metadata *mzml_metadata(omsi_reader *base)
                    r->imaging ? "imaging: pixel = position - minimum position"
                               : "not imaging (no positions): one row, one pixel per spectrum in file order",
                    NULL, NULL);
+    if (r->n_skipped) {
+        omsi_meta_int(md, OMSI_COLL_DATASET, "skipped_spectra", (int64_t)r->n_skipped, NULL, NULL);
+        omsi_meta_describe_last(md, "Spectra of the file with zero points, in no cube");
+        char ids[sizeof r->skipped_ids + 16];
+        snprintf(ids, sizeof ids, "%s%s", r->skipped_ids, r->n_skipped > MAX_SKIPPED_IDS ? ", ..." : "");
+        omsi_meta_text(md, OMSI_COLL_DATASET, "skipped_spectrum_ids", ids, NULL, NULL);
+    }
     char axis[160];
     if (r->binned)
         snprintf(axis, sizeof axis, "geometric bins of %g ppm, intensities summed", r->opts.ppm > 0 ? r->opts.ppm : 5);

@@ -14,6 +14,8 @@
  *                  (float32 or float64)
  *   gaps           pixel (x, y) lacks bins with (k + x + y) % 3 == 0
  *   nofilter       no filter strings (types then follow the ms level)
+ *   empty=N        N more spectra "empty=<i>" with zero points at the end
+ *                  (counted in spectrumList; readers skip them)
  * Every cvParam is named (MALDIquantForeign needs the name), the IMS cv is
  * listed, and the software and data processing the spectra refer to exist.
  * Broken: bad_base64, bad_zlib, numpress, truncated, billion_laughs,
@@ -173,8 +175,11 @@ int omsi_gen_mzml(const char *dir, const char *stem, const omsi_gen_params *p, c
         fputs("    <userParam name=\"x\" value=\"&c;\"/>\n", f);
     if (has(p, "external_entity"))
         fputs("    <userParam name=\"x\" value=\"&e;\"/>\n", f);
+    long empty = 0;
+    omsi_gen_variant(p, "empty", 0, &empty);
+    empty = empty > 0 ? empty : 0;
     fprintf(f, "    <spectrumList count=\"%llu\" defaultDataProcessingRef=\"dp\">\n",
-            (unsigned long long)(p->nx * p->ny * (uint64_t)types));
+            (unsigned long long)(p->nx * p->ny * (uint64_t)types + (uint64_t)empty));
     size_t index = 0;
     for (uint64_t x = 0; x < p->nx && !rc; x++)
         for (uint64_t y = 0; y < p->ny && !rc; y++) {
@@ -233,6 +238,16 @@ int omsi_gen_mzml(const char *dir, const char *stem, const omsi_gen_params *p, c
                 index++;
             }
         }
+    for (long e = 0; e < empty && !rc; e++, index++) {
+        fprintf(f, "      <spectrum index=\"%zu\" id=\"empty=%ld\" defaultArrayLength=\"0\">\n"
+                   "        <cvParam cvRef=\"MS\" accession=\"MS:1000511\" name=\"ms level\" value=\"1\"/>\n"
+                   "        <binaryDataArrayList count=\"2\">\n",
+                index, e);
+        rc = write_array(f, p, mz, 0, !has(p, "mz32"), true, err);
+        if (!rc)
+            rc = write_array(f, p, in, 0, p->dtype == OMSI_DT_FLOAT64, false, err);
+        fputs("        </binaryDataArrayList>\n      </spectrum>\n", f);
+    }
     fputs("    </spectrumList>\n  </run>\n</mzML>\n", f);
 done:
     if (f && fclose(f) != 0 && !rc)

@@ -18,6 +18,8 @@ typedef struct omsi_dataset_info {
     omsi_dtype dtype;      /* intensity type of the cube */
     omsi_dtype mz_dtype;   /* type of the m/z axis in the source (float32/float64) */
     uint64_t n_spectra;    /* spectra the iterator yields for this selection */
+    uint64_t n_skipped;    /* spectra of the file left out of every cube (empty: zero points) */
+    bool not_imaging;      /* the spectra carry no positions: one row, one pixel per spectrum */
     char name[256];        /* scan type, region name, or "" */
 } omsi_dataset_info;
 

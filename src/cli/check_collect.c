@@ -172,10 +172,16 @@ static int describe_selection(omsi_reader *r, size_t dataset, long region,
     json_object_object_add(o, "dtype", json_object_new_string(omsi_dtype_name(info.dtype)));
     json_object_object_add(o, "mz_dtype", json_object_new_string(omsi_dtype_name(info.mz_dtype)));
     add_mz_summary(o, omsi_reader_mz(r), info.nz);
+    json_object_object_add(o, "imaging", json_object_new_boolean(!info.not_imaging));
     json_object_object_add(o, "n_spectra", json_u64(info.n_spectra));
     uint64_t pixels;
     json_object_object_add(o, "pixel_count",
                            omsi_mul_u64(info.nx, info.ny, &pixels) ? json_u64(pixels) : NULL);
+    json_object_object_add(o, "n_skipped", json_u64(info.n_skipped));
+    const omsi_meta_entry *ids = omsi_meta_find(omsi_reader_metadata(r), "skipped_spectrum_ids");
+    json_object_object_add(o, "skipped_spectra",
+                           info.n_skipped && ids && ids->kind == OMSI_META_TEXT ? json_object_new_string(ids->text)
+                                                                                : NULL);
     json_object_object_add(o, "dependencies", describe_dependencies(r));
     return opts->stats ? add_stats(r, &info, o, err) : 0;
 }
@@ -268,6 +274,11 @@ bool check_describe_path(const char *path, const check_options *opts, json_objec
             rc = fmt->open(path, &oo, &r, &err);
             if (rc == 0)
                 rc = describe_datasets(r, opts, datasets, &err);
+            if (rc == 0) { /* the file's answer: the first dataset's (one per file for every format) */
+                omsi_dataset_info info;
+                omsi_reader_info(r, &info);
+                json_object_object_add(o, "imaging", json_object_new_boolean(!info.not_imaging));
+            }
             omsi_reader_close(r);
             ok = rc == 0;
         } else if (!err.message[0]) {

@@ -4,11 +4,16 @@
  * Keys of one path object (JSON names map onto ../shared/testdata/expected.json):
  *   path, format ("unknown" when no reader claims it), validity
  *   ("valid"/"incomplete"/"broken"/"not-format"), valid (bool), error (text
- *   or null), size_bytes (or null), files [...], datasets [...]
+ *   or null), size_bytes (or null), files [...], datasets [...], imaging
+ *   (bool, only when the file was opened: false = the spectra carry no
+ *   positions and the cube is one row, one pixel per spectrum)
  * Keys of one dataset/region entry:
  *   dataset, region (index or null = all), name, shape [x, y, n_mz],
  *   dtype, mz_dtype, n_mz, mz_min, mz_max, mz_first, mz_last,
- *   mz_strictly_increasing, n_spectra, pixel_count, dependencies [...],
+ *   mz_strictly_increasing, imaging, n_spectra (spectra stored), pixel_count
+ *   (grid cells x * y: more than n_spectra where the grid is sparse),
+ *   n_skipped (spectra of the file left out: empty, zero points),
+ *   skipped_spectra (their ids, the first few, or null), dependencies [...],
  *   region_origin/region_size (regions only);
  *   with --stats: total_intensity, spectra_read. */
 #ifndef OMSI_CHECK_REPORT_H

@@ -113,7 +113,11 @@ static void print_dataset(FILE *f, json_object *d, bool stats)
                                                                        : " (not increasing)");
     else
         line(f, 4, "m/z", "%s values", str(d, "n_mz"));
-    line(f, 4, "spectra", "%s", str(d, "n_spectra"));
+    line(f, 4, "spectra", "%s stored in %s pixels (grid cells)", str(d, "n_spectra"), str(d, "pixel_count"));
+    json_object *skipped = get(d, "n_skipped");
+    if (skipped && json_object_get_int64(skipped) > 0)
+        line(f, 4, "skipped", "%s empty spectra (zero points)%s%s", json_object_get_string(skipped),
+             get(d, "skipped_spectra") ? ": " : "", str(d, "skipped_spectra"));
     print_dependencies(f, get(d, "dependencies"));
     if (stats) {
         json_object *total = get(d, "total_intensity");
@@ -134,6 +138,11 @@ void check_print_text(FILE *f, json_object *o, bool stats)
     line(f, 2, "format", "%s", str(o, "format"));
     line(f, 2, "valid", "%s (%s)", json_object_get_boolean(get(o, "valid")) ? "yes" : "no",
          str(o, "validity"));
+    json_object *imaging = get(o, "imaging");
+    if (imaging)
+        line(f, 2, "imaging", "%s", json_object_get_boolean(imaging)
+                                        ? "yes (pixels are sample positions)"
+                                        : "no (spectra are not grid positions: one row, one pixel per spectrum)");
     format_size(size, sizeof size, get(o, "size_bytes"));
     line(f, 2, "size", "%s", size);
     json_object *files = get(o, "files");
