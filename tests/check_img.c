@@ -557,7 +557,9 @@ START_TEST(cli_check_json_on_fixtures)
                            "    shape             3 x 2 x 9 (x, y, m/z)\n",
                            "    data type         float64 (m/z axis float32)\n",
                            "    m/z               9 values, 100 .. 104\n",
-                           "    spectra           6\n", "    dependencies      none\n"};
+                           "    spectra           6 stored in 6 pixels (grid cells)\n",
+                           "  imaging             yes (pixels are sample positions)\n",
+                           "    dependencies      none\n"};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
         ck_assert_msg(strstr(text, lines[i]), "no line '%s' in:\n%s", lines[i], text);
     char want_total[96];
