@@ -101,7 +101,7 @@ START_TEST(region_names_origins_and_spots)
     sqlite3 *db;
     ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     for (long g = 0; g < cases[_i].regions; g++) {
-        char path[128], key[32];
+        char path[128], key[64];
         snprintf(path, sizeof path, "/entry_0/data_%ld/metadata/", g + 1);
         char full[192];
         snprintf(full, sizeof full, "%sregion_name", path);
