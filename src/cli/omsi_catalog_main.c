@@ -42,7 +42,7 @@ static const struct {
 } commands[] = {
     {"check", omsi_cmd_check},   {"formats", omsi_cmd_formats}, {"ingest", omsi_cmd_ingest},
     {"query", omsi_cmd_query},   {"show", omsi_cmd_show},       {"stats", omsi_cmd_stats},
-    {"verify", omsi_cmd_verify},
+    {"verify", omsi_cmd_verify}, {"image", omsi_cmd_image},     {"spectrum", omsi_cmd_spectrum},
 };
 
 int main(int argc, char **argv)
