@@ -1,6 +1,7 @@
 #include "view/colormap.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* The ramps are rebuilt from a few published anchor colours of each map
@@ -11,15 +12,17 @@
 typedef struct ramp {
     const char *name;
     unsigned n;
+    bool in_lab;         /* interpolate in CIELAB (else in sRGB) */
     uint32_t anchors[6]; /* 0xRRGGBB, evenly spaced from 0 to 1 */
 } ramp;
 
 static const ramp ramps[] = {
-    {"viridis", 5, {0x440154, 0x3b528b, 0x21908c, 0x5dc863, 0xfde725}},
-    {"magma", 6, {0x000004, 0x3b0f70, 0x8c2981, 0xde4968, 0xfe9f6d, 0xfcfdbf}},
-    {"inferno", 6, {0x000004, 0x420a68, 0x932667, 0xdd513a, 0xfca50a, 0xfcffa4}},
-    {"cividis", 5, {0x00204d, 0x414d6b, 0x7c7b78, 0xbcaf6f, 0xffea46}},
-    {"gray", 2, {0x000000, 0xffffff}},
+    {"viridis", 5, true, {0x440154, 0x3b528b, 0x21908c, 0x5dc863, 0xfde725}},
+    {"magma", 6, true, {0x000004, 0x3b0f70, 0x8c2981, 0xde4968, 0xfe9f6d, 0xfcfdbf}},
+    {"inferno", 6, true, {0x000004, 0x420a68, 0x932667, 0xdd513a, 0xfca50a, 0xfcffa4}},
+    {"cividis", 5, true, {0x00204d, 0x414d6b, 0x7c7b78, 0xbcaf6f, 0xffea46}},
+    /* Gray is the plain sRGB ramp (level k is k, k, k), as in other tools. */
+    {"gray", 2, false, {0x000000, 0xffffff}},
 };
 
 const char *omsi_colormap_names(void)
@@ -88,6 +91,15 @@ int omsi_colormap_build(const char *name, omsi_colormap *out, omsi_error *err)
     if (!r)
         return omsi_error_set(err, OMSI_ERR_USAGE, "unknown colour map '%s' (known: %s)", name,
                               omsi_colormap_names());
+    if (!r->in_lab) {
+        for (int k = 0; k < 256; k++)
+            for (int c = 0; c < 3; c++) {
+                int shift = 16 - 8 * c;
+                double a = (r->anchors[0] >> shift) & 0xff, b = (r->anchors[1] >> shift) & 0xff;
+                out->rgb[k][c] = (uint8_t)lround(a + (b - a) * k / 255.0);
+            }
+        return 0;
+    }
     double lab[6][3];
     for (unsigned i = 0; i < r->n; i++)
         rgb_to_lab(r->anchors[i], lab[i]);
