@@ -202,7 +202,7 @@ int omsi_cmd_image(int argc, char **argv, const omsi_cli *cli)
     if ((code = view_target_open(cli, "image", o.id_text, (unsigned)o.dataset, &t)))
         return code;
     uint64_t z0 = 0, z1 = 0, nx = t.view.shape[0], ny = t.view.shape[1];
-    char what[128] = "", mz_name[64];
+    char what[128] = "", mz_name[64], stored[192], source[256];
     double *img = NULL, lo = 0, hi = 0;
     uint8_t *rgb = NULL;
     uint32_t w = 0, h = 0;
@@ -212,11 +212,19 @@ int omsi_cmd_image(int argc, char **argv, const omsi_cli *cli)
     if (!rc && !(img = malloc((nx * ny > 0 ? nx * ny : 1) * sizeof *img)))
         rc = omsi_error_set(&err, OMSI_ERR_NOMEM, "no memory for a %llu x %llu image",
                             (unsigned long long)nx, (unsigned long long)ny);
-    if (!rc)
+    if (!rc && o.tic && t.view.summary_path[0]) {
+        /* Computed at conversion: no pass over the cube. */
+        rc = omsi_view_read_summary(&t.view, "tic_image", img, nx * ny, &err);
+        snprintf(stored, sizeof stored, "%s/tic_image", t.view.summary_path);
+        copy = stored;
+    } else if (!rc) {
         rc = omsi_view_image(&t.view, z0, z1, 64u << 20, img, &copy, &err);
-    if (!rc)
-        omsi_log(cli->log, OMSI_LOG_INFO, "%s: %s of %s read from %s/%s", t.loc.output_path, what,
-                 t.loc.hdf5_path, t.loc.hdf5_path, copy);
+    }
+    if (!rc) {
+        view_source_name(&t, copy, source, sizeof source);
+        omsi_log(cli->log, OMSI_LOG_INFO, "%s: %s of %s read from %s", t.loc.output_path, what, t.loc.hdf5_path,
+                 source);
+    }
     if (!rc && !output) {
         if (o.tic)
             snprintf(mz_name, sizeof mz_name, "tic");

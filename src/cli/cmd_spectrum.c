@@ -208,6 +208,7 @@ int omsi_cmd_spectrum(int argc, char **argv, const omsi_cli *cli)
     uint64_t nz = t.view.shape[2], z0 = 0, z1 = nz;
     double *values = malloc((nz ? nz : 1) * sizeof *values);
     const char *copy = "", *output = o.output ? o.output : "-";
+    char stored[192], source[256];
     uint8_t *rgb = NULL;
     omsi_plot_canvas canvas = {0};
     int rc = 0;
@@ -215,15 +216,23 @@ int omsi_cmd_spectrum(int argc, char **argv, const omsi_cli *cli)
         rc = omsi_error_set(&err, OMSI_ERR_NOMEM, "no memory for a %llu-bin spectrum", (unsigned long long)nz);
     else if (o.kind == KIND_PIXEL)
         rc = omsi_view_spectrum(&t.view, o.x, o.y, values, &copy, &err);
-    else
+    else if (t.view.summary_path[0]) { /* computed at conversion */
+        rc = omsi_view_read_summary(&t.view, o.kind == KIND_MEAN ? "mean_spectrum" : "max_spectrum", values, nz,
+                                    &err);
+        snprintf(stored, sizeof stored, "%s/%s", t.view.summary_path,
+                 o.kind == KIND_MEAN ? "mean_spectrum" : "max_spectrum");
+        copy = stored;
+    } else
         rc = omsi_view_mean_max(&t.view, 64u << 20, o.kind == KIND_MEAN ? values : NULL,
                                 o.kind == KIND_MAX ? values : NULL, &copy, &err);
     if (!rc && o.have_range)
         rc = omsi_view_mz_window(&t.view, o.lo, o.hi, &z0, &z1, &err);
-    if (!rc)
-        omsi_log(cli->log, OMSI_LOG_INFO, "%s: %s spectrum of %s read from %s/%s (bins %llu..%llu)",
-                 t.loc.output_path, kind_name(o.kind), t.loc.hdf5_path, t.loc.hdf5_path, copy,
-                 (unsigned long long)z0, (unsigned long long)(z1 ? z1 - 1 : 0));
+    if (!rc) {
+        view_source_name(&t, copy, source, sizeof source);
+        omsi_log(cli->log, OMSI_LOG_INFO, "%s: %s spectrum of %s read from %s (bins %llu..%llu)",
+                 t.loc.output_path, kind_name(o.kind), t.loc.hdf5_path, source, (unsigned long long)z0,
+                 (unsigned long long)(z1 ? z1 - 1 : 0));
+    }
     if (!rc && is_png_name(output)) {
         char title[256];
         if (o.kind == KIND_PIXEL)

@@ -24,6 +24,10 @@ void view_target_close(view_target *t);
 bool view_parse_double(const char *text, double *out);
 bool view_parse_u64(const char *text, uint64_t *out);
 
+/* What was read, for -v: a copy's name ("data_1") becomes its full path
+ * in the dataset's group; a full path stays as it is. */
+void view_source_name(const view_target *t, const char *copy, char *out, size_t size);
+
 /* Where a picture goes without -o: "omsi-<ID>-<dataset>-<what>.png". */
 char *view_default_name(const view_target *t, const char *what, const char *ext);
 

@@ -1,6 +1,7 @@
 #include "view/omsi_view.h"
 #include "writer/omsi_h5.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,88 @@ static int open_copies(omsi_view *v, omsi_error *err)
     return 0;
 }
 
+/* The text of a (1,) or scalar string dataset into out; false if absent. */
+static bool read_small_text(hid_t loc, const char *path, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (H5Lexists(loc, path, H5P_DEFAULT) <= 0)
+        return false;
+    hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT), file_type = ds >= 0 ? H5Dget_type(ds) : -1, type = -1;
+    bool ok = false;
+    char *value = NULL;
+    if (file_type >= 0 && H5Tget_class(file_type) == H5T_STRING && H5Tis_variable_str(file_type) > 0 &&
+        (type = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
+        H5Tset_cset(type, H5Tget_cset(file_type)) >= 0) {
+        hid_t space = H5Dget_space(ds);
+        if (space >= 0 && H5Sget_simple_extent_npoints(space) == 1 &&
+            H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) >= 0 && value) {
+            snprintf(out, size, "%s", value);
+            ok = true;
+        }
+        if (value)
+            H5free_memory(value);
+        if (space >= 0)
+            H5Sclose(space);
+    }
+    if (type >= 0)
+        H5Tclose(type);
+    if (file_type >= 0)
+        H5Tclose(file_type);
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Eclear2(H5E_DEFAULT);
+    return ok;
+}
+
+/* The analysis of this experiment whose type is omsi_catalog_summary and
+ * whose msidata parameter is this dataset (other tools' analyses are
+ * skipped: spec 10 says readers must tolerate them). */
+static void find_summary(omsi_view *v)
+{
+    const char *slash = strrchr(v->group_path, '/');
+    if (!slash || slash == v->group_path)
+        return;
+    char entry[64], path[128], text[128];
+    snprintf(entry, sizeof entry, "%.*s", (int)(slash - v->group_path), v->group_path);
+    for (unsigned k = 0; k < 256; k++) {
+        snprintf(path, sizeof path, "%s/analysis_%u", entry, k);
+        if (H5Lexists(v->file, path, H5P_DEFAULT) <= 0) {
+            H5Eclear2(H5E_DEFAULT);
+            break;
+        }
+        char type_path[192], param_path[192];
+        snprintf(type_path, sizeof type_path, "%s/analysis_type", path);
+        snprintf(param_path, sizeof param_path, "%s/parameter/msidata", path);
+        if (read_small_text(v->file, type_path, text, sizeof text) &&
+            strcmp(text, "omsi_catalog_summary") == 0 &&
+            read_small_text(v->file, param_path, text, sizeof text) && strcmp(text, v->group_path) == 0) {
+            snprintf(v->summary_path, sizeof v->summary_path, "%s", path);
+            return;
+        }
+    }
+}
+
+int omsi_view_read_summary(const omsi_view *v, const char *name, double *out, uint64_t n,
+                           omsi_error *err)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", v->summary_path, name);
+    hid_t ds = v->summary_path[0] ? H5Dopen2(v->file, path, H5P_DEFAULT) : -1;
+    if (ds < 0)
+        return omsi_h5_fail(err, "%s: no %s", v->file_path, path);
+    hid_t space = H5Dget_space(ds);
+    int rc = 0;
+    if (space < 0 || H5Sget_simple_extent_npoints(space) != (hssize_t)n)
+        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: %s does not hold %llu values", v->file_path, path,
+                            (unsigned long long)n);
+    else if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+        rc = omsi_h5_fail(err, "%s: reading %s", v->file_path, path);
+    if (space >= 0)
+        H5Sclose(space);
+    H5Dclose(ds);
+    return rc;
+}
+
 int omsi_view_open(const char *file_path, const char *group_path, omsi_view *out, omsi_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -138,6 +221,7 @@ int omsi_view_open(const char *file_path, const char *group_path, omsi_view *out
     }
     if ((rc = read_format(out, err)) || (rc = open_copies(out, err)) || (rc = read_axis(out, err)))
         goto done;
+    find_summary(out);
 done:
     if (rc)
         omsi_view_close(out);

@@ -27,6 +27,7 @@ typedef struct omsi_view {
     double *mz;        /* Z values of data_M/mz */
     omsi_view_copy copies[OMSI_VIEW_MAX_COPIES];
     unsigned n_copies;
+    char summary_path[128]; /* "/entry_0/analysis_0" summarising this dataset, or "" */
 } omsi_view;
 
 /* Opens group_path in file_path read-only and checks it is a full_cube with
@@ -43,6 +44,12 @@ unsigned omsi_view_pick_copy(const omsi_view *v, const uint64_t start[3], const 
  * omsi_view_pick_copy chooses; *copy_used (may be NULL) names it. */
 int omsi_view_read(const omsi_view *v, const uint64_t start[3], const uint64_t count[3], double *out,
                    const char **copy_used, omsi_error *err);
+
+/* Reads the summary dataset name ("tic_image", "mean_spectrum", ...) of
+ * v->summary_path into out, which holds n doubles; OMSI_ERR_FORMAT when its
+ * size is not n. Only when v->summary_path is set. */
+int omsi_view_read_summary(const omsi_view *v, const char *name, double *out, uint64_t n,
+                           omsi_error *err);
 
 /* The bins [*z0, *z1) whose m/z lies within [lo, hi]; OMSI_ERR_USAGE naming
  * the dataset's range when none does. */

@@ -81,6 +81,54 @@ run spectrum 1 --x 1 >/dev/null 2>&1; [ $? = 2 ] || fail "--x without --y is not
 for f in e1.png e2.png e3.png; do [ -e "$work/$f" ] && fail "$f was written"; done
 ls -a "$work" | grep -q partial && fail "a partial file was left"
 
+# The TIC image comes from the summaries stored at conversion and equals the
+# sum over every bin.
+run -v image 1 --tic --csv -o "$work/tic.csv" 2> "$work/tic.err" || fail "image --tic --csv"
+grep -q 'read from /entry_0/analysis_0/tic_image' "$work/tic.err" || fail "TIC not from the summary: $(cat "$work/tic.err")"
+bad=$(awk -F, 'NR > 1 { s = 0; for (k = 0; k < 300; k++) s += (31 * $1 + 17 * $2 + 7 * k + 13) % 251; if ($3 != s) print }' "$work/tic.csv" | head -3)
+[ -z "$bad" ] || fail "TIC values differ: $bad"
+
+# Peaks: a realistic dataset (known Gaussian peaks) is found by the ion it
+# holds, not by m/z where it has none; --min-coverage/--min-intensity filter.
+"$GEN" img "$work/in2" --stem r --shape 30 24 1300 --dtype int16 --content realistic >/dev/null || fail "omsi-gen realistic"
+run -q ingest "$work/in2/r.hdr" --output-dir "$work/out" >/dev/null || fail "ingest realistic"
+run query --peak 1 --limit 0 --json > "$work/nopeak.json" || fail "query --peak"
+python3 - "$work" "$CATALOG_BIN" "$cat_" <<'PY' || fail "query --peak"
+import json, subprocess, sys
+work, cli, cat = sys.argv[1:4]
+def q(*args):
+    out = subprocess.run([cli, "--catalog", cat, "query", "--limit", "0", "--json"] + list(args),
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["rows"]
+show = json.loads(subprocess.run([cli, "--catalog", cat, "show", "2", "--json"], check=True,
+                                 capture_output=True, text=True).stdout)
+d = show["experiments"][0]["datasets"][0]
+assert d["n_peaks"] > 5 and d["analysis_path"] == "/entry_0/analysis_0", d
+strongest = d["strongest_peaks"][0]
+assert d["thumbnail"][0]["width"] <= 256 and d["thumbnail"][0]["height"] <= 256, d["thumbnail"]
+rows = q("--peak", "%.4f" % strongest["mz"], "--ppm", "5")
+assert [r["source_id"] for r in rows] == [2], rows
+p = rows[0]["peak"]
+assert abs(p["mz"] - strongest["mz"]) < 1e-9 and p["intensity"] == strongest["intensity"], (p, strongest)
+assert 0 <= p["coverage"] <= 1
+assert q("--peak", "%.4f" % strongest["mz"], "--min-intensity", "%.6f" % (strongest["intensity"] * 2)) == []
+import math
+assert q("--peak", "%.4f" % strongest["mz"], "--min-coverage", "%.6f" % (math.floor(p["coverage"] * 1e6) / 1e6)) == rows
+partial = [k for k in d["strongest_peaks"] if k["coverage"] < 0.99]
+if partial:  # a peak present in only part of the image: a higher threshold drops it
+    k = partial[0]
+    assert len(q("--peak", "%.4f" % k["mz"], "--ppm", "5", "--min-coverage", "%.6f" % (k["coverage"] + 0.005))) == 0
+    assert len(q("--peak", "%.4f" % k["mz"], "--ppm", "5", "--min-coverage", "%.6f" % (k["coverage"] - 0.005))) == 1
+assert q("--peak", "5000") == [] and q("--peak", "1") == []
+# the closed-content dataset 1 has no peak near the strongest realistic one
+assert all(r["source_id"] != 1 for r in rows)
+PY
+run thumbnail 2 -o "$work/thumb.png" || fail "thumbnail"
+"$PIXELS" "$work/thumb.png" | head -1 | grep -qx '240 192' || fail "thumbnail size: $("$PIXELS" "$work/thumb.png" | head -1)"
+out=$(run thumbnail 2 --dataset 1 -o "$work/t2.png" 2>&1); [ $? = 1 ] || fail "thumbnail of a missing dataset"
+[ -e "$work/t2.png" ] && fail "t2.png written"
+run query --min-coverage 0.5 >/dev/null 2>&1; [ $? = 2 ] || fail "--min-coverage without --peak is not a usage error"
+
 # An independent reader: h5py's values of data_0 / data_1.
 py=""
 for p in python3 /usr/bin/python3; do
