@@ -69,7 +69,8 @@ int omsi_file_write_summary(hid_t experiment, size_t analysis_index, const char 
         (rc = numbers(g, "tic_image", 2, image, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, s->tic, err)) ||
         (rc = numbers(g, "base_peak_image", 2, image, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, s->base_peak, err)) ||
         (rc = numbers(g, "mean_spectrum", 1, &spectrum, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, mean, err)) ||
-        (rc = numbers(g, "max_spectrum", 1, &spectrum, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, s->max, err)) ||
+        (rc = numbers(g, "max_spectrum", 1, &spectrum, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                      s->spectra ? s->max : mean /* zeros, not -inf, without spectra */, err)) ||
         (rc = numbers(g, "peak_mz", 1, &n, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, columns, err)) ||
         (rc = numbers(g, "peak_intensity", 1, &n, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, columns + n_peaks, err)) ||
         (rc = numbers(g, "peak_coverage", 1, &n, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, columns + 2 * n_peaks, err)) ||

@@ -33,6 +33,8 @@ int omsi_summary_init(omsi_summary *s, uint64_t nx, uint64_t ny, uint64_t nz, om
         return omsi_error_set(err, OMSI_ERR_NOMEM, "no memory for the summaries of a %llu x %llu x %llu cube",
                               (unsigned long long)nx, (unsigned long long)ny, (unsigned long long)nz);
     }
+    for (size_t k = 0; k < bins; k++)
+        s->max[k] = -INFINITY;
     return 0;
 }
 
@@ -104,12 +106,17 @@ void omsi_summary_add(omsi_summary *s, uint64_t x, uint64_t y, const void *value
     to_doubles(s->dtype, values, s->nz, v);
     double noise = omsi_noise_level(v, s->nz, s->scratch);
     double total = 0, top = v[0];
+    /* Branch-free, so that the compiler vectorises it: the summaries must
+     * stay a few per cent of a conversion. */
+    double *restrict sum = s->sum, *restrict max = s->max;
+    uint32_t *restrict above = s->above;
     for (uint64_t k = 0; k < s->nz; k++) {
-        total += v[k];
-        top = v[k] > top ? v[k] : top;
-        s->sum[k] += v[k];
-        s->max[k] = (s->spectra == 0 || v[k] > s->max[k]) ? v[k] : s->max[k];
-        s->above[k] += v[k] > noise;
+        double value = v[k];
+        total += value;
+        top = value > top ? value : top;
+        sum[k] += value;
+        max[k] = value > max[k] ? value : max[k];
+        above[k] += value > noise;
     }
     s->tic[x * s->ny + y] = total;
     s->base_peak[x * s->ny + y] = top;
