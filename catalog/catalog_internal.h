@@ -21,6 +21,11 @@ int omsi_cat_prepare(omsi_catalog *cat, const char *sql, sqlite3_stmt **out, oms
 /* Wall-clock unix seconds. */
 double omsi_cat_now(void);
 
+/* Peaks, thumbnail and analysis path of a recorded dataset (summaries.c). */
+struct omsi_converted_dataset;
+int omsi_cat_record_summaries(omsi_catalog *cat, int64_t dataset_id,
+                              const struct omsi_converted_dataset *d, omsi_error *err);
+
 /* The migrations compiled in from sql/ (catalog/migrations.c, generated). */
 extern const char *const omsi_catalog_migrations[];
 extern const size_t omsi_catalog_migrations_count;

@@ -191,12 +191,28 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
     char *fts = NULL;
     char *patterns[1 + OMSI_QUERY_MAX_META] = {NULL};
     add(&b, "SELECT s.id, d.id, s.path, s.format, o.path, d.hdf5_path, d.name, d.dtype, d.nx, d.ny, "
-            "d.nz, d.spectra, s.version, d.mz_min, d.mz_max, d.total_intensity, s.ingested_at "
-            /* The planner picks the loop order: sources newest first by id
-             * (a LIMIT stops the walk early, no sort) unless an index makes a
-             * filter selective (see selective_dataset_filter). */
-            "FROM sources s JOIN datasets d ON d.source_id = s.id "
-            "JOIN experiments e ON e.id = d.experiment_id "
+            "d.nz, d.spectra, s.version, d.mz_min, d.mz_max, d.total_intensity, s.ingested_at");
+    if (q->has_peak) {
+        /* The peaks in the window come from the m/z index (a handful of
+         * rows even at 100k datasets x 500 peaks); the highest of each
+         * dataset is its match (SQLite takes the bare columns from the
+         * MAX row). The joins then follow primary keys. */
+        double tol = q->peak * q->ppm * 1e-6;
+        add(&b, ", p.mz, p.intensity, p.coverage FROM (SELECT dataset_id, mz, MAX(intensity) AS "
+                "intensity, coverage FROM peaks WHERE mz BETWEEN ? AND ? AND intensity >= ? AND "
+                "coverage >= ? GROUP BY dataset_id) p CROSS JOIN datasets d ON d.id = p.dataset_id "
+                "JOIN sources s ON s.id = d.source_id ");
+        bind_double(&b, q->peak - tol);
+        bind_double(&b, q->peak + tol);
+        bind_double(&b, q->min_intensity);
+        bind_double(&b, q->min_coverage);
+    } else {
+        /* The planner picks the loop order: sources newest first by id
+         * (a LIMIT stops the walk early, no sort) unless an index makes a
+         * filter selective (see selective_dataset_filter). */
+        add(&b, ", NULL, NULL, NULL FROM sources s JOIN datasets d ON d.source_id = s.id ");
+    }
+    add(&b, "JOIN experiments e ON e.id = d.experiment_id "
             "JOIN output_files o ON o.id = e.output_id WHERE 1");
     if (!q->all_versions)
         add(&b, " AND s.superseded_by IS NULL");
@@ -293,6 +309,9 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
             .version = sqlite3_column_int64(st, 12), .mz_min = sqlite3_column_double(st, 13),
             .mz_max = sqlite3_column_double(st, 14), .total_intensity = sqlite3_column_double(st, 15),
             .ingested_at = sqlite3_column_double(st, 16),
+            .has_peak = sqlite3_column_type(st, 17) != SQLITE_NULL,
+            .peak_mz = sqlite3_column_double(st, 17), .peak_intensity = sqlite3_column_double(st, 18),
+            .peak_coverage = sqlite3_column_double(st, 19),
         };
         count++;
         rc = row(ctx, &r);

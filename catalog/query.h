@@ -24,6 +24,10 @@ typedef struct omsi_query {
     double since, until;      /* unix seconds, ingest time */
     bool has_mz;
     double mz, ppm;           /* datasets whose m/z range covers mz +- ppm */
+    bool has_peak;
+    double peak;              /* datasets with a peak within peak +- ppm (the peaks table) */
+    double min_intensity;     /* ... at least this high in the mean spectrum */
+    double min_coverage;      /* ... above noise in at least this fraction of spectra */
     int64_t min_pixels;       /* grid cells (nx * ny) */
     int64_t min_spectra;      /* spectra written (empty cells and skipped spectra not counted) */
     omsi_meta_filter meta[OMSI_QUERY_MAX_META];
@@ -55,6 +59,8 @@ typedef struct omsi_query_row {
     const char *path, *format, *output, *hdf5_path, *name, *dtype;
     int64_t nx, ny, nz, spectra, version;
     double mz_min, mz_max, total_intensity, ingested_at;
+    bool has_peak;            /* with --peak: the matching peak (the highest in the window) */
+    double peak_mz, peak_intensity, peak_coverage;
 } omsi_query_row;
 
 typedef struct omsi_job_row {

@@ -147,6 +147,16 @@ int omsi_query_parse(int argc, char *const *argv, omsi_query *q, bool *help, oms
         } else if (strcmp(name, "--mz") == 0) {
             rc = parse_number(name, value, 0, &q->mz, err);
             q->has_mz = true;
+        } else if (strcmp(name, "--peak") == 0) {
+            rc = parse_number(name, value, 0, &q->peak, err);
+            q->has_peak = true;
+        } else if (strcmp(name, "--min-intensity") == 0) {
+            rc = parse_number(name, value, 0, &q->min_intensity, err);
+        } else if (strcmp(name, "--min-coverage") == 0) {
+            rc = parse_number(name, value, 0, &q->min_coverage, err);
+            if (!rc && q->min_coverage > 1)
+                return omsi_error_set(err, OMSI_ERR_USAGE, "--min-coverage: %g is not a fraction (0..1)",
+                                      q->min_coverage);
         } else if (strcmp(name, "--ppm") == 0) {
             rc = parse_number(name, value, 0, &q->ppm, err);
         } else if (strcmp(name, "--min-pixels") == 0) {
@@ -175,6 +185,8 @@ int omsi_query_parse(int argc, char *const *argv, omsi_query *q, bool *help, oms
     }
     if (q->ppm > 1e6)
         return omsi_error_set(err, OMSI_ERR_USAGE, "--ppm: %g is more than 1e6", q->ppm);
+    if (!q->has_peak && (q->min_intensity > 0 || q->min_coverage > 0))
+        return omsi_error_set(err, OMSI_ERR_USAGE, "--min-intensity and --min-coverage need --peak MZ");
     return 0;
 }
 

@@ -228,6 +228,8 @@ static int record_all(omsi_catalog *cat, inserts *s, const omsi_record_source *s
             if ((rc = step_done(cat, st, "recording a dataset", err)))
                 break;
             dataset_ids[i] = sqlite3_last_insert_rowid(cat->db);
+            if ((rc = omsi_cat_record_summaries(cat, dataset_ids[i], d, err)))
+                break;
             append(&names, d->info.name);
             if (d->is_region) {
                 append(&names, d->region.name);

@@ -78,7 +78,7 @@ int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, o
         json_object *datasets;
         rc = rows_json(cat,
                        "SELECT id, hdf5_path, name, source_dataset, source_region, nx, ny, nz, dtype, "
-                       "mz_min, mz_max, spectra, total_intensity FROM datasets WHERE experiment_id = ?1 "
+                       "mz_min, mz_max, spectra, total_intensity, analysis_path, n_peaks FROM datasets WHERE experiment_id = ?1 "
                        "ORDER BY id",
                        eid, &datasets, err);
         for (size_t i = 0; !rc && i < json_object_array_length(datasets); i++) {
@@ -96,6 +96,17 @@ int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, o
                 rc = attach(cat, d, "metadata",
                             "SELECT collection, key, value, unit, accession FROM metadata "
                             "WHERE dataset_id = ?1 ORDER BY id",
+                            did, err);
+            /* The summaries: the strongest peaks and the thumbnail's size
+             * (`omsi-catalog thumbnail ID` writes it out). */
+            if (!rc)
+                rc = attach(cat, d, "strongest_peaks",
+                            "SELECT mz, intensity, coverage FROM peaks WHERE dataset_id = ?1 "
+                            "ORDER BY intensity DESC LIMIT 10",
+                            did, err);
+            if (!rc)
+                rc = attach(cat, d, "thumbnail",
+                            "SELECT width, height, length(png) AS bytes FROM thumbnails WHERE dataset_id = ?1",
                             did, err);
         }
         if (rc)

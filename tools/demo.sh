@@ -12,7 +12,7 @@ mkdir -p "$demo/drop"
 say() { printf '\n== %s\n' "$*"; }
 
 say "generating datasets into $demo/drop"
-"$bin/omsi-gen" img "$demo/drop/analyze" --stem kidney --shape 40 30 2000 --dtype int16
+"$bin/omsi-gen" img "$demo/drop/analyze" --stem kidney --shape 40 30 2000 --dtype int16 --content realistic
 "$bin/omsi-gen" img "$demo/drop/analyze" --stem liver_be --shape 20 20 500 --dtype float32 --big-endian
 "$bin/omsi-gen" imzml "$demo/drop/imzml" --stem brain_continuous --shape 30 20 1000 --dtype float32
 "$bin/omsi-gen" imzml "$demo/drop/imzml" --stem brain_processed --shape 25 25 800 --dtype float32 \
@@ -34,8 +34,17 @@ say "omsi-catalog query --mz 450 --format imzml"
 "$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" query --mz 450 --format imzml
 say "omsi-catalog query --text kidney --json"
 "$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" query --text kidney --json
+say "omsi-catalog query --peak 259.46 --ppm 20: the datasets in which that ion is present"
+"$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" query --peak 259.46 --ppm 20
+kidney=$("$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" query --text kidney --csv | awk -F, 'NR == 2 { print $1 }')
+say "omsi-catalog image $kidney --mz 259.46 --width 1: an ion image (docs/demo-ion-image.png)"
+"$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" image "$kidney" --mz 259.46 --width 1 --zoom 6 \
+    --colorbar -o "$demo/kidney-mz259.png"
+say "omsi-catalog spectrum $kidney --mean: the mean spectrum (docs/demo-mean-spectrum.png)"
+"$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" spectrum "$kidney" --mean -o "$demo/kidney-mean-spectrum.png"
+"$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" spectrum "$kidney" --x 20 --y 15 --mz-range 255 265
 say "omsi-catalog stats"
 "$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" stats
 say "converted files"
 ls -l "$demo/omsi"
-say "done: catalog $demo/catalog.sqlite, HDF5 files in $demo/omsi"
+say "done: catalog $demo/catalog.sqlite, HDF5 files in $demo/omsi, pictures $demo/*.png"

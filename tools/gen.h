@@ -40,6 +40,15 @@ double omsi_gen_intensity(const omsi_gen_params *p, uint64_t x, uint64_t y, uint
 /* The known m/z axis: bin k of nz, strictly increasing, 100..1000-ish. */
 double omsi_gen_mz(const omsi_gen_params *p, uint64_t k);
 
+/* The Gaussian peaks of realistic content (none for closed content): the
+ * centre (a fractional bin: m/z = omsi_gen_mz at that position, the axis
+ * being linear), width and height before the spatial abundance. Fills at
+ * most max entries; returns how many peaks there are. */
+typedef struct omsi_gen_peak {
+    double center_bin, sigma_bins, height;
+} omsi_gen_peak;
+size_t omsi_gen_peaks(const omsi_gen_params *p, omsi_gen_peak *out, size_t max);
+
 /* Tables that make a whole spectrum cheap (peak profiles, Poisson CDFs),
  * built once per dataset; they keep a copy of *p (variant borrowed). */
 typedef struct omsi_gen_tables omsi_gen_tables;

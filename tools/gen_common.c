@@ -364,6 +364,22 @@ double omsi_gen_mz(const omsi_gen_params *p, uint64_t k)
     return 100.0 + 0.5 * (double)k;
 }
 
+size_t omsi_gen_peaks(const omsi_gen_params *p, omsi_gen_peak *out, size_t max)
+{
+    if (p->content != OMSI_GEN_REALISTIC)
+        return 0;
+    unsigned n = rl_npeaks(p);
+    for (unsigned j = 0; j < n && j < max; j++) {
+        rl_peak pk;
+        rl_peak_window(p, j, &pk);
+        rl_peak_rest(p, j, &pk);
+        out[j].center_bin = pk.center;
+        out[j].sigma_bins = pk.sigma;
+        out[j].height = pk.height;
+    }
+    return n;
+}
+
 int omsi_gen_mkdirs(const char *dir, omsi_error *err)
 {
     char *copy = strdup(dir);

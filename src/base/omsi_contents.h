@@ -39,6 +39,14 @@ typedef struct omsi_converted_link {
     char help[256];
 } omsi_converted_link;
 
+/* A peak of a dataset's mean spectrum (summaries computed at conversion). */
+typedef struct omsi_peak {
+    double mz;          /* centroid (3-point Gaussian interpolation) */
+    double intensity;   /* height in the mean spectrum */
+    double coverage;    /* fraction of spectra above their own noise at the peak's bin */
+    uint64_t bin;
+} omsi_peak;
+
 /* One data_M written. */
 typedef struct omsi_converted_dataset {
     size_t experiment;        /* index into omsi_convert_result.experiments */
@@ -56,6 +64,15 @@ typedef struct omsi_converted_dataset {
     omsi_metadata metadata;   /* copy of the reader's metadata for this dataset */
     omsi_converted_link *links;
     size_t n_links;
+    /* Summaries (src/writer/summary.h), when computed: analysis_path is
+     * "/entry_N/analysis_K", else "". */
+    char analysis_path[64];
+    double *tic_image;        /* nx * ny, index x * ny + y */
+    omsi_peak *peaks;         /* in m/z order */
+    size_t n_peaks;
+    unsigned char *thumbnail_png; /* the TIC thumbnail, made by ingest for the catalog */
+    size_t thumbnail_bytes;
+    uint32_t thumbnail_width, thumbnail_height;
 } omsi_converted_dataset;
 
 typedef struct omsi_converted_experiment {

@@ -21,6 +21,12 @@ static const char usage_text[] =
     "  --since DATE          ingested at or after DATE (YYYY-MM-DD[THH:MM[:SS]], UTC,\n"
     "  --until DATE          or unix seconds); --until is exclusive\n"
     "  --mz MZ [--ppm N]     datasets whose m/z range covers MZ +- N ppm (default 10)\n"
+    "  --peak MZ [--ppm N]   datasets in which that ion is present: a peak of the mean\n"
+    "                        spectrum (found at conversion) within MZ +- N ppm; the\n"
+    "                        matching peak's m/z, intensity and coverage are printed\n"
+    "  --min-intensity X     with --peak: the peak at least X high (mean spectrum)\n"
+    "  --min-coverage F      with --peak: above noise in at least a fraction F (0..1)\n"
+    "                        of the dataset's spectra\n"
     "  --min-pixels N        at least N pixels (grid cells, nx * ny)\n"
     "  --min-spectra N       at least N spectra (a sparse grid has fewer spectra\n"
     "                        than pixels)\n"
@@ -68,6 +74,13 @@ static int dataset_row(void *ctx, const omsi_query_row *r)
         json_object_object_add(o, "spectra", json_object_new_int64(r->spectra));
         json_object_object_add(o, "total_intensity", json_object_new_double(r->total_intensity));
         json_object_object_add(o, "ingested_at", json_object_new_double(r->ingested_at));
+        if (r->has_peak) {
+            json_object *p = json_object_new_object();
+            json_object_object_add(p, "mz", json_object_new_double(r->peak_mz));
+            json_object_object_add(p, "intensity", json_object_new_double(r->peak_intensity));
+            json_object_object_add(p, "coverage", json_object_new_double(r->peak_coverage));
+            json_object_object_add(o, "peak", p);
+        }
         json_object_array_add(c->rows, o);
         return 0;
     }
@@ -77,7 +90,17 @@ static int dataset_row(void *ctx, const omsi_query_row *r)
     snprintf(mz, sizeof mz, "%.4f-%.4f", r->mz_min, r->mz_max);
     snprintf(spectra, sizeof spectra, "%lld", (long long)r->spectra);
     omsi_format_time(r->ingested_at, when, sizeof when);
-    const char *cells[] = {ids, r->format, r->hdf5_path, r->name, shape, r->dtype, mz, spectra, when, r->path};
+    char peak_mz[32] = "", peak_int[32] = "", peak_cov[32] = "";
+    if (r->has_peak) {
+        snprintf(peak_mz, sizeof peak_mz, "%.4f", r->peak_mz);
+        snprintf(peak_int, sizeof peak_int, "%.4g", r->peak_intensity);
+        snprintf(peak_cov, sizeof peak_cov, "%.3f", r->peak_coverage);
+    }
+    const char *cells[] = {ids, r->format, r->hdf5_path, r->name, shape, r->dtype, mz, spectra, when, r->path,
+                           peak_mz, peak_int, peak_cov};
+    /* The peak columns come last and only with --peak. */
+    if (!c->q->has_peak)
+        cells[10] = cells[11] = cells[12] = NULL;
     omsi_table_add(&c->table, cells);
     return 0;
 }
@@ -132,8 +155,9 @@ int omsi_cmd_query(int argc, char **argv, const omsi_cli *cli)
         const char *head[] = {"JOB", "STATE", "TRIES", "CREATED", "PATH", "LAST ERROR"};
         omsi_table_add(&c.table, head);
     } else {
-        omsi_table_init(&c.table, 10);
-        const char *head[] = {"SOURCE", "FORMAT", "DATASET", "NAME", "SHAPE", "DTYPE", "M/Z", "SPECTRA", "INGESTED", "PATH"};
+        omsi_table_init(&c.table, q.has_peak ? 13 : 10);
+        const char *head[] = {"SOURCE", "FORMAT", "DATASET", "NAME", "SHAPE", "DTYPE", "M/Z", "SPECTRA", "INGESTED", "PATH",
+                              "PEAK M/Z", "PEAK INTENSITY", "COVERAGE"};
         omsi_table_add(&c.table, head);
     }
     int rc = jobs ? omsi_catalog_query_jobs(cat, &q, job_row, &c, &truncated, &err)

@@ -12,9 +12,12 @@ typedef struct omsi_cli {
 } omsi_cli;
 
 int omsi_cmd_check(int argc, char **argv, const omsi_cli *cli);
+int omsi_cmd_image(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_formats(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_ingest(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_query(int argc, char **argv, const omsi_cli *cli);
+int omsi_cmd_spectrum(int argc, char **argv, const omsi_cli *cli);
+int omsi_cmd_thumbnail(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_show(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_stats(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_verify(int argc, char **argv, const omsi_cli *cli);

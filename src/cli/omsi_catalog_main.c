@@ -20,6 +20,10 @@ static const char usage_text[] =
     "  ingest PATH... --output-dir DIR    convert datasets and record them in the catalog\n"
     "  query [FILTERS] [--json|--csv]     search the catalog (see `omsi-catalog query --help`)\n"
     "  show ID [--json]                   everything recorded about one source\n"
+    "  image ID (--mz MZ | --tic)         an ion image as a PNG (or CSV)\n"
+    "  spectrum ID (--x X --y Y | --mean | --max)\n"
+    "                                     one spectrum as CSV, JSON or a PNG plot\n"
+    "  thumbnail ID [-o FILE.png]         the TIC thumbnail stored in the catalog\n"
     "  stats [--json]                     counts by format and job state, bytes in and out\n"
     "  verify [--repair] [--json]         check that every recorded output file is there\n"
     "                                     and intact; --repair queues broken ones again\n"
@@ -42,7 +46,8 @@ static const struct {
 } commands[] = {
     {"check", omsi_cmd_check},   {"formats", omsi_cmd_formats}, {"ingest", omsi_cmd_ingest},
     {"query", omsi_cmd_query},   {"show", omsi_cmd_show},       {"stats", omsi_cmd_stats},
-    {"verify", omsi_cmd_verify},
+    {"verify", omsi_cmd_verify}, {"image", omsi_cmd_image},     {"spectrum", omsi_cmd_spectrum},
+    {"thumbnail", omsi_cmd_thumbnail},
 };
 
 int main(int argc, char **argv)

@@ -33,6 +33,9 @@ static const char usage_text[] =
     "      --no-chunking       contiguous data_0, no copy, no compression\n"
     "  -c, --compression LEVEL gzip level 0-9 for the intensity data (default 4)\n"
     "      --no-compression    no filter\n"
+    "      --no-summaries      no /entry_N/analysis_M with the TIC and base-peak\n"
+    "                          images, mean and max spectra and the peaks of the\n"
+    "                          mean spectrum (computed in the same pass by default)\n"
     "  -e, --experiment-id ID  experiment identifier (default: the input's base\n"
     "                          name; further inputs get ID_1, ID_2, ...)\n"
     "      --axis MODE         exact (default: union of all m/z values, lossless)\n"
@@ -99,7 +102,8 @@ static int parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
     enum { OPT_AUTO = 256, OPT_CHUNKING, OPT_NO_CHUNKING, OPT_NO_COMPRESSION, OPT_OVERWRITE,
-           OPT_JSON, OPT_AXIS, OPT_MAX_AXIS, OPT_FORCE_UNSIGNED, OPT_MEMORY_LIMIT, OPT_CALIBRATION };
+           OPT_JSON, OPT_AXIS, OPT_MAX_AXIS, OPT_FORCE_UNSIGNED, OPT_MEMORY_LIMIT, OPT_CALIBRATION,
+           OPT_NO_SUMMARIES };
     static const struct option options[] = {
         {"format", required_argument, NULL, 'f'},
         {"regions", required_argument, NULL, 'r'},
@@ -108,6 +112,7 @@ int main(int argc, char **argv)
         {"no-chunking", no_argument, NULL, OPT_NO_CHUNKING},
         {"compression", required_argument, NULL, 'c'},
         {"no-compression", no_argument, NULL, OPT_NO_COMPRESSION},
+        {"no-summaries", no_argument, NULL, OPT_NO_SUMMARIES},
         {"experiment-id", required_argument, NULL, 'e'},
         {"axis", required_argument, NULL, OPT_AXIS},
         {"max-axis", required_argument, NULL, OPT_MAX_AXIS},
@@ -166,6 +171,7 @@ int main(int argc, char **argv)
             break;
         }
         case OPT_NO_COMPRESSION: o.compression_level = -1; break;
+        case OPT_NO_SUMMARIES: o.summaries = false; break;
         case 'e': o.experiment_id = optarg; break;
         case OPT_AXIS:
             if (strcmp(optarg, "exact") == 0) {

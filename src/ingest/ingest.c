@@ -1,5 +1,6 @@
 /* omsi_ingest_path: classify, fingerprint, convert, record. */
 #include "ingest/ingest.h"
+#include "view/thumbnail.h"
 #include "catalog/fingerprint.h"
 #include "catalog/record.h"
 #include "catalog/verify.h"
@@ -72,6 +73,22 @@ static char *make_staging(const char *output_dir, const char *stem, omsi_error *
  * file left by an earlier one). link() never replaces a file, so two
  * attempts can never end up with the same name, and each one only ever
  * removes the name it got. Returns the name (malloc'ed) or NULL. */
+/* The TIC thumbnails the catalog keeps (longest side 256 px). A dataset
+ * without one is still recorded: a thumbnail is a convenience. */
+static void make_thumbnails(omsi_convert_result *res, const omsi_ingest_options *opts)
+{
+    for (size_t i = 0; i < res->n_datasets; i++) {
+        omsi_converted_dataset *d = &res->datasets[i];
+        if (!d->tic_image)
+            continue;
+        omsi_error err = {0};
+        if (omsi_thumbnail_png(d->tic_image, d->info.nx, d->info.ny, 256, &d->thumbnail_png,
+                               &d->thumbnail_bytes, &d->thumbnail_width, &d->thumbnail_height, &err))
+            omsi_log(opts->convert.log, OMSI_LOG_WARNING, "%s: no thumbnail: %s", d->hdf5_path,
+                     err.message);
+    }
+}
+
 static char *publish(const char *staged, const char *stem, omsi_error *err)
 {
     size_t n = strlen(stem) + 32;
@@ -226,6 +243,7 @@ int omsi_ingest_path(omsi_catalog *cat, const char *path, const omsi_ingest_opti
         rc = err->status;
     if (rc)
         goto done;
+    make_thumbnails(&result, opts);
     free(result.output_path); /* the catalog records the published name */
     result.output_path = strdup(output);
     if (!result.output_path) {

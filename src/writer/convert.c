@@ -4,6 +4,7 @@
 #include "writer/convert.h"
 #include "writer/chunking.h"
 #include "writer/convert_write.h"
+#include "writer/omsi_analysis.h"
 #include "writer/omsi_file.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@ omsi_convert_options omsi_convert_options_default(void)
     omsi_convert_options o;
     memset(&o, 0, sizeof o);
     o.compression_level = 4;
+    o.summaries = true;
     o.reader = omsi_open_options_default();
     return o;
 }
@@ -108,6 +110,55 @@ static void plan_chunks(const omsi_convert_options *o, const omsi_dataset_info *
     omsi_chunk_clip(shape, want, item, spec->chunk);
 }
 
+/* Summaries need X*Y*16 + Z*36 bytes; beyond an eighth of the memory budget
+ * they are skipped (said in the log and the dataset's metadata). */
+static int start_summary(run *ctx, omsi_converted_dataset *cd, omsi_summary *s, bool *on,
+                         omsi_error *err)
+{
+    *on = false;
+    if (!ctx->opts->summaries)
+        return 0;
+    uint64_t need = omsi_summary_bytes(cd->info.nx, cd->info.ny, cd->info.nz);
+    uint64_t limit = omsi_budget_limit(ctx->opts->reader.memory_limit);
+    if (need > limit / 8) {
+        omsi_log(ctx->opts->log, OMSI_LOG_WARNING,
+                 "%s: no summaries (TIC, mean spectrum, peaks): they need %llu MiB, more than an "
+                 "eighth of the memory limit (--memory-limit)",
+                 cd->hdf5_path, (unsigned long long)(need >> 20));
+        return omsi_meta_text(&cd->metadata, OMSI_COLL_DATASET, "summaries",
+                              "skipped: more than an eighth of the memory limit", NULL, NULL)
+                   ? omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory")
+                   : 0;
+    }
+    int rc = omsi_summary_init(s, cd->info.nx, cd->info.ny, cd->info.nz, cd->info.dtype, err);
+    *on = rc == 0;
+    return rc;
+}
+
+/* The peaks, the analysis group, and what the catalog records. */
+static int finish_summary(run *ctx, hid_t experiment, omsi_converted_dataset *cd,
+                          const omsi_summary *s, const double *mz, omsi_error *err)
+{
+    omsi_peak *peaks = NULL;
+    size_t n = 0, max_peaks = ctx->opts->max_peaks ? ctx->opts->max_peaks : 500;
+    int rc = omsi_summary_peaks(s, mz, max_peaks, &peaks, &n, err);
+    if (!rc)
+        rc = omsi_file_write_summary(experiment, cd->data_index, cd->hdf5_path, s, peaks, n, max_peaks, err);
+    size_t pixels = (size_t)(cd->info.nx * cd->info.ny);
+    if (!rc && !(cd->tic_image = malloc(pixels * sizeof *cd->tic_image)))
+        rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+    if (rc) {
+        free(peaks);
+        return rc;
+    }
+    memcpy(cd->tic_image, s->tic, pixels * sizeof *cd->tic_image);
+    cd->peaks = peaks;
+    cd->n_peaks = n;
+    snprintf(cd->analysis_path, sizeof cd->analysis_path, "/entry_%zu/analysis_%zu", cd->entry_index,
+             cd->data_index);
+    return 0;
+}
+
 /* One reader selection -> /entry_N/data_M. */
 static int convert_selection(run *ctx, omsi_reader *r, hid_t experiment, size_t exp_index,
                              size_t dataset, long region, omsi_error *err)
@@ -148,9 +199,17 @@ static int convert_selection(run *ctx, omsi_reader *r, hid_t experiment, size_t 
                               (unsigned long long)cd->info.ny, (unsigned long long)cd->info.nz);
     plan_chunks(ctx->opts, &cd->info, &spec);
     omsi_msidata d = {-1, -1, -1, -1, -1};
+    omsi_summary summary = {0};
+    bool summarise = false;
     rc = omsi_file_create_msidata(experiment, cd->data_index, &spec, &d, err);
     if (!rc)
-        rc = omsi_write_selection(r, &cd->info, &d, &spec, cd, &ctx->progress, err);
+        rc = start_summary(ctx, cd, &summary, &summarise, err);
+    if (!rc)
+        rc = omsi_write_selection(r, &cd->info, &d, &spec, cd, summarise ? &summary : NULL,
+                                  &ctx->progress, err);
+    if (!rc && summarise)
+        rc = finish_summary(ctx, experiment, cd, &summary, mz, err);
+    omsi_summary_free(&summary);
     const omsi_metadata *md = omsi_reader_metadata(r);
     if (!rc && md && omsi_meta_append(&cd->metadata, md))
         rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");

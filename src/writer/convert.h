@@ -39,6 +39,9 @@ typedef struct omsi_convert_options {
     omsi_open_options reader;      /* passed to every reader; reader.memory_limit bounds
                                     * the whole conversion (--memory-limit) */
     unsigned threads;              /* compression threads; 0 = online CPUs (--threads) */
+    bool summaries;                /* TIC/base-peak images, mean/max spectra, peaks as
+                                    * analysis_K (default true; --no-summaries) */
+    size_t max_peaks;              /* peaks kept per dataset; 0 = 500 */
     omsi_progress_fn progress;     /* may be NULL; called at most a few times per second */
     void *progress_ctx;
     volatile sig_atomic_t *cancel; /* non-zero -> stop, remove temp file, OMSI_ERR_CANCELLED */

@@ -18,6 +18,7 @@ typedef struct writer {
     omsi_reader *r;
     const omsi_dataset_info *info;
     omsi_converted_dataset *cd;
+    omsi_summary *summary;     /* NULL: no summaries */
     omsi_write_progress *progress;
     size_t item;
     target t[2];
@@ -318,11 +319,15 @@ static int emit_chunks(writer *w, const slab *s, size_t ti, omsi_error *err)
     return 0;
 }
 
-/* Counts a spectrum in the statistics (once: in its first z block). */
-static void count_spectrum(writer *w, const slab *s, const void *values, bool stats)
+/* Counts the whole spectrum of pixel (x, y) in the statistics and the
+ * summaries (once: in its first z block). */
+static void count_spectrum(writer *w, const slab *s, uint64_t x, uint64_t y, const void *values,
+                           bool stats)
 {
     if (!stats || s->z0 != 0)
         return;
+    if (w->summary)
+        omsi_summary_add(w->summary, x, y, values);
     w->cd->total_intensity += spectrum_sum(w->info->dtype, values, w->info->nz);
     w->cd->spectra_written++;
     w->progress->done++;
@@ -352,7 +357,7 @@ static int fill_slab(writer *w, const slab *s, bool stats, omsi_error *err)
                     continue;
                 if (!whole)
                     memcpy(dst, buf + s->z0 * item, row);
-                count_spectrum(w, s, buf, stats);
+                count_spectrum(w, s, x, y, buf, stats);
             }
         }
         return 0;
@@ -371,7 +376,7 @@ static int fill_slab(writer *w, const slab *s, bool stats, omsi_error *err)
             continue;
         memcpy((unsigned char *)slab_at(w, s, sp.x, sp.y, s->z0),
                (const unsigned char *)sp.intensities + s->z0 * item, row);
-        count_spectrum(w, s, sp.intensities, stats);
+        count_spectrum(w, s, sp.x, sp.y, sp.intensities, stats);
     }
     if (!rc && more < 0)
         rc = err->status ? err->status : OMSI_ERR_FORMAT;
@@ -470,7 +475,7 @@ static int run_spectrum_pass(writer *w, omsi_error *err)
             job->failed = false;
             rc = put_job(w, job, err);
         }
-        count_spectrum(w, &whole, sp.intensities, true);
+        count_spectrum(w, &whole, sp.x, sp.y, sp.intensities, true);
     }
     if (!rc && more < 0)
         rc = err->status ? err->status : OMSI_ERR_FORMAT;
@@ -566,12 +571,13 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
 
 int omsi_write_selection(omsi_reader *r, const omsi_dataset_info *info, omsi_msidata *d,
                          const omsi_msidata_spec *spec, omsi_converted_dataset *cd,
-                         omsi_write_progress *progress, omsi_error *err)
+                         omsi_summary *summary, omsi_write_progress *progress, omsi_error *err)
 {
     writer w = {
         .r = r,
         .info = info,
         .cd = cd,
+        .summary = summary,
         .progress = progress,
         .item = omsi_dtype_size(info->dtype),
         .compress = spec->chunked && spec->compression_level >= 0,

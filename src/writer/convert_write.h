@@ -12,6 +12,7 @@
 
 #include "writer/convert.h"
 #include "writer/omsi_file.h"
+#include "writer/summary.h"
 
 typedef struct omsi_write_progress {
     const omsi_convert_options *opts;
@@ -21,10 +22,11 @@ typedef struct omsi_write_progress {
 
 /* Streams every spectrum of the reader's current selection into d->cube
  * and (if any) d->copy within opts->reader.memory_limit. Fills the
- * statistics of cd (spectra_written, total_intensity). spec is what
- * d was created with (chunk shapes, compression level). */
+ * statistics of cd (spectra_written, total_intensity) and, when summary is
+ * not NULL, adds every spectrum to it in the same pass. spec is what d was
+ * created with (chunk shapes, compression level). */
 int omsi_write_selection(omsi_reader *r, const omsi_dataset_info *info, omsi_msidata *d,
                          const omsi_msidata_spec *spec, omsi_converted_dataset *cd,
-                         omsi_write_progress *progress, omsi_error *err);
+                         omsi_summary *summary, omsi_write_progress *progress, omsi_error *err);
 
 #endif

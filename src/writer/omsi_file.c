@@ -226,6 +226,14 @@ int omsi_file_add_dependency(hid_t dependency_group, const char *link_name,
                              const char *main_name, const char *type, const char *help,
                              omsi_error *err)
 {
+    return omsi_file_add_parameter_dependency(dependency_group, link_name, "", main_name, type, help,
+                                              err);
+}
+
+int omsi_file_add_parameter_dependency(hid_t dependency_group, const char *link_name,
+                                       const char *parameter_name, const char *main_name,
+                                       const char *type, const char *help, omsi_error *err)
+{
     char name[256];
     omsi_h5_safe_name(link_name, name, sizeof name);
     hid_t g = -1, parameter = -1;
@@ -233,7 +241,7 @@ int omsi_file_add_dependency(hid_t dependency_group, const char *link_name,
     if (!rc)
         rc = omsi_h5_text_dataset(g, "main_name", main_name, NULL, err);
     if (!rc)
-        rc = omsi_h5_text_dataset(g, "parameter_name", "", &parameter, err);
+        rc = omsi_h5_text_dataset(g, "parameter_name", parameter_name, &parameter, err);
     /* help goes on parameter_name, where BASTet writes it (spec 9). */
     if (!rc)
         rc = omsi_h5_attr_string(parameter, "help", help ? help : "", err);

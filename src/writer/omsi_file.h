@@ -54,5 +54,10 @@ int omsi_file_write_optional_collection(hid_t msidata_group, const omsi_metadata
 int omsi_file_add_dependency(hid_t dependency_group, const char *link_name,
                              const char *main_name, const char *type, const char *help,
                              omsi_error *err);
+/* The same for an analysis input: parameter_name names the analysis
+ * parameter the target feeds ("msidata"). */
+int omsi_file_add_parameter_dependency(hid_t dependency_group, const char *link_name,
+                                       const char *parameter_name, const char *main_name,
+                                       const char *type, const char *help, omsi_error *err);
 
 #endif

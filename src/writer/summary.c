@@ -1,0 +1,245 @@
+#include "writer/summary.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { NOISE_SAMPLES = 255 };
+
+uint64_t omsi_summary_bytes(uint64_t nx, uint64_t ny, uint64_t nz)
+{
+    return nx * ny * 2 * sizeof(double) + nz * (2 * sizeof(double) + sizeof(uint32_t)) +
+           (NOISE_SAMPLES + nz) * sizeof(double);
+}
+
+int omsi_summary_init(omsi_summary *s, uint64_t nx, uint64_t ny, uint64_t nz, omsi_dtype dtype,
+                      omsi_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->nx = nx;
+    s->ny = ny;
+    s->nz = nz;
+    s->dtype = dtype;
+    size_t pixels = (size_t)(nx * ny > 0 ? nx * ny : 1), bins = (size_t)(nz ? nz : 1);
+    s->tic = calloc(pixels, sizeof *s->tic);
+    s->base_peak = calloc(pixels, sizeof *s->base_peak);
+    s->sum = calloc(bins, sizeof *s->sum);
+    s->max = calloc(bins, sizeof *s->max);
+    s->above = calloc(bins, sizeof *s->above);
+    s->scratch = malloc((NOISE_SAMPLES + bins) * sizeof *s->scratch);
+    if (!s->tic || !s->base_peak || !s->sum || !s->max || !s->above || !s->scratch) {
+        omsi_summary_free(s);
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "no memory for the summaries of a %llu x %llu x %llu cube",
+                              (unsigned long long)nx, (unsigned long long)ny, (unsigned long long)nz);
+    }
+    for (size_t k = 0; k < bins; k++)
+        s->max[k] = -INFINITY;
+    return 0;
+}
+
+void omsi_summary_free(omsi_summary *s)
+{
+    free(s->tic);
+    free(s->base_peak);
+    free(s->sum);
+    free(s->max);
+    free(s->above);
+    free(s->scratch);
+    memset(s, 0, sizeof *s);
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median_sorted(const double *v, size_t n)
+{
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double omsi_noise_level(const double *values, uint64_t n, double *scratch)
+{
+    if (n == 0)
+        return 0;
+    size_t m = n < NOISE_SAMPLES ? (size_t)n : NOISE_SAMPLES;
+    for (size_t i = 0; i < m; i++)
+        scratch[i] = values[(uint64_t)i * n / m];
+    qsort(scratch, m, sizeof *scratch, compare_doubles);
+    double median = median_sorted(scratch, m);
+    for (size_t i = 0; i < m; i++)
+        scratch[i] = fabs(scratch[i] - median);
+    qsort(scratch, m, sizeof *scratch, compare_doubles);
+    return median + 3 * 1.4826 * median_sorted(scratch, m);
+}
+
+/* The spectrum as doubles in one typed loop, so the accumulation below is
+ * one plain loop the compiler vectorises. */
+static void to_doubles(omsi_dtype t, const void *in, uint64_t n, double *out)
+{
+#define CONVERT(type)                                                                              \
+    for (uint64_t k = 0; k < n; k++)                                                               \
+        out[k] = (double)((const type *)in)[k];                                                    \
+    break
+    switch (t) {
+    case OMSI_DT_UINT8: CONVERT(uint8_t);
+    case OMSI_DT_INT8: CONVERT(int8_t);
+    case OMSI_DT_UINT16: CONVERT(uint16_t);
+    case OMSI_DT_INT16: CONVERT(int16_t);
+    case OMSI_DT_UINT32: CONVERT(uint32_t);
+    case OMSI_DT_INT32: CONVERT(int32_t);
+    case OMSI_DT_UINT64: CONVERT(uint64_t);
+    case OMSI_DT_INT64: CONVERT(int64_t);
+    case OMSI_DT_FLOAT32: CONVERT(float);
+    case OMSI_DT_FLOAT64: CONVERT(double);
+    }
+#undef CONVERT
+}
+
+void omsi_summary_add(omsi_summary *s, uint64_t x, uint64_t y, const void *values)
+{
+    if (x >= s->nx || y >= s->ny || s->nz == 0)
+        return;
+    double *v = s->scratch + NOISE_SAMPLES;
+    to_doubles(s->dtype, values, s->nz, v);
+    double noise = omsi_noise_level(v, s->nz, s->scratch);
+    double total = 0, top = v[0];
+    /* Branch-free, so that the compiler vectorises it: the summaries must
+     * stay a few per cent of a conversion. */
+    double *restrict sum = s->sum, *restrict max = s->max;
+    uint32_t *restrict above = s->above;
+    for (uint64_t k = 0; k < s->nz; k++) {
+        double value = v[k];
+        total += value;
+        top = value > top ? value : top;
+        sum[k] += value;
+        max[k] = value > max[k] ? value : max[k];
+        above[k] += value > noise;
+    }
+    s->tic[x * s->ny + y] = total;
+    s->base_peak[x * s->ny + y] = top;
+    s->spectra++;
+}
+
+static int by_intensity_desc(const void *a, const void *b)
+{
+    const omsi_peak *p = a, *q = b;
+    return p->intensity > q->intensity ? -1 : p->intensity < q->intensity ? 1 : (p->bin > q->bin) - (p->bin < q->bin);
+}
+
+static int by_mz(const void *a, const void *b)
+{
+    const omsi_peak *p = a, *q = b;
+    return (p->bin > q->bin) - (p->bin < q->bin);
+}
+
+/* The mean spectrum's baseline and noise, bin by bin: the median and the
+ * MAD (x 1.4826) of blocks of BLOCK bins, interpolated linearly between the
+ * blocks' centres. Peaks a few bins wide do not move a block's median, and
+ * a baseline that falls along m/z (as real ones do) is followed. */
+enum { BLOCK = 64 };
+
+static void baseline_and_noise(const double *v, uint64_t n, double *base, double *noise)
+{
+    uint64_t blocks = (n + BLOCK - 1) / BLOCK;
+    double tmp[BLOCK];
+    /* First pass: each block's median and MAD, stored at its first bin. */
+    for (uint64_t b = 0; b < blocks; b++) {
+        uint64_t lo = b * BLOCK, m = n - lo < BLOCK ? n - lo : BLOCK;
+        memcpy(tmp, v + lo, (size_t)m * sizeof *tmp);
+        qsort(tmp, (size_t)m, sizeof *tmp, compare_doubles);
+        double med = median_sorted(tmp, (size_t)m);
+        for (uint64_t i = 0; i < m; i++)
+            tmp[i] = fabs(v[lo + i] - med);
+        qsort(tmp, (size_t)m, sizeof *tmp, compare_doubles);
+        base[lo] = med;
+        noise[lo] = 1.4826 * median_sorted(tmp, (size_t)m);
+    }
+    /* Second pass, from the right so each block's values are still there. */
+    for (uint64_t b = blocks; b-- > 0;) {
+        uint64_t lo = b * BLOCK, m = n - lo < BLOCK ? n - lo : BLOCK;
+        double centre = lo + (m - 1) / 2.0, med = base[lo], mad = noise[lo];
+        bool has_next = b + 1 < blocks;
+        uint64_t nlo = (b + 1) * BLOCK;
+        double nm = has_next ? base[nlo] : med, nn = has_next ? noise[nlo] : mad;
+        double ncentre = has_next ? nlo + ((n - nlo < BLOCK ? n - nlo : BLOCK) - 1) / 2.0 : centre;
+        for (uint64_t i = 0; i < m; i++) {
+            double k = (double)(lo + i), t = 0;
+            if (k > centre && has_next)
+                t = (k - centre) / (ncentre - centre);
+            base[lo + i] = med + t * (nm - med);
+            noise[lo + i] = mad + t * (nn - mad);
+        }
+        /* Bins left of the first centre keep the first block's values. */
+    }
+}
+
+int omsi_summary_peaks(const omsi_summary *s, const double *mz, size_t max_peaks, omsi_peak **out,
+                       size_t *n_out, omsi_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    uint64_t nz = s->nz;
+    if (s->spectra == 0 || nz < 3)
+        return 0;
+    double *mean = malloc(nz * sizeof *mean), *base = malloc(nz * sizeof *base),
+           *noise = malloc(nz * sizeof *noise);
+    omsi_peak *peaks = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    if (!mean || !base || !noise) {
+        rc = omsi_error_set(err, OMSI_ERR_NOMEM, "no memory for the peak list");
+        goto done;
+    }
+    for (uint64_t k = 0; k < nz; k++)
+        mean[k] = s->sum[k] / (double)s->spectra;
+    baseline_and_noise(mean, nz, base, noise);
+    for (uint64_t k = 1; k + 1 < nz; k++) {
+        double a = mean[k - 1], b = mean[k], c = mean[k + 1];
+        /* A local maximum standing 5 noise levels above the baseline. */
+        if (!(b > a && b >= c && b - base[k] > 5 * noise[k] && b > base[k]))
+            continue;
+        if (n == cap) {
+            size_t grow = cap ? 2 * cap : 64;
+            omsi_peak *p = realloc(peaks, grow * sizeof *p);
+            if (!p) {
+                rc = omsi_error_set(err, OMSI_ERR_NOMEM, "no memory for the peak list");
+                goto done;
+            }
+            peaks = p;
+            cap = grow;
+        }
+        /* A Gaussian through the three points: its apex between the bins. */
+        double delta = 0;
+        if (a > 0 && c > 0) {
+            double la = log(a), lb = log(b), lc = log(c), d = la - 2 * lb + lc;
+            if (d < 0)
+                delta = 0.5 * (la - lc) / d;
+        }
+        if (delta > 0.5)
+            delta = 0.5;
+        if (delta < -0.5)
+            delta = -0.5;
+        double step = delta >= 0 ? mz[k + 1] - mz[k] : mz[k] - mz[k - 1];
+        peaks[n++] = (omsi_peak){.mz = mz[k] + delta * step,
+                                 .intensity = b,
+                                 .coverage = (double)s->above[k] / (double)s->spectra,
+                                 .bin = k};
+    }
+    if (n > max_peaks) {
+        qsort(peaks, n, sizeof *peaks, by_intensity_desc);
+        n = max_peaks;
+    }
+    qsort(peaks, n, sizeof *peaks, by_mz);
+    *out = peaks;
+    *n_out = n;
+    peaks = NULL;
+done:
+    free(peaks);
+    free(mean);
+    free(base);
+    free(noise);
+    return rc;
+}
