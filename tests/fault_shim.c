@@ -9,6 +9,7 @@
  *   OMSI_FAULT_STICKY=1    fail every counted call from N on (a full disk)
  *   OMSI_FAULT_ACTION=stop raise SIGSTOP at call N and then do the call
  *                          (a process frozen in the middle of its work)
+ *   OMSI_FAULT_CALL=NAME   count only the calls of NAME (e.g. rename)
  *   OMSI_FAULT_REPORT=F    append "calls=<count> failed=<name>" to F at exit
  *
  * Counted: open/openat/creat (only with O_CREAT, O_WRONLY, O_RDWR or
@@ -43,7 +44,7 @@ static atomic_long calls;
 static long fault_at;
 static int fault_errno = EIO;
 static int sticky, stop_action;
-static const char *report_path;
+static const char *report_path, *only_call;
 static char failed_name[64];
 static atomic_int configured;
 
@@ -65,6 +66,7 @@ static void configure(void)
     sticky = st && strcmp(st, "1") == 0;
     stop_action = act && strcmp(act, "stop") == 0;
     report_path = getenv("OMSI_FAULT_REPORT");
+    only_call = getenv("OMSI_FAULT_CALL");
     atomic_store(&configured, 1);
 }
 
@@ -72,6 +74,8 @@ static void configure(void)
 static int fault(const char *name)
 {
     configure();
+    if (only_call && strcmp(only_call, name) != 0)
+        return 0;
     long n = atomic_fetch_add(&calls, 1) + 1;
     if (fault_at <= 0 || n < fault_at || (n > fault_at && !sticky))
         return 0;
