@@ -91,7 +91,9 @@ typedef struct omsi_job_owner {
     pid_t pid;
     uint64_t start;        /* /proc/PID/stat start time; 0 if unknown */
 } omsi_job_owner;
-/* The owners of the running jobs (*owners to free()). */
+/* The owners of the running jobs of daemon workers (*owners to free()); the
+ * jobs of manual ingests (omsi_catalog_job_start) are not listed: those
+ * processes are no daemon's to wait for or kill. */
 int omsi_catalog_job_running_owners(omsi_catalog *cat, omsi_job_owner **owners, size_t *count,
                                     omsi_error *err);
 
@@ -103,7 +105,9 @@ int omsi_catalog_job_enqueue(omsi_catalog *cat, const char *source_path, const c
  * and marks it running (attempts + 1), owned by this process (pid and start
  * time). Returns 1 with *job filled, 0 if none. */
 int omsi_catalog_job_claim(omsi_catalog *cat, double now, omsi_job *job, omsi_error *err);
-/* At start-up: jobs left running by a dead process go back to pending. */
+/* At start-up: jobs left running by a dead process (or with no recorded
+ * owner) go back to pending; a job whose recorded owner still runs (same pid
+ * and start time: a manual ingest) stays running. */
 int omsi_catalog_job_requeue_running(omsi_catalog *cat, int *count, omsi_error *err);
 int omsi_catalog_job_done(omsi_catalog *cat, int64_t job_id, omsi_error *err);
 /* Records the error; state becomes failed with next_attempt_at = now +
@@ -119,7 +123,9 @@ int omsi_catalog_job_defer(omsi_catalog *cat, int64_t job_id, const char *reason
                            omsi_error *err);
 
 /* Records a job already taken in hand (a manual `omsi-catalog ingest`):
- * running, attempt 1, so the ingest shows in the job history. */
+ * running, attempt 1, owned by this process (pid, start time, marked
+ * manual), so the ingest shows in the job history and a daemon starting
+ * meanwhile neither takes the job nor removes its partial file. */
 int omsi_catalog_job_start(omsi_catalog *cat, const char *source_path, const char *format,
                            int64_t *job_id, omsi_error *err);
 

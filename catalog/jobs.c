@@ -201,8 +201,9 @@ int omsi_catalog_job_start(omsi_catalog *cat, const char *source_path, const cha
 {
     sqlite3_stmt *st;
     int rc = omsi_cat_prepare(cat,
-                              "INSERT INTO jobs (source_path, format, state, attempts, created_at, started_at) "
-                              "VALUES (?1, ?2, 'running', 1, ?3, ?3)",
+                              "INSERT INTO jobs (source_path, format, state, attempts, created_at, "
+                              "started_at, owner_pid, owner_start, owner_manual) "
+                              "VALUES (?1, ?2, 'running', 1, ?3, ?3, ?4, ?5, 1)",
                               &st, err);
     if (rc)
         return rc;
@@ -210,6 +211,12 @@ int omsi_catalog_job_start(omsi_catalog *cat, const char *source_path, const cha
     if (format)
         sqlite3_bind_text(st, 2, format, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 3, omsi_cat_now());
+    /* Who runs it: a daemon starting meanwhile leaves it (and its partial
+     * file) alone while this process lives (requeue_running). */
+    uint64_t start = 0;
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)getpid());
+    if (omsi_proc_start_time(getpid(), &start))
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)start);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = omsi_cat_fail(cat, err, "adding a job");
     else
@@ -285,12 +292,41 @@ done:
 
 int omsi_catalog_job_requeue_running(omsi_catalog *cat, int *count, omsi_error *err)
 {
-    int changes = 0;
-    int rc = update_job(cat, "UPDATE jobs SET state = 'pending' WHERE state = 'running' AND ?1 = ?1",
-                        0, NULL, 0, &changes, err);
+    if (count)
+        *count = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = omsi_cat_exec(cat, "BEGIN IMMEDIATE", err);
+    if (rc)
+        return rc;
+    rc = omsi_cat_prepare(cat,
+                          "SELECT id, owner_pid, COALESCE(owner_start, 0) FROM jobs WHERE state = 'running'",
+                          &st, err);
+    int step = SQLITE_DONE, changes = 0;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        /* Kept while its recorded owner lives (a manual ingest); a job
+         * without an owner, or whose owner is gone, was interrupted. The
+         * caller's own jobs count as interrupted: it is the one restarting. */
+        pid_t owner = (pid_t)sqlite3_column_int64(st, 1);
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL && owner != getpid() &&
+            omsi_proc_alive(owner, (uint64_t)sqlite3_column_int64(st, 2)))
+            continue;
+        int one = 0;
+        rc = update_job(cat, "UPDATE jobs SET state = 'pending' WHERE id = ?1 AND state = 'running'",
+                        sqlite3_column_int64(st, 0), NULL, 0, &one, err);
+        changes += one;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = omsi_cat_fail(cat, err, "listing running jobs");
+    sqlite3_finalize(st);
+    if (rc == 0)
+        rc = omsi_cat_exec(cat, "COMMIT", err);
+    if (rc) {
+        sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
     if (count)
         *count = changes;
-    return rc;
+    return 0;
 }
 
 int omsi_catalog_job_done(omsi_catalog *cat, int64_t job_id, omsi_error *err)
@@ -325,7 +361,7 @@ int omsi_catalog_job_running_owners(omsi_catalog *cat, omsi_job_owner **owners, 
     sqlite3_stmt *st;
     int rc = omsi_cat_prepare(cat,
                               "SELECT id, owner_pid, COALESCE(owner_start, 0) FROM jobs "
-                              "WHERE state = 'running' AND owner_pid IS NOT NULL",
+                              "WHERE state = 'running' AND owner_pid IS NOT NULL AND NOT owner_manual",
                               &st, err);
     if (rc)
         return rc;

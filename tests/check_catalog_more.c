@@ -10,8 +10,10 @@
 #include "catalog/record.h"
 #include "catalog/report.h"
 #include "tests/test_support.h"
+#include "base/omsi_proc.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -960,6 +962,65 @@ typedef struct probe {
     int errors;
 } probe;
 
+/* A manual ingest's job (omsi_catalog_job_start) records its owner, marked
+ * manual: not listed for a daemon to wait for or kill, and kept running by
+ * requeue_running while the owner lives; requeued once it is gone. */
+START_TEST(manual_job_owner)
+{
+    omsi_catalog *cat = fresh_catalog();
+    omsi_error err = {0};
+    int64_t manual = 0, dead = 0;
+    ck_assert_int_eq(omsi_catalog_job_start(cat, "/drop/m.hdr", NULL, &manual, &err), 0);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT owner_pid FROM jobs WHERE id = %lld", (long long)manual);
+    ck_assert_int_eq(sql_int(cat, sql), getpid());
+    uint64_t start = 0;
+    ck_assert(omsi_proc_start_time(getpid(), &start));
+    snprintf(sql, sizeof sql, "SELECT owner_start = %llu AND owner_manual = 1 FROM jobs WHERE id = %lld",
+             (unsigned long long)start, (long long)manual);
+    ck_assert_int_eq(sql_int(cat, sql), 1);
+    omsi_job_owner *owners = NULL;
+    size_t n = 9;
+    ck_assert_int_eq(omsi_catalog_job_running_owners(cat, &owners, &n, &err), 0);
+    ck_assert_uint_eq(n, 0);
+    free(owners);
+    /* Owned by a live child (as another process's ingest would be), and a
+     * second one by a child that has exited. */
+    pid_t live = fork();
+    if (live == 0) {
+        pause();
+        _exit(0);
+    }
+    pid_t gone = fork();
+    if (gone == 0)
+        _exit(0);
+    ck_assert_int_eq(waitpid(gone, NULL, 0), gone);
+    ck_assert(omsi_proc_start_time(live, &start));
+    snprintf(sql, sizeof sql, "UPDATE jobs SET owner_pid = %ld, owner_start = %llu WHERE id = %lld",
+             (long)live, (unsigned long long)start, (long long)manual);
+    sql_exec(cat, sql);
+    ck_assert_int_eq(omsi_catalog_job_start(cat, "/drop/d.hdr", NULL, &dead, &err), 0);
+    snprintf(sql, sizeof sql, "UPDATE jobs SET owner_pid = %ld WHERE id = %lld", (long)gone, (long long)dead);
+    sql_exec(cat, sql);
+    int count = -1;
+    ck_assert_int_eq(omsi_catalog_job_requeue_running(cat, &count, &err), 0);
+    ck_assert_int_eq(count, 1);
+    omsi_job_state state;
+    ck_assert_int_eq(omsi_catalog_job_state(cat, manual, &state, &err), 0);
+    ck_assert_int_eq(state, OMSI_JOB_RUNNING);
+    ck_assert_int_eq(omsi_catalog_job_state(cat, dead, &state, &err), 0);
+    ck_assert_int_eq(state, OMSI_JOB_PENDING);
+    /* Once the owner is gone, its job is requeued too. */
+    kill(live, SIGKILL);
+    ck_assert_int_eq(waitpid(live, NULL, 0), live);
+    ck_assert_int_eq(omsi_catalog_job_requeue_running(cat, &count, &err), 0);
+    ck_assert_int_eq(count, 1);
+    ck_assert_int_eq(omsi_catalog_job_state(cat, manual, &state, &err), 0);
+    ck_assert_int_eq(state, OMSI_JOB_PENDING);
+    omsi_catalog_close(cat);
+}
+END_TEST
+
 static int count_row(void *ctx, const omsi_query_row *r)
 {
     (void)r;
@@ -1146,6 +1207,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, query_hostile_arguments);
     tcase_add_test(tc, ingest_unchanged_and_new_version);
     tcase_add_test(tc, jobs_state_machine);
+    tcase_add_test(tc, manual_job_owner);
     tcase_add_test(tc, reader_during_write);
     tcase_add_test(tc, bad_catalog_paths);
     tcase_add_test(tc, corrupt_catalog);

@@ -3,6 +3,7 @@
  * dependency links from a mock multi-dataset/region reader, atomic output. */
 #include "writer/chunking.h"
 #include "writer/convert.h"
+#include "writer/omsi_file.h"
 #include "tools/gen.h"
 #include "tests/test_support.h"
 
@@ -551,6 +552,43 @@ START_TEST(existing_output_and_bad_folder)
 }
 END_TEST
 
+/* HDF5's error stack reaches omsi_error as one line (innermost entry, its
+ * major and minor class), and a file given up on an error path is closed
+ * with nothing of it left open (no id for the exit handler to trip on). */
+START_TEST(hdf5_errors_one_line_and_given_up_file_closed)
+{
+    char *dir = omsi_test_mkdtemp("writer-h5err");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/given-up.h5", dir);
+    omsi_error err = {0};
+    hid_t f = -1;
+    omsi_h5_quiet();
+    ck_assert_int_eq(omsi_file_create(path, &f, &err), 0);
+    hid_t g = -1;
+    ck_assert_int_eq(omsi_h5_managed_group(f, "g", "omsi_test", "0.1", &g, &err), 0);
+    ck_assert_int_eq(omsi_h5_close(&g, 0, &err), 0);
+    ck_assert_int_eq(g, -1);
+    ck_assert_int_lt(H5Gopen2(f, "/no/such/group", H5P_DEFAULT), 0);
+    ck_assert_int_eq(omsi_h5_fail(&err, "%s: opening /no/such/group", path), OMSI_ERR_HDF5);
+    ck_assert_msg(strchr(err.message, '\n') == NULL, "multi-line: %s", err.message);
+    ck_assert_ptr_nonnull(strstr(err.message, "given-up.h5: opening /no/such/group: "));
+    ck_assert_msg(strstr(err.message, "(HDF5 ") && strstr(err.message, ": "), "%s", err.message);
+    /* given up: closed, returns the first error, nothing stays open */
+    omsi_error later = {0};
+    ck_assert_int_eq(omsi_file_close(&f, path, OMSI_ERR_IO, &later), OMSI_ERR_IO);
+    ck_assert_int_eq(f, -1);
+    ck_assert_int_eq(later.status, OMSI_OK);
+    ck_assert_int_eq(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+    /* and a kept file is flushed and closed */
+    ck_assert_int_eq(omsi_file_create(path, &f, &err), 0);
+    ck_assert_int_eq(omsi_file_close(&f, path, 0, &err), 0);
+    ck_assert_int_eq(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+    ck_assert_int_gt(H5Fis_hdf5(path), 0);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Every shared Analyze/imzML file converts and reads back as the reader yields it. */
 static const char *const shared_inputs[] = {
     "analyze/Analyze75.hdr", "imzml/pyimzml/Example_Continuous.imzML", "imzml/pyimzml/Example_Processed.imzML",
@@ -610,6 +648,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, auto_chunk_rule, 0, sizeof chunk_examples / sizeof chunk_examples[0]);
     tcase_add_test(tc, chunk_clip);
+    tcase_add_test(tc, hdf5_errors_one_line_and_given_up_file_closed);
     tcase_add_test(tc, analyze_fixture_layout_and_values);
     tcase_add_test(tc, mock_datasets_regions_links);
     tcase_add_test(tc, copy_from_reader_passes);

@@ -58,19 +58,71 @@ void omsi_table_print(const omsi_table *t, FILE *out)
     }
 }
 
+/* Writes text with every '"' doubled (inside a quoted CSV field). */
+static void csv_quoted_text(const char *s, size_t n, FILE *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            fputc('"', out);
+        fputc(s[i], out);
+    }
+}
+
+/* Whether the text output would escape something in s other than CR, LF
+ * (which RFC 4180 allows inside a quoted field) and backslash (doubled only
+ * when the field is escaped anyway). */
+static bool csv_needs_escape(const char *s)
+{
+    for (unsigned char c; (c = (unsigned char)*s); s++)
+        if ((c < 0x20 && c != '\r' && c != '\n') || c == 0x7f || c == '\\' || c >= 0x80)
+            break;
+    if (!*s)
+        return false;
+    char *copy = strdup(s);
+    bool needs = true;
+    if (copy) {
+        for (char *p = copy; *p; p++)
+            if (*p == '\r' || *p == '\n' || *p == '\\')
+                *p = ' ';
+        needs = omsi_needs_escape(copy);
+        free(copy);
+    }
+    return needs;
+}
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF.
+ * A field with other control characters (tab, ESC, ...), invalid UTF-8 or
+ * bidi overrides is quoted and written as the text output writes it
+ * (omsi_escape: \t \e \xNN, backslash doubled), its CR and LF kept as
+ * RFC 4180 allows, so that no field can drive a terminal; --json keeps
+ * exact names. */
 static void csv_cell(const char *s, FILE *out)
 {
     if (!s)
         return;
-    if (!strpbrk(s, ",\"\n\r")) {
+    bool escape = csv_needs_escape(s);
+    if (!escape && !strpbrk(s, ",\"\n\r")) {
         fputs(s, out);
         return;
     }
     fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
+    while (*s) {
+        size_t n = strcspn(s, "\r\n");
+        if (escape && n) {
+            char *part = strndup(s, n);
+            char *text = part ? omsi_escape_dup(part) : NULL;
+            if (text)
+                csv_quoted_text(text, strlen(text), out);
+            else
+                fputs("?", out); /* out of memory: never the raw bytes */
+            free(text);
+            free(part);
+        } else {
+            csv_quoted_text(s, n, out);
+        }
+        s += n;
+        if (*s)
+            fputc(*s++, out); /* CR or LF, inside the quotes */
     }
     fputc('"', out);
 }

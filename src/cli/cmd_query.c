@@ -39,7 +39,10 @@ static const char usage_text[] =
     "  --all-versions        include superseded versions of changed sources\n"
     "\n"
     "Output: an aligned table; --json an object {\"rows\": [...], \"truncated\": B};\n"
-    "--csv comma-separated with a header line.\n"
+    "--csv comma-separated with a header line (RFC 4180: fields with a comma,\n"
+    "quote, CR or LF are quoted; a field with other control characters, such\n"
+    "as tab or ESC, is quoted and escaped like the table, \\t \\e \\xNN with\n"
+    "backslashes doubled; --json keeps names exact).\n"
     "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
     "/var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 success (also with no rows), 1 catalog error, 2 usage error.\n";

@@ -229,7 +229,7 @@ static int convert_selection(run *ctx, omsi_reader *r, hid_t experiment, size_t 
             ctx->n_links++;
         }
     }
-    omsi_file_close_msidata(&d);
+    rc = omsi_file_close_msidata(&d, rc, err);
     if (rc)
         omsi_error_prefix(err, "%s", cd->hdf5_path);
     return rc;
@@ -344,8 +344,7 @@ static int convert_input(run *ctx, const char *input, size_t index, omsi_error *
     }
 done:
     free(jobs);
-    if (experiment >= 0)
-        H5Gclose(experiment);
+    rc = omsi_h5_close(&experiment, rc, err);
     if (r)
         omsi_reader_close(r);
     if (rc && !strstr(err->message, input))
@@ -381,7 +380,7 @@ static int write_links(run *ctx, omsi_error *err)
             return omsi_h5_fail(err, "%s", group_path);
         int rc = omsi_file_add_dependency(g, p->dep.link_name, res->datasets[target].hdf5_path,
                                           p->dep.type, p->dep.help, err);
-        H5Gclose(g);
+        rc = omsi_h5_close(&g, rc, err);
         if (rc)
             return rc;
         size_t cap = owner->n_links;
@@ -451,6 +450,7 @@ int omsi_convert(const char *const *inputs, size_t n_inputs, const char *output,
     double t0 = omsi_monotonic_seconds();
     char *tmp = NULL;
     int rc = 0;
+    bool renamed = false;
     omsi_h5_quiet();
     if (n_inputs == 0)
         return omsi_error_set(err, OMSI_ERR_USAGE, "no input datasets");
@@ -476,27 +476,28 @@ int omsi_convert(const char *const *inputs, size_t n_inputs, const char *output,
         rc = convert_input(&ctx, inputs[i], i, err);
     if (!rc)
         rc = write_links(&ctx, err);
-    if (ctx.file >= 0) {
-        if (H5Fclose(ctx.file) < 0 && !rc)
-            rc = omsi_h5_fail(err, "%s: closing", tmp);
-        ctx.file = -1;
-    }
+    rc = omsi_file_close(&ctx.file, tmp, rc, err);
     if (!rc && ctx.opts->cancel && *ctx.opts->cancel)
         rc = omsi_error_set(err, OMSI_ERR_CANCELLED, "conversion cancelled");
     if (!rc)
         rc = fsync_path(tmp, false, err);
     if (!rc && rename(tmp, output) != 0)
         rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "rename %s to %s", tmp, output);
+    else if (!rc)
+        renamed = true;
     if (!rc) {
         char *dir = omsi_path_dirname(output);
         rc = dir ? fsync_path(dir, true, err) : omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
         free(dir);
-        if (omsi_file_size(output, &res->bytes_out, err) && !rc)
+        if (!rc && omsi_file_size(output, &res->bytes_out, err))
             rc = err->status;
     }
 done:
-    if (ctx.file >= 0)
-        H5Fclose(ctx.file);
+    omsi_file_close(&ctx.file, tmp, rc ? rc : OMSI_ERR_INTERNAL, err);
+    /* A failure reports no OUTPUT: not even one renamed into place whose
+     * folder could not be synced after. */
+    if (rc && renamed)
+        unlink(output);
     if (rc && tmp)
         unlink(tmp); /* never leave a partial file behind */
     free(tmp);

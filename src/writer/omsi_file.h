@@ -13,6 +13,12 @@
 
 /* Creates path (truncating) with the root attributes (section 5). */
 int omsi_file_create(const char *path, hid_t *out, omsi_error *err);
+/* Closes the file (every object in it closed first) and sets *file to -1.
+ * rc == 0: flushed and closed, a write error is returned naming path.
+ * rc != 0: the file is given up (the caller removes it): closed without
+ * writing anything more, so that nothing of HDF5 stays open. Returns rc or
+ * the close's error. */
+int omsi_file_close(hid_t *file, const char *path, int rc, omsi_error *err);
 
 /* /entry_<index> with experiment_identifier, instrument (with the global
  * m/z axis in mz_type) and empty methods (section 6, 8.3, 8.4). */
@@ -40,7 +46,9 @@ typedef struct omsi_msidata {
  * dependency and metadata groups. Close with omsi_file_close_msidata. */
 int omsi_file_create_msidata(hid_t experiment, size_t index, const omsi_msidata_spec *spec,
                              omsi_msidata *out, omsi_error *err);
-void omsi_file_close_msidata(omsi_msidata *d);
+/* Closes datasets then groups (a failed close is an error: datasets write
+ * buffered values when closed); returns rc or the first close error. */
+int omsi_file_close_msidata(omsi_msidata *d, int rc, omsi_error *err);
 
 /* Writes the entries of md that belong to collection coll into group
  * (section 8.2); entries with clashing names get a numeric suffix. */

@@ -1,20 +1,72 @@
 #include "writer/omsi_h5.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-void omsi_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
-
-/* Keeps the innermost (first) description of the error stack. */
-static herr_t take_first(unsigned n, const H5E_error2_t *e, void *data)
+void omsi_h5_quiet(void)
 {
-    char *out = data;
-    if (n == 0 && e->desc)
-        snprintf(out, 256, "%s", e->desc);
+    /* No H5_term_library at exit: HDF5 1.10 keeps the id of a file whose
+     * H5Fclose failed while its object is already freed, and closing it
+     * again at exit crashes (SEGV in H5F__close_cb). Files are always closed
+     * explicitly (omsi_file_close), so there is nothing left for the exit
+     * handler to do. Fails harmlessly once the library is initialised. */
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* The innermost entry of the error stack (the first one pushed: where it
+ * went wrong, e.g. the sec2 driver's failed write) and its classes. */
+typedef struct h5_detail {
+    char desc[512], major[96], minor[96];
+    bool set;
+} h5_detail;
+
+static herr_t take_innermost(unsigned n, const H5E_error2_t *e, void *data)
+{
+    h5_detail *d = data;
+    if (n != 0)
+        return 0;
+    d->set = true;
+    snprintf(d->desc, sizeof d->desc, "%s", e->desc ? e->desc : "");
+    if (H5Eget_msg(e->maj_num, NULL, d->major, sizeof d->major) < 0)
+        d->major[0] = '\0';
+    if (H5Eget_msg(e->min_num, NULL, d->minor, sizeof d->minor) < 0)
+        d->minor[0] = '\0';
     return 0;
+}
+
+/* One line from the innermost error: "<what failed>: <system error>
+ * (HDF5 <major>: <minor>)". HDF5's own description of a failed system call
+ * ("file write failed: time = <ctime with newline>, filename = ..., errno =
+ * 28, error message = 'No space left on device', buf = ...") is cut to its
+ * first clause and the system's message; other descriptions are kept with
+ * control characters made spaces. */
+static void describe_error(const h5_detail *d, char *out, size_t size)
+{
+    char head[512];
+    snprintf(head, sizeof head, "%s", d->desc);
+    const char *sys = strstr(d->desc, "error message = '");
+    char why[160] = "";
+    if (sys) {
+        sys += strlen("error message = '");
+        const char *end = strchr(sys, '\'');
+        snprintf(why, sizeof why, "%.*s", (int)(end ? end - sys : (ptrdiff_t)strlen(sys)), sys);
+        char *cut = strpbrk(head, ":,");
+        if (cut)
+            *cut = '\0';
+    }
+    for (char *p = head; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    size_t n = strlen(head);
+    while (n && head[n - 1] == ' ')
+        head[--n] = '\0';
+    snprintf(out, size, "%s%s%s (HDF5 %s: %s)", head, why[0] ? ": " : "", why,
+             d->major[0] ? d->major : "error", d->minor[0] ? d->minor : "unknown");
 }
 
 int omsi_h5_fail(omsi_error *err, const char *fmt, ...)
@@ -24,12 +76,46 @@ int omsi_h5_fail(omsi_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    char detail[256] = "";
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_first, detail);
+    h5_detail d = {.set = false};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &d);
     H5Eclear2(H5E_DEFAULT);
-    if (detail[0])
-        return omsi_error_set(err, OMSI_ERR_HDF5, "%s: %s", what, detail);
-    return omsi_error_set(err, OMSI_ERR_HDF5, "%s", what);
+    if (!d.set)
+        return omsi_error_set(err, OMSI_ERR_HDF5, "%s", what);
+    char detail[768];
+    describe_error(&d, detail, sizeof detail);
+    return omsi_error_set(err, OMSI_ERR_HDF5, "%s: %s", what, detail);
+}
+
+int omsi_h5_close(hid_t *id, int rc, omsi_error *err)
+{
+    if (*id < 0)
+        return rc;
+    hid_t obj = *id;
+    *id = -1;
+    char name[256] = "";
+    H5I_type_t type = H5Iget_type(obj);
+    if (type == H5I_DATASET || type == H5I_GROUP)
+        H5Iget_name(obj, name, sizeof name);
+    herr_t closed;
+    switch (type) {
+    case H5I_FILE: closed = H5Fclose(obj); break;
+    case H5I_GROUP: closed = H5Gclose(obj); break;
+    case H5I_DATASET: closed = H5Dclose(obj); break;
+    case H5I_ATTR: closed = H5Aclose(obj); break;
+    case H5I_DATASPACE: closed = H5Sclose(obj); break;
+    case H5I_DATATYPE: closed = H5Tclose(obj); break;
+    case H5I_GENPROP_LST: closed = H5Pclose(obj); break;
+    default: closed = H5Idec_ref(obj) < 0 ? -1 : 0; break;
+    }
+    if (closed >= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return rc;
+    }
+    if (rc) { /* the first error is the one reported */
+        H5Eclear2(H5E_DEFAULT);
+        return rc;
+    }
+    return omsi_h5_fail(err, "closing %s", name[0] ? name : type == H5I_FILE ? "the file" : "an HDF5 object");
 }
 
 hid_t omsi_h5_file_type(omsi_dtype t)
@@ -135,8 +221,7 @@ int omsi_h5_attr_string(hid_t obj, const char *name, const char *value, omsi_err
     if (attr < 0 || H5Awrite(attr, type, &ptr) < 0)
         rc = omsi_h5_fail(err, "attribute %s", name);
 done:
-    if (attr >= 0)
-        H5Aclose(attr);
+    rc = omsi_h5_close(&attr, rc, err);
     if (space >= 0)
         H5Sclose(space);
     if (type >= 0)
@@ -166,8 +251,8 @@ static int string_dataset(hid_t parent, const char *name, const char *value, boo
 done:
     if (rc == 0 && out)
         *out = ds;
-    else if (ds >= 0)
-        H5Dclose(ds);
+    else
+        rc = omsi_h5_close(&ds, rc, err);
     if (space >= 0)
         H5Sclose(space);
     if (type >= 0)
@@ -203,8 +288,7 @@ int omsi_h5_attr_isjson(hid_t obj, omsi_error *err)
     if (attr < 0 || H5Awrite(attr, type, &yes) < 0)
         rc = omsi_h5_fail(err, "isjson attribute");
 done:
-    if (attr >= 0)
-        H5Aclose(attr);
+    rc = omsi_h5_close(&attr, rc, err);
     if (space >= 0)
         H5Sclose(space);
     if (type >= 0)
@@ -235,16 +319,13 @@ int omsi_h5_managed_group(hid_t parent, const char *name, const char *omsi_type,
     if (g < 0)
         return omsi_h5_fail(err, "group %s", name);
     int rc = omsi_h5_managed_attrs(g, omsi_type, version, err);
-    if (rc) {
-        H5Gclose(g);
-        omsi_error_prefix(err, "group %s", name);
-        return rc;
-    }
-    if (out)
+    if (rc == 0 && out)
         *out = g;
     else
-        H5Gclose(g);
-    return 0;
+        rc = omsi_h5_close(&g, rc, err);
+    if (rc)
+        omsi_error_prefix(err, "group %s", name);
+    return rc;
 }
 
 int omsi_h5_axis(hid_t parent, const char *name, const double *values, uint64_t n,
@@ -262,7 +343,7 @@ int omsi_h5_axis(hid_t parent, const char *name, const double *values, uint64_t 
         H5Sclose(space);
     if (rc == 0 && out)
         *out = ds;
-    else if (ds >= 0)
-        H5Dclose(ds);
+    else
+        rc = omsi_h5_close(&ds, rc, err);
     return rc;
 }

@@ -10,11 +10,21 @@
 #include <hdf5.h>
 
 /* Turns off HDF5's automatic error printing (errors reach the caller through
- * omsi_error instead). */
+ * omsi_error instead) and its exit handler (see omsi_h5.c). Call before any
+ * other HDF5 call. */
 void omsi_h5_quiet(void);
 
-/* Sets err to "what: <innermost HDF5 message>" with status OMSI_ERR_HDF5. */
+/* Sets err to "what: <innermost HDF5 error, one line>" with status
+ * OMSI_ERR_HDF5, e.g. "...: file write failed: No space left on device (HDF5
+ * Low-level I/O: Write failed)". */
 int omsi_h5_fail(omsi_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Closes *id (any kind of id; < 0 is skipped) and sets it to -1. Closing a
+ * dataset writes its buffered values, so a failed close is an error: it is
+ * recorded in err ("closing /entry_0/data_0/mz: ...") unless rc already is
+ * one (the first error is reported). Returns rc or the close's error:
+ *     rc = omsi_h5_close(&ds, rc, err); */
+int omsi_h5_close(hid_t *id, int rc, omsi_error *err);
 
 /* The little-endian HDF5 file type for an intensity/m-z dtype (spec 2.2). */
 hid_t omsi_h5_file_type(omsi_dtype t);

@@ -2,8 +2,9 @@
 # End-to-end: a dataset whose folder name holds a newline, a tab and an ESC
 # sequence. `omsi-catalog ingest` and `query` text output and the error log
 # print it escaped (\n \t \e) on one line, never raw; --json keeps the exact
-# name. Also the audit's hostile query arguments: an INT64_MAX --limit, an
-# empty --text and a date that does not exist. Skips (77) without python3.
+# name; --csv quotes it and escapes the tab and ESC (the newline stays, inside
+# the quotes, as RFC 4180 allows). Also the audit's hostile query arguments:
+# an INT64_MAX --limit, an empty --text and a date that does not exist. Skips (77) without python3.
 set -u
 . "${OMSI_SRCDIR:-.}/tests/e2e/lib.sh"
 
@@ -35,6 +36,18 @@ cli query --json | python3 -c 'import json, sys
 rows = json.load(sys.stdin)["rows"]
 want = sys.argv[1] + "/run.hdr"
 assert len(rows) == 1 and rows[0]["path"] == want, (rows, want)' "$evil" || fail "query --json: path not exact"
+
+# CSV (RFC 4180): the path is one quoted field; its newline stays (RFC 4180
+# allows it inside quotes), the tab and the ESC are escaped like the table.
+cli query --csv >"$work/query.csv" 2>"$work/csv.err" || fail "query --csv: $(cat "$work/csv.err")"
+if grep -q -e "$esc" -e "$tab" "$work/query.csv"; then fail "a raw ESC or tab in the CSV output: $(cat -A "$work/query.csv")"; fi
+python3 - "$work/query.csv" "$work/drop" <<'PY' || fail "query --csv: $(cat -A "$work/query.csv")"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert len(rows) == 2 and rows[0][-1] == "PATH", rows
+want = sys.argv[2] + "/evil\nforged: job 1 done\\ttab\\e[31mred/run.hdr"
+assert rows[1][-1] == want, (rows[1][-1], want)
+PY
 
 # The error log of a broken dataset under the same name: one escaped line.
 printf 'not a header' >"$evil/broken.hdr"

@@ -1,4 +1,4 @@
--- omsi-catalog schema, migration 0005: what conversion learned about each
+-- omsi-catalog schema, migration 0006: what conversion learned about each
 -- dataset's content (issue "See the data").
 -- peaks: the peak list of a dataset's mean spectrum, indexed by m/z so that
 -- `query --peak MZ` finds the datasets in which an ion is actually present.
