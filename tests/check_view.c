@@ -207,6 +207,19 @@ START_TEST(images_and_spectra_hold_the_generated_values)
             ck_assert_uint_eq(back[(row * pw + col) * 3 + 2], level);
         }
     free(back);
+    /* With the colour bar: the same pixels at the left, the bar to the right. */
+    uint8_t *bar = NULL;
+    uint32_t bw, bh;
+    ck_assert_int_eq(omsi_plot_image_with_colorbar(img, 20, 16, &r, lo, hi, &bar, &bw, &bh, &err), 0);
+    ck_assert_uint_eq(bw, 40 + OMSI_COLORBAR_WIDTH);
+    ck_assert_uint_eq(bh, OMSI_COLORBAR_MIN_HEIGHT);
+    for (uint32_t row = 0; row < h; row++)
+        ck_assert_mem_eq(bar + (size_t)row * bw * 3, rgb + (size_t)row * w * 3, (size_t)w * 3);
+    /* The bar's top is the map's last colour, its bottom the first. */
+    const uint8_t *top = bar + ((size_t)15 * bw + w + 14) * 3, *bottom = bar + ((size_t)(bh - 16) * bw + w + 14) * 3;
+    ck_assert_uint_ge(top[0], 250);
+    ck_assert_uint_le(bottom[0], 5);
+    free(bar);
     free(rgb);
     omsi_view_close(&v);
     free(h5);

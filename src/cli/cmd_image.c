@@ -3,6 +3,7 @@
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
 #include "cli/view_target.h"
+#include "view/plot.h"
 #include "view/png_write.h"
 #include "view/view_image.h"
 #include "base/omsi_atomic_file.h"
@@ -190,7 +191,7 @@ int omsi_cmd_image(int argc, char **argv, const omsi_cli *cli)
     if (code)
         return code < 0 ? 0 : code;
     omsi_error err = {0};
-    omsi_render render = {.zoom = (unsigned)o.zoom, .colorbar = o.colorbar};
+    omsi_render render = {.zoom = (unsigned)o.zoom};
     omsi_colormap map;
     if (omsi_scale_parse(o.scale_name, &render.scale, &err) ||
         omsi_colormap_build(o.colormap_name, &map, &err)) {
@@ -237,7 +238,12 @@ int omsi_cmd_image(int argc, char **argv, const omsi_cli *cli)
     if (!rc && o.csv) {
         rc = write_csv(output, img, nx, ny, &err);
     } else if (!rc) {
-        rc = omsi_render_image(img, nx, ny, &render, &rgb, &w, &h, &lo, &hi, &err);
+        if (o.colorbar) {
+            omsi_image_range(img, nx * ny, &lo, &hi);
+            rc = omsi_plot_image_with_colorbar(img, nx, ny, &render, lo, hi, &rgb, &w, &h, &err);
+        } else {
+            rc = omsi_render_image(img, nx, ny, &render, &rgb, &w, &h, &lo, &hi, &err);
+        }
         char title[256];
         snprintf(title, sizeof title, "%s, source %lld dataset %u", what, (long long)t.loc.source_id,
                  t.loc.dataset_index);

@@ -1,4 +1,5 @@
 #include "view/plot.h"
+#include "view/view_image.h"
 
 #include <cairo.h>
 #include <math.h>
@@ -211,4 +212,29 @@ int omsi_plot_spectrum(omsi_plot_canvas *c, const double *mz, const double *valu
         return omsi_error_set(err, OMSI_ERR_INTERNAL, "drawing the plot failed: %s",
                               cairo_status_to_string(status));
     return 0;
+}
+
+int omsi_plot_image_with_colorbar(const double *img, uint64_t nx, uint64_t ny, const omsi_render *r,
+                                  double lo, double hi, uint8_t **rgb, uint32_t *width, uint32_t *height,
+                                  omsi_error *err)
+{
+    unsigned zoom = r->zoom ? r->zoom : 1;
+    uint32_t iw = (uint32_t)(nx * zoom), ih = (uint32_t)(ny * zoom);
+    uint32_t w = iw + OMSI_COLORBAR_WIDTH, h = ih < OMSI_COLORBAR_MIN_HEIGHT ? OMSI_COLORBAR_MIN_HEIGHT : ih;
+    omsi_plot_canvas canvas;
+    int rc = omsi_plot_canvas_new(&canvas, w, h, err);
+    if (rc)
+        return rc;
+    for (uint32_t row = 0; row < ih; row++)
+        for (uint32_t col = 0; col < iw; col++) {
+            double value = img[(uint64_t)(col / zoom) * ny + row / zoom];
+            omsi_plot_canvas_set(&canvas, col, row, r->colormap->rgb[omsi_scale_index(value, lo, hi, r->scale)]);
+        }
+    omsi_plot_colorbar(&canvas, iw, r->colormap, lo, hi,
+                       r->scale == OMSI_SCALE_LINEAR ? "" : r->scale == OMSI_SCALE_SQRT ? "sqrt" : "log");
+    rc = omsi_plot_canvas_rgb(&canvas, rgb, err);
+    *width = w;
+    *height = h;
+    omsi_plot_canvas_free(&canvas);
+    return rc;
 }

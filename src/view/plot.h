@@ -35,6 +35,13 @@ void omsi_plot_colorbar(omsi_plot_canvas *c, uint32_t x0, const omsi_colormap *m
 int omsi_plot_spectrum(omsi_plot_canvas *c, const double *mz, const double *values, uint64_t n,
                        const char *title, omsi_error *err);
 
+/* An ion image (see omsi_render_image) with the colour bar drawn to its
+ * right; lo/hi are the value range the colours span. */
+struct omsi_render;
+int omsi_plot_image_with_colorbar(const double *img, uint64_t nx, uint64_t ny, const struct omsi_render *r,
+                                  double lo, double hi, uint8_t **rgb, uint32_t *width, uint32_t *height,
+                                  omsi_error *err);
+
 /* "Nice" tick values covering [lo, hi] (1, 2 or 5 times a power of ten apart);
  * at most max_ticks values in ticks; returns how many. */
 unsigned omsi_plot_ticks(double lo, double hi, unsigned max_ticks, double *ticks);

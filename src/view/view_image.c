@@ -1,5 +1,4 @@
 #include "view/view_image.h"
-#include "view/plot.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -85,16 +84,10 @@ unsigned omsi_scale_index(double v, double lo, double hi, omsi_scale scale)
     return (unsigned)lround(t * 255);
 }
 
-int omsi_render_image(const double *img, uint64_t nx, uint64_t ny, const omsi_render *r,
-                      uint8_t **rgb, uint32_t *width, uint32_t *height, double *lo, double *hi,
-                      omsi_error *err)
+void omsi_image_range(const double *img, uint64_t n, double *lo, double *hi)
 {
-    unsigned zoom = r->zoom ? r->zoom : 1;
-    if (nx == 0 || ny == 0 || nx * zoom > 16384 || ny * zoom > 16384)
-        return omsi_error_set(err, OMSI_ERR_USAGE, "an image of %llu x %llu pixels at zoom %u is too large",
-                              (unsigned long long)nx, (unsigned long long)ny, zoom);
     double min = INFINITY, max = -INFINITY;
-    for (uint64_t p = 0; p < nx * ny; p++)
+    for (uint64_t p = 0; p < n; p++)
         if (isfinite(img[p])) {
             min = img[p] < min ? img[p] : min;
             max = img[p] > max ? img[p] : max;
@@ -106,26 +99,32 @@ int omsi_render_image(const double *img, uint64_t nx, uint64_t ny, const omsi_re
         min = 0;
     *lo = min;
     *hi = max;
+}
+
+int omsi_render_image(const double *img, uint64_t nx, uint64_t ny, const omsi_render *r,
+                      uint8_t **rgb, uint32_t *width, uint32_t *height, double *lo, double *hi,
+                      omsi_error *err)
+{
+    unsigned zoom = r->zoom ? r->zoom : 1;
+    if (nx == 0 || ny == 0 || nx * zoom > 16384 || ny * zoom > 16384)
+        return omsi_error_set(err, OMSI_ERR_USAGE, "an image of %llu x %llu pixels at zoom %u is too large",
+                              (unsigned long long)nx, (unsigned long long)ny, zoom);
+    double min, max;
+    omsi_image_range(img, nx * ny, &min, &max);
+    *lo = min;
+    *hi = max;
     uint32_t iw = (uint32_t)(nx * zoom), ih = (uint32_t)(ny * zoom);
-    omsi_plot_canvas canvas;
-    uint32_t w = iw + (r->colorbar ? OMSI_COLORBAR_WIDTH : 0);
-    uint32_t h = r->colorbar && ih < OMSI_COLORBAR_MIN_HEIGHT ? OMSI_COLORBAR_MIN_HEIGHT : ih;
-    int rc = omsi_plot_canvas_new(&canvas, w, h, err);
-    if (rc)
-        return rc;
+    uint8_t *out = malloc((size_t)iw * ih * 3);
+    if (!out)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "no memory for a %ux%u picture", iw, ih);
     for (uint32_t row = 0; row < ih; row++)
         for (uint32_t col = 0; col < iw; col++) {
             double value = img[(uint64_t)(col / zoom) * ny + row / zoom];
             const uint8_t *c = r->colormap->rgb[omsi_scale_index(value, min, max, r->scale)];
-            omsi_plot_canvas_set(&canvas, col, row, c);
+            memcpy(out + ((size_t)row * iw + col) * 3, c, 3);
         }
-    if (r->colorbar)
-        omsi_plot_colorbar(&canvas, iw, r->colormap, min, max, r->scale == OMSI_SCALE_LINEAR ? ""
-                                                              : r->scale == OMSI_SCALE_SQRT ? "sqrt"
-                                                                                            : "log");
-    rc = omsi_plot_canvas_rgb(&canvas, rgb, err);
-    *width = w;
-    *height = h;
-    omsi_plot_canvas_free(&canvas);
-    return rc;
+    *rgb = out;
+    *width = iw;
+    *height = ih;
+    return 0;
 }

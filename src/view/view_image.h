@@ -27,13 +27,16 @@ typedef struct omsi_render {
     omsi_scale scale;
     const omsi_colormap *colormap;
     unsigned zoom;     /* each data pixel becomes zoom x zoom image pixels (>= 1) */
-    bool colorbar;     /* a bar with its value range to the right */
 } omsi_render;
 
+/* The value range an image's colours span: 0 (or the lowest value when it is
+ * negative) to the highest finite value. */
+void omsi_image_range(const double *img, uint64_t n, double *lo, double *hi);
+
 /* Renders img (nx * ny, index x * ny + y) with x to the right and y down: a
- * malloc'ed RGB buffer in *rgb of *width x *height pixels. Without a colour
- * bar, the picture is exactly (nx * zoom) x (ny * zoom) pixels. lo/hi get the
- * value range the colours span. */
+ * malloc'ed RGB buffer in *rgb of exactly (nx * zoom) x (ny * zoom) pixels
+ * (*width x *height). lo/hi get the value range the colours span. No drawing
+ * library is involved (the colour bar is omsi_plot_image_with_colorbar). */
 int omsi_render_image(const double *img, uint64_t nx, uint64_t ny, const omsi_render *r,
                       uint8_t **rgb, uint32_t *width, uint32_t *height, double *lo, double *hi,
                       omsi_error *err);
