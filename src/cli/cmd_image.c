@@ -9,7 +9,6 @@
 #include "base/omsi_atomic_file.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,16 +55,8 @@ typedef struct image_options {
     uint64_t dataset, zoom;
 } image_options;
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-    fputs("omsi-catalog image: ", stderr);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n\n%s", usage_text);
-    return 2;
-}
+/* "omsi-catalog image: <what>", then the usage; returns 2. */
+#define usage_error(...) view_usage_error("image", usage_text, __VA_ARGS__)
 
 static int parse(int argc, char **argv, image_options *o)
 {

@@ -9,7 +9,6 @@
 #include "base/omsi_atomic_file.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,16 +52,8 @@ typedef struct spectrum_options {
     double lo, hi;
 } spectrum_options;
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-    fputs("omsi-catalog spectrum: ", stderr);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n\n%s", usage_text);
-    return 2;
-}
+/* "omsi-catalog spectrum: <what>", then the usage; returns 2. */
+#define usage_error(...) view_usage_error("spectrum", usage_text, __VA_ARGS__)
 
 static bool parse_size(const char *text, uint64_t *w, uint64_t *h)
 {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,4 +82,15 @@ void view_source_name(const view_target *t, const char *copy, char *out, size_t 
         snprintf(out, size, "%s", copy);
     else
         snprintf(out, size, "%s/%s", t->loc.hdf5_path, copy);
+}
+
+int view_usage_error(const char *command, const char *usage, const char *fmt, ...)
+{
+    fprintf(stderr, "omsi-catalog %s: ", command);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n\n%s", usage);
+    return 2;
 }

@@ -28,6 +28,11 @@ bool view_parse_u64(const char *text, uint64_t *out);
  * in the dataset's group; a full path stays as it is. */
 void view_source_name(const view_target *t, const char *copy, char *out, size_t size);
 
+/* Prints "omsi-catalog COMMAND: <message>", a blank line and usage to
+ * stderr; returns 2 (a usage error). */
+int view_usage_error(const char *command, const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Where a picture goes without -o: "omsi-<ID>-<dataset>-<what>.png". */
 char *view_default_name(const view_target *t, const char *what, const char *ext);
 

@@ -6,50 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The 'format' text dataset: variable-length (as BASTet and we write it) or
- * fixed-length, ASCII or UTF-8. */
+/* The 'format' text dataset must say full_cube. */
+static bool read_small_text(hid_t loc, const char *path, char *out, size_t size);
+
 static int read_format(omsi_view *v, omsi_error *err)
 {
-    hid_t ds = H5Dopen2(v->group, "format", H5P_DEFAULT), file_type = -1, type = -1, space = -1;
-    char *value = NULL, fixed[64] = "";
-    int rc = 0;
-    if (ds < 0)
-        return omsi_h5_fail(err, "%s: %s has no 'format' dataset (not an OpenMSI dataset)",
-                            v->file_path, v->group_path);
-    file_type = H5Dget_type(ds);
-    space = H5Dget_space(ds);
-    bool is_string = file_type >= 0 && H5Tget_class(file_type) == H5T_STRING;
-    htri_t variable = is_string ? H5Tis_variable_str(file_type) : -1;
-    size_t fixed_size = is_string && variable == 0 ? H5Tget_size(file_type) : 0;
-    if (!is_string || variable < 0 || space < 0 || H5Sget_simple_extent_npoints(space) != 1 ||
-        (variable == 0 && (fixed_size == 0 || fixed_size >= sizeof fixed))) {
-        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: %s/format is not one string", v->file_path,
-                            v->group_path);
-        goto done;
-    }
-    type = H5Tcopy(H5T_C_S1);
-    if (type < 0 || H5Tset_size(type, variable ? H5T_VARIABLE : fixed_size) < 0 ||
-        H5Tset_cset(type, H5Tget_cset(file_type)) < 0 ||
-        H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, variable ? (void *)&value : fixed) < 0 ||
-        (variable && !value)) {
-        rc = omsi_h5_fail(err, "%s: reading %s/format", v->file_path, v->group_path);
-        goto done;
-    }
-    const char *text = variable ? value : fixed;
+    char text[64];
+    if (!read_small_text(v->group, "format", text, sizeof text))
+        return omsi_error_set(err, OMSI_ERR_FORMAT,
+                              "%s: %s has no 'format' string (not an OpenMSI dataset)", v->file_path,
+                              v->group_path);
     if (strcmp(text, "full_cube") != 0)
-        rc = omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: %s is a '%s' dataset; only full_cube is read",
-                            v->file_path, v->group_path, text);
-done:
-    if (value)
-        H5free_memory(value);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (file_type >= 0)
-        H5Tclose(file_type);
-    H5Dclose(ds);
-    return rc;
+        return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: %s is a '%s' dataset; only full_cube is read",
+                              v->file_path, v->group_path, text);
+    return 0;
 }
 
 static int read_axis(omsi_view *v, omsi_error *err)
@@ -117,29 +87,36 @@ static int open_copies(omsi_view *v, omsi_error *err)
     return 0;
 }
 
-/* The text of a (1,) or scalar string dataset into out; false if absent. */
+/* The text of a (1,) or scalar string dataset, variable-length (as BASTet
+ * and we write them) or fixed-length, ASCII or UTF-8; false if absent or
+ * not one string. */
 static bool read_small_text(hid_t loc, const char *path, char *out, size_t size)
 {
     out[0] = '\0';
-    if (H5Lexists(loc, path, H5P_DEFAULT) <= 0)
+    if (H5Lexists(loc, path, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
         return false;
-    hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT), file_type = ds >= 0 ? H5Dget_type(ds) : -1, type = -1;
-    bool ok = false;
-    char *value = NULL;
-    if (file_type >= 0 && H5Tget_class(file_type) == H5T_STRING && H5Tis_variable_str(file_type) > 0 &&
-        (type = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
-        H5Tset_cset(type, H5Tget_cset(file_type)) >= 0) {
-        hid_t space = H5Dget_space(ds);
-        if (space >= 0 && H5Sget_simple_extent_npoints(space) == 1 &&
-            H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) >= 0 && value) {
-            snprintf(out, size, "%s", value);
-            ok = true;
-        }
-        if (value)
-            H5free_memory(value);
-        if (space >= 0)
-            H5Sclose(space);
     }
+    hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT), file_type = ds >= 0 ? H5Dget_type(ds) : -1, type = -1,
+          space = ds >= 0 ? H5Dget_space(ds) : -1;
+    bool ok = false;
+    bool is_string = file_type >= 0 && H5Tget_class(file_type) == H5T_STRING;
+    htri_t variable = is_string ? H5Tis_variable_str(file_type) : -1;
+    size_t fixed = is_string && variable == 0 ? H5Tget_size(file_type) : 0;
+    char *value = NULL, *buf = fixed ? calloc(1, fixed + 1) : NULL;
+    if (variable >= 0 && space >= 0 && H5Sget_simple_extent_npoints(space) == 1 && (variable || buf) &&
+        (type = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(type, variable ? H5T_VARIABLE : fixed) >= 0 &&
+        H5Tset_cset(type, H5Tget_cset(file_type)) >= 0 &&
+        H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, variable ? (void *)&value : buf) >= 0 &&
+        (!variable || value)) {
+        snprintf(out, size, "%s", variable ? value : buf);
+        ok = true;
+    }
+    if (value)
+        H5free_memory(value);
+    free(buf);
+    if (space >= 0)
+        H5Sclose(space);
     if (type >= 0)
         H5Tclose(type);
     if (file_type >= 0)
