@@ -21,6 +21,7 @@ typedef struct watchd_config {
     unsigned max_attempts;     /* failures before quarantine */
     double retry_backoff;      /* first retry delay, doubled each failure */
     int log_level;             /* OMSI_LOG_* */
+    double classify_timeout;   /* CPU and wall seconds a classification may take */
 } watchd_config;
 
 #define WATCHD_DEFAULT_SETTLE 30.0
@@ -31,6 +32,7 @@ typedef struct watchd_config {
 #define WATCHD_DEFAULT_MAX_ATTEMPTS 5u
 #define WATCHD_DEFAULT_RETRY_BACKOFF 60.0
 #define WATCHD_MAX_WORKERS 256u
+#define WATCHD_DEFAULT_CLASSIFY_TIMEOUT 60.0
 
 void watchd_config_init(watchd_config *c);
 
