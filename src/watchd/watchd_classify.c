@@ -143,7 +143,7 @@ static void classify_child(int fd, pid_t parent, const watchd_candidate *c, doub
 }
 
 int watchd_classify_start(watchd_classifiers *set, watchd_candidate *c, bool stuck, double now,
-                          omsi_error *err)
+                          pid_t *pid_out, omsi_error *err)
 {
     watchd_classifier *slot = NULL;
     for (size_t i = 0; !slot && i < WATCHD_CLASSIFY_SLOTS; i++)
@@ -188,6 +188,8 @@ int watchd_classify_start(watchd_classifiers *set, watchd_candidate *c, bool stu
     slot->stuck = stuck;
     slot->deadline = now + set->timeout;
     c->state = WATCHD_CLASSIFYING;
+    if (pid_out)
+        *pid_out = pid;
     return 0;
 }
 

@@ -68,10 +68,11 @@ bool watchd_classify_full(const watchd_classifiers *set);
 /* How many run (killed ones not yet reaped included). */
 unsigned watchd_classify_running(const watchd_classifiers *set);
 
-/* Forks a classifier for c (its state becomes WATCHD_CLASSIFYING). The
- * caller must hold no catalog connection: the child inherits the process. */
+/* Forks a classifier for c (its state becomes WATCHD_CLASSIFYING; *pid,
+ * when not NULL, gets the child's pid). The caller must hold no catalog
+ * connection: the child inherits the process. */
 int watchd_classify_start(watchd_classifiers *set, watchd_candidate *c, bool stuck, double now,
-                          omsi_error *err);
+                          pid_t *pid, omsi_error *err);
 
 /* Adds the pipes to poll; returns how many pollfds were written (at most
  * WATCHD_CLASSIFY_SLOTS). */

@@ -253,11 +253,14 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
         if (watchd_classify_full(&s->classify))
             break;
         omsi_error ferr = {0};
-        if (watchd_classify_start(&s->classify, c, stuck, now, &ferr)) {
+        pid_t pid = 0;
+        if (watchd_classify_start(&s->classify, c, stuck, now, &pid, &ferr)) {
             omsi_log(&s->log, OMSI_LOG_ERR, "%s", ferr.message);
             s->classify_retry_at = now + 1.0; /* no fork storm */
             break;
         }
+        omsi_log(&s->log, OMSI_LOG_DEBUG, "%s: classifying (pid %d, at most %g s)",
+                 c->path ? c->path : c->key, (int)pid, s->classify.timeout);
     }
     return 0;
 }
