@@ -3,17 +3,20 @@
  * Analyze 7.5 datasets, so the reader's VALID/INCOMPLETE verdict is real),
  * folder scans, the inotify watcher's dirty-folder reports, and the job
  * queue rules the daemon relies on (owners, unchanged datasets, bounded
- * history, release from quarantine). */
+ * history, release from quarantine), and classification in child
+ * processes with CPU and wall-time limits. */
 #include "base/omsi_proc.h"
 #include "catalog/catalog.h"
 #include "tools/gen.h"
 #include "tests/test_support.h"
+#include "watchd/watchd_classify.h"
 #include "watchd/watchd_config.h"
 #include "watchd/watchd_group.h"
 #include "watchd/watchd_inotify.h"
 #include "watchd/watchd_scan.h"
 #include "watchd/watchd_settle.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -734,6 +737,169 @@ START_TEST(jobs_quarantine_and_release_by_a_change)
 }
 END_TEST
 
+/* ---- classification in child processes ---- */
+
+/* Collects until one verdict comes (hang guard: 30 s), at time now. */
+static watchd_verdict one_verdict(watchd_classifiers *set, double now)
+{
+    watchd_verdict v[WATCHD_CLASSIFY_SLOTS];
+    for (int i = 0; i < 3000; i++) {
+        size_t n = watchd_classify_collect(set, now, v, WATCHD_CLASSIFY_SLOTS);
+        if (n) {
+            ck_assert_uint_eq(n, 1);
+            return v[0];
+        }
+        usleep(10 * 1000);
+    }
+    ck_abort_msg("no verdict from the classifier");
+    return v[0];
+}
+
+/* Reaps what is left (a killed classifier gives no second verdict). */
+static void drain(watchd_classifiers *set)
+{
+    watchd_verdict v[WATCHD_CLASSIFY_SLOTS];
+    for (int i = 0; i < 3000 && watchd_classify_running(set); i++) {
+        ck_assert_uint_eq(watchd_classify_collect(set, 0, v, WATCHD_CLASSIFY_SLOTS), 0);
+        usleep(10 * 1000);
+    }
+    ck_assert_uint_eq(watchd_classify_running(set), 0);
+}
+
+/* An mzML whose root start tag has 60000 attributes: libxml2 2.9 checks
+ * them pairwise, tens of seconds of CPU just to see the root. */
+static void write_slow_mzml(const char *dir)
+{
+    size_t cap = 60000 * 16 + 256, len = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    len += (size_t)snprintf(text, cap, "<?xml version=\"1.0\"?>\n<mzML xmlns=\"http://psi.hupo.org/ms/mzml\"");
+    for (int i = 0; i < 60000; i++)
+        len += (size_t)snprintf(text + len, cap - len, " a%d=\"\"", i);
+    len += (size_t)snprintf(text + len, cap - len, ">\n<run id=\"r\"/></mzML>\n");
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_write_file(dir, "slow.mzML", text, len, &err), 0);
+    free(text);
+}
+
+START_TEST(classify_in_a_child_valid_and_incomplete)
+{
+    char *dir = omsi_test_mkdtemp("watchd-classify");
+    omsi_gen_params p = omsi_gen_params_default();
+    omsi_error err = {0};
+    char *made = NULL;
+    ck_assert_msg(omsi_gen_img(dir, "brain", &p, &made, &err) == 0, "%s", err.message);
+    free(made);
+    watchd_table t;
+    watchd_table_init(&t);
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, false, 0.0, NULL, &err), 0);
+    watchd_candidate *c = only_candidate(&t, WATCHD_KIND_IMG);
+    watchd_classifiers set;
+    watchd_classifiers_init(&set, 30);
+    pid_t pid = 0;
+    ck_assert_msg(watchd_classify_start(&set, c, false, 0.0, &pid, &err) == 0, "%s", err.message);
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(c->state, WATCHD_CLASSIFYING);
+    ck_assert(watchd_classify_busy(&set, c->key));
+    ck_assert(!watchd_classify_full(&set));
+    ck_assert_uint_eq(watchd_table_waiting(&t), 1); /* not decided yet */
+    watchd_verdict v = one_verdict(&set, 0.0);
+    ck_assert(!v.failed);
+    ck_assert_int_eq(v.validity, OMSI_VALID);
+    ck_assert_str_eq(v.key, c->key);
+    ck_assert_uint_eq(v.sig.files, 3);
+    ck_assert_uint_eq(watchd_classify_running(&set), 0);
+    ck_assert(!watchd_classify_busy(&set, c->key));
+    watchd_verdict_free(&v);
+
+    /* Without its .t2m: INCOMPLETE, with the reader's reason. */
+    char *t2m = join(dir, "brain.t2m");
+    ck_assert_int_eq(unlink(t2m), 0);
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, false, 1.0, NULL, &err), 0);
+    c = only_candidate(&t, WATCHD_KIND_IMG);
+    ck_assert_int_eq(watchd_classify_start(&set, c, true, 1.0, NULL, &err), 0);
+    v = one_verdict(&set, 1.0);
+    ck_assert(!v.failed);
+    ck_assert(v.stuck);
+    ck_assert_int_eq(v.validity, OMSI_INCOMPLETE);
+    ck_assert_msg(strstr(v.why.message, "brain.t2m"), "%s", v.why.message);
+    watchd_verdict_free(&v);
+    free(t2m);
+    watchd_table_free(&t);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(classify_limits_wall_cpu_and_signals)
+{
+    char *dir = omsi_test_mkdtemp("watchd-classify-slow");
+    write_slow_mzml(dir);
+    omsi_error err = {0};
+    watchd_table t;
+    watchd_table_init(&t);
+    ck_assert_int_eq(watchd_scan_dir(&t, dir, false, 0.0, NULL, &err), 0);
+    watchd_candidate *c = only_candidate(&t, WATCHD_KIND_MZML);
+    watchd_classifiers set;
+
+    /* Wall time: past its deadline (a fake clock) it is killed at once,
+     * and the verdict names the file and the limit. */
+    watchd_classifiers_init(&set, 5);
+    pid_t pid = 0;
+    ck_assert_int_eq(watchd_classify_start(&set, c, false, 0.0, &pid, &err), 0);
+    watchd_verdict v = one_verdict(&set, 5.5);
+    ck_assert(v.failed);
+    ck_assert_msg(strstr(v.why.message, "slow.mzML: classification exceeded 5 s CPU/wall time"), "%s",
+                  v.why.message);
+    watchd_verdict_free(&v);
+    drain(&set);
+    ck_assert_int_ne(kill(pid, 0), 0);
+
+    /* Killed from outside: the signal is the reason (SIGUSR1: sanitizers
+     * catch SIGSEGV themselves and exit instead). */
+    ck_assert_int_eq(watchd_classify_start(&set, c, false, 0.0, &pid, &err), 0);
+    ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+    v = one_verdict(&set, 0.0);
+    ck_assert(v.failed);
+    char expected[64];
+    snprintf(expected, sizeof expected, "classification killed by signal %d", SIGUSR1);
+    ck_assert_msg(strstr(v.why.message, expected), "%s", v.why.message);
+    watchd_verdict_free(&v);
+
+    /* CPU: RLIMIT_CPU ends it after 1 s of CPU even when the clock says
+     * there is time left. */
+    set.timeout = 1;
+    ck_assert_int_eq(watchd_classify_start(&set, c, false, 0.0, &pid, &err), 0);
+    v = one_verdict(&set, 0.0);
+    ck_assert(v.failed);
+    ck_assert_msg(strstr(v.why.message, "classification exceeded 1 s CPU/wall time"), "%s", v.why.message);
+    watchd_verdict_free(&v);
+
+    /* Stop kills and reaps whatever runs. */
+    ck_assert_int_eq(watchd_classify_start(&set, c, false, 0.0, &pid, &err), 0);
+    watchd_classify_stop(&set);
+    ck_assert_uint_eq(watchd_classify_running(&set), 0);
+    ck_assert_int_ne(kill(pid, 0), 0);
+    watchd_table_free(&t);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(config_classify_timeout)
+{
+    watchd_config c;
+    watchd_config_init(&c);
+    omsi_error err = {0};
+    ck_assert_double_eq(c.classify_timeout, WATCHD_DEFAULT_CLASSIFY_TIMEOUT);
+    ck_assert_int_eq(watchd_config_parse(&c, "classify_timeout_seconds = 2.5\n", "t.conf", &err), 0);
+    ck_assert_double_eq(c.classify_timeout, 2.5);
+    ck_assert_int_eq(watchd_config_parse(&c, "classify_timeout_seconds = 0\n", "t.conf", &err), OMSI_ERR_USAGE);
+    ck_assert_msg(strstr(err.message, "t.conf:1: classify_timeout_seconds must be"), "%s", err.message);
+    watchd_config_free(&c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("watchd");
@@ -743,6 +909,7 @@ int main(void)
     tcase_add_test(tc, config_errors_name_file_and_line);
     tcase_add_test(tc, config_load_reads_a_file_and_reports_a_missing_one);
     tcase_add_test(tc, config_settle_bruker);
+    tcase_add_test(tc, config_classify_timeout);
     suite_add_tcase(s, tc);
     tc = tcase_create("jobs");
     tcase_add_test(tc, proc_identity_tells_a_dead_or_other_process);
@@ -758,6 +925,10 @@ int main(void)
     tc = tcase_create("settle");
     tcase_add_test(tc, settle_state_machine_with_fake_clock);
     tcase_add_test(tc, settle_growing_analyze_dataset);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("classify");
+    tcase_add_test(tc, classify_in_a_child_valid_and_incomplete);
+    tcase_add_test(tc, classify_limits_wall_cpu_and_signals);
     suite_add_tcase(s, tc);
     tc = tcase_create("scan");
     tcase_add_test(tc, scan_groups_a_mixed_folder);

@@ -42,6 +42,10 @@ static const char usage_text[] =
     "      --max-attempts N    failures before a job is quarantined (default 5)\n"
     "      --retry-backoff SECONDS, --backoff SECONDS\n"
     "                          first retry delay, doubled each time (default 60)\n"
+    "      --classify-timeout-seconds SECONDS, --classify-timeout SECONDS\n"
+    "                          CPU and wall time allowed to decide whether a\n"
+    "                          settled dataset is complete; past it the dataset\n"
+    "                          is quarantined (default 60)\n"
     "  -v, --verbose           log debug messages\n"
     "  -q, --quiet             log warnings and errors only\n"
     "  -h, --help              show this help\n"
@@ -73,7 +77,7 @@ static int add_setting(watchd_invocation *cli, const char *key, const char *valu
 /* 0 ok, 2 usage error, 3 = --help/--version printed (exit 0). */
 static int parse_args(int argc, char **argv, watchd_invocation *cli)
 {
-    enum { OPT_CATALOG = 256, OPT_POLL, OPT_ONCE, OPT_MAX_ATTEMPTS, OPT_BACKOFF };
+    enum { OPT_CATALOG = 256, OPT_POLL, OPT_ONCE, OPT_MAX_ATTEMPTS, OPT_BACKOFF, OPT_CLASSIFY_TIMEOUT };
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"watch", required_argument, NULL, 'w'},
@@ -86,6 +90,8 @@ static int parse_args(int argc, char **argv, watchd_invocation *cli)
         {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
         {"retry-backoff", required_argument, NULL, OPT_BACKOFF},
         {"backoff", required_argument, NULL, OPT_BACKOFF},
+        {"classify-timeout-seconds", required_argument, NULL, OPT_CLASSIFY_TIMEOUT},
+        {"classify-timeout", required_argument, NULL, OPT_CLASSIFY_TIMEOUT},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -105,6 +111,7 @@ static int parse_args(int argc, char **argv, watchd_invocation *cli)
         case OPT_POLL: rc = add_setting(cli, "poll", optarg); break;
         case OPT_MAX_ATTEMPTS: rc = add_setting(cli, "max_attempts", optarg); break;
         case OPT_BACKOFF: rc = add_setting(cli, "retry_backoff", optarg); break;
+        case OPT_CLASSIFY_TIMEOUT: rc = add_setting(cli, "classify_timeout_seconds", optarg); break;
         case OPT_ONCE: cli->once = true; break;
         case 'v': cli->verbosity = 1; break;
         case 'q': cli->verbosity = -1; break;

@@ -23,6 +23,7 @@ typedef struct watchd_config {
     double retry_backoff;      /* first retry delay, doubled each failure */
     int log_level;             /* OMSI_LOG_* */
     omsi_calibration calibration; /* Bruker flex m/z: auto (default), plain, hpc */
+    double classify_timeout;   /* CPU and wall seconds a classification may take */
 } watchd_config;
 
 #define WATCHD_DEFAULT_SETTLE 30.0
@@ -33,6 +34,7 @@ typedef struct watchd_config {
 #define WATCHD_DEFAULT_MAX_ATTEMPTS 5u
 #define WATCHD_DEFAULT_RETRY_BACKOFF 60.0
 #define WATCHD_MAX_WORKERS 256u
+#define WATCHD_DEFAULT_CLASSIFY_TIMEOUT 60.0
 
 void watchd_config_init(watchd_config *c);
 

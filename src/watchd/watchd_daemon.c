@@ -232,6 +232,7 @@ void watchd_daemon_reload(watchd_daemon *s)
     watchd_config_free(&s->cfg);
     s->cfg = fresh;
     s->log.max_priority = s->cfg.log_level;
+    s->classify.timeout = s->cfg.classify_timeout; /* for classifications started from now on */
     omsi_path_list_free(&s->roots);
     s->roots = roots;
     if (restart_pool) {
@@ -321,6 +322,7 @@ int watchd_daemon_run(const watchd_invocation *cli)
     omsi_path_list_init(&s.dirty);
     s.watcher.fd = -1;
     watchd_notify_init(&s.notifier);
+    watchd_classifiers_init(&s.classify, s.cfg.classify_timeout);
     setup_workers(&s);
     if (watchd_pool_start(&s.pool, s.cfg.workers, &s.setup, &err)) {
         omsi_log(&s.log, OMSI_LOG_ERR, "%s", err.message);

@@ -7,6 +7,7 @@
 #include "base/omsi_log.h"
 #include "base/omsi_util.h"
 #include "catalog/catalog.h"
+#include "watchd/watchd_classify.h"
 #include "watchd/watchd_config.h"
 #include "watchd/watchd_inotify.h"
 #include "watchd/watchd_notify.h"
@@ -42,6 +43,8 @@ typedef struct watchd_daemon {
     double last_full_scan;
     watchd_pool pool;
     watchd_worker_setup setup;
+    watchd_classifiers classify; /* children asking the readers; never this process */
+    double classify_retry_at;    /* after a failed fork: monotonic seconds */
     watchd_notifier notifier;
     int sigfd;
     bool stopping;

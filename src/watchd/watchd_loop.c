@@ -120,10 +120,120 @@ static char *stable_bruker_path(omsi_catalog *cat, const watchd_candidate *c)
     return NULL;
 }
 
-/* Settled candidates: look once more (a change may have gone unnoticed in
- * --poll and --once modes), then ask the reader and queue the complete ones. */
+static bool same_signature(watchd_signature a, watchd_signature b)
+{
+    return a.files == b.files && a.bytes == b.bytes && a.mtime_ns == b.mtime_ns;
+}
+
+/* Applies one classifier's verdict on c: queue it, quarantine it, or park it
+ * until it changes. Opens s->cat when something must be recorded (the
+ * caller closes it). */
+static void apply_verdict(watchd_daemon *s, watchd_candidate *c, const watchd_verdict *vd, double now,
+                          bool *queued_any)
+{
+    const omsi_error *why = &vd->why;
+    omsi_validity v = vd->failed ? OMSI_BROKEN : vd->validity;
+    bool go = !vd->failed && watchd_apply_validity(c, v);
+    bool quarantine = vd->failed || (vd->stuck && v == OMSI_INCOMPLETE);
+    if (!go && !quarantine) {
+        if (!vd->stuck)
+            omsi_log(&s->log, v == OMSI_INCOMPLETE ? OMSI_LOG_NOTICE : OMSI_LOG_INFO,
+                     "%s: %s, waiting for a change: %s", c->path ? c->path : c->key,
+                     v == OMSI_INCOMPLETE ? "incomplete" : "not a dataset", why->message);
+        return;
+    }
+    omsi_job_seen seen = {.files = c->sig.files, .bytes = c->sig.bytes, .mtime_ns = c->sig.mtime_ns};
+    int64_t job_id = 0;
+    bool unchanged = false;
+    omsi_error qerr = {0};
+    char reason[sizeof why->message + 96];
+    if (vd->failed)
+        snprintf(reason, sizeof reason, "%s", why->message);
+    else if (!go)
+        snprintf(reason, sizeof reason, "incomplete and unchanged for %g s (%g x the settle time): %s",
+                 now - c->changed_at, WATCHD_STUCK_FACTOR, why->message);
+    /* The parent holds the catalog open only while it records: an open
+     * SQLite connection must never be inherited by a forked child. */
+    if (!s->cat && omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &s->cat, &qerr)) {
+        omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", c->path ? c->path : c->key, qerr.message);
+        c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
+        return;
+    }
+    char *folder = stable_bruker_path(s->cat, c);
+    const char *path = folder ? folder : c->path ? c->path : c->key;
+    if (go ? omsi_catalog_job_enqueue_seen(s->cat, path, watchd_kind_format(c->kind), &seen,
+                                           &job_id, &unchanged, &qerr)
+           : omsi_catalog_job_quarantine_now(s->cat, path, watchd_kind_format(c->kind), &seen,
+                                             reason, &job_id, &qerr)) {
+        omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", path, qerr.message);
+        c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
+        free(folder);
+        return;
+    }
+    if (folder)
+        omsi_log(&s->log, OMSI_LOG_INFO, "%s: cataloged before as %s; keeping that path", c->path, folder);
+    free(folder);
+    c->state = WATCHD_QUEUED;
+    if (!go) {
+        omsi_job_state st = OMSI_JOB_PENDING;
+        if (omsi_catalog_job_state(s->cat, job_id, &st, &qerr) == 0 && st == OMSI_JOB_QUARANTINED)
+            omsi_log(&s->log, OMSI_LOG_WARNING, "%s: quarantined (job %lld): %s", path,
+                     (long long)job_id, reason);
+        return;
+    }
+    if (unchanged) {
+        omsi_log(&s->log, OMSI_LOG_DEBUG, "%s: unchanged since job %lld, not queued", path,
+                 (long long)job_id);
+        return;
+    }
+    s->queued++;
+    *queued_any = true;
+    omsi_log(&s->log, OMSI_LOG_INFO, "%s: settled (%llu files, %llu bytes), job %lld%s", path,
+             (unsigned long long)c->sig.files, (unsigned long long)c->sig.bytes, (long long)job_id,
+             v == OMSI_BROKEN ? " (the reader says it is broken)" : "");
+}
+
+/* The verdicts of the classifiers that finished (or ran out of time). A
+ * verdict on a dataset that changed or vanished meanwhile is dropped: the
+ * dataset settles and is classified again. */
+static void take_verdicts(watchd_daemon *s, double now)
+{
+    watchd_verdict verdicts[WATCHD_CLASSIFY_SLOTS];
+    size_t n = watchd_classify_collect(&s->classify, now, verdicts, WATCHD_CLASSIFY_SLOTS);
+    bool queued_any = false;
+    for (size_t i = 0; i < n; i++) {
+        watchd_candidate *c = watchd_table_find(&s->table, verdicts[i].key);
+        if (c && c->state == WATCHD_CLASSIFYING && same_signature(c->sig, verdicts[i].sig)) {
+            if (verdicts[i].failed)
+                omsi_log(&s->log, OMSI_LOG_WARNING, "%s", verdicts[i].why.message);
+            apply_verdict(s, c, &verdicts[i], now, &queued_any);
+        } else {
+            omsi_log(&s->log, OMSI_LOG_DEBUG, "%s: changed while it was classified; again once settled",
+                     verdicts[i].key);
+        }
+        watchd_verdict_free(&verdicts[i]);
+    }
+    omsi_catalog_close(s->cat);
+    s->cat = NULL;
+    if (queued_any)
+        watchd_pool_wake(&s->pool);
+}
+
+/* Due for classification: settled, or incomplete for too long (stuck). */
+static bool due_for_classification(const watchd_daemon *s, const watchd_candidate *c, double now,
+                                   bool *stuck)
+{
+    double settle = settle_for(s, c);
+    *stuck = c->state == WATCHD_INCOMPLETE && c->path && now - c->changed_at >= WATCHD_STUCK_FACTOR * settle;
+    return *stuck || watchd_settled(c, now, settle);
+}
+
+/* Verdicts first; then settled candidates: look once more (a change may have
+ * gone unnoticed in --poll and --once modes) and hand them to classifiers
+ * (watchd_classify.h): the readers never parse a file in this process. */
 static int decide(watchd_daemon *s, double now, omsi_error *err)
 {
+    take_verdicts(s, now);
     omsi_path_list recheck;
     omsi_path_list_init(&recheck);
     int rc = 0;
@@ -135,76 +245,23 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
     omsi_path_list_free(&recheck);
     if (rc)
         return rc;
-    bool queued_any = false;
-    for (size_t i = 0; i < s->table.count; i++) {
+    for (size_t i = 0; i < s->table.count && now >= s->classify_retry_at; i++) {
         watchd_candidate *c = &s->table.items[i];
-        double settle = settle_for(s, c);
-        bool stuck = c->state == WATCHD_INCOMPLETE && c->path &&
-                     now - c->changed_at >= WATCHD_STUCK_FACTOR * settle;
-        if (!stuck && !watchd_settled(c, now, settle))
+        bool stuck;
+        if (!due_for_classification(s, c, now, &stuck) || watchd_classify_busy(&s->classify, c->key))
             continue;
-        omsi_error why = {0};
-        omsi_validity v = watchd_probe(c, &why);
-        bool go = watchd_apply_validity(c, v);
-        if (!go && !(stuck && v == OMSI_INCOMPLETE)) {
-            if (!stuck)
-                omsi_log(&s->log, v == OMSI_INCOMPLETE ? OMSI_LOG_NOTICE : OMSI_LOG_INFO,
-                         "%s: %s, waiting for a change: %s", c->path ? c->path : c->key,
-                         v == OMSI_INCOMPLETE ? "incomplete" : "not a dataset", why.message);
-            continue;
+        if (watchd_classify_full(&s->classify))
+            break;
+        omsi_error ferr = {0};
+        pid_t pid = 0;
+        if (watchd_classify_start(&s->classify, c, stuck, now, &pid, &ferr)) {
+            omsi_log(&s->log, OMSI_LOG_ERR, "%s", ferr.message);
+            s->classify_retry_at = now + 1.0; /* no fork storm */
+            break;
         }
-        omsi_job_seen seen = {.files = c->sig.files, .bytes = c->sig.bytes, .mtime_ns = c->sig.mtime_ns};
-        int64_t job_id = 0;
-        bool unchanged = false;
-        omsi_error qerr = {0};
-        char reason[sizeof why.message + 96];
-        if (!go)
-            snprintf(reason, sizeof reason, "incomplete and unchanged for %g s (%g x the settle time): %s",
-                     now - c->changed_at, WATCHD_STUCK_FACTOR, why.message);
-        /* The parent holds the catalog open only while it enqueues: an open
-         * SQLite connection must never be inherited by a forked worker. */
-        if (!s->cat && omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &s->cat, &qerr)) {
-            omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", c->path, qerr.message);
-            c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
-            continue;
-        }
-        char *folder = stable_bruker_path(s->cat, c);
-        const char *path = folder ? folder : c->path;
-        if (go ? omsi_catalog_job_enqueue_seen(s->cat, path, watchd_kind_format(c->kind), &seen,
-                                               &job_id, &unchanged, &qerr)
-               : omsi_catalog_job_quarantine_now(s->cat, path, watchd_kind_format(c->kind), &seen,
-                                                 reason, &job_id, &qerr)) {
-            omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", path, qerr.message);
-            c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
-            free(folder);
-            continue;
-        }
-        if (folder)
-            omsi_log(&s->log, OMSI_LOG_INFO, "%s: cataloged before as %s; keeping that path", c->path, folder);
-        free(folder);
-        c->state = WATCHD_QUEUED;
-        if (!go) {
-            omsi_job_state st = OMSI_JOB_PENDING;
-            if (omsi_catalog_job_state(s->cat, job_id, &st, &qerr) == 0 && st == OMSI_JOB_QUARANTINED)
-                omsi_log(&s->log, OMSI_LOG_WARNING, "%s: quarantined (job %lld): %s", c->path,
-                         (long long)job_id, reason);
-            continue;
-        }
-        if (unchanged) {
-            omsi_log(&s->log, OMSI_LOG_DEBUG, "%s: unchanged since job %lld, not queued", c->path,
-                     (long long)job_id);
-            continue;
-        }
-        s->queued++;
-        queued_any = true;
-        omsi_log(&s->log, OMSI_LOG_INFO, "%s: settled (%llu files, %llu bytes), job %lld%s",
-                 c->path, (unsigned long long)c->sig.files, (unsigned long long)c->sig.bytes,
-                 (long long)job_id, v == OMSI_BROKEN ? " (the reader says it is broken)" : "");
+        omsi_log(&s->log, OMSI_LOG_DEBUG, "%s: classifying (pid %d, at most %g s)",
+                 c->path ? c->path : c->key, (int)pid, s->classify.timeout);
     }
-    omsi_catalog_close(s->cat);
-    s->cat = NULL;
-    if (queued_any)
-        watchd_pool_wake(&s->pool);
     return 0;
 }
 
@@ -243,14 +300,24 @@ static int timeout_ms(watchd_daemon *s, double now)
     double wait = 5.0;
     if (s->full_rescan || s->dirty.count)
         return 0;
+    bool full = watchd_classify_full(&s->classify);
     for (size_t i = 0; i < s->table.count; i++) {
         const watchd_candidate *c = &s->table.items[i];
         if (c->state == WATCHD_WAITING) {
             double due = c->changed_at + settle_for(s, c) - now;
+            /* Settled but no classifier free (or its old one still runs):
+             * a classifier's end wakes the loop (its pipe, SIGCHLD). */
+            if (due <= 0 && (full || watchd_classify_busy(&s->classify, c->key)))
+                continue;
             if (due < wait)
                 wait = due;
         }
     }
+    double deadline = watchd_classify_next_deadline(&s->classify, now);
+    if (deadline < wait)
+        wait = deadline;
+    if (s->classify_retry_at > now && s->classify_retry_at - now < wait)
+        wait = s->classify_retry_at - now;
     if (!s->use_inotify) {
         double poll_every = s->cli.once ? 1.0 : s->cfg.poll_seconds;
         double due = s->last_full_scan + poll_every - now;
@@ -288,9 +355,11 @@ int watchd_loop_run(watchd_daemon *s)
     int status = 0;
     for (;;) {
         now = omsi_monotonic_seconds();
-        struct pollfd fds[2] = {{.fd = s->sigfd, .events = POLLIN},
-                                {.fd = s->use_inotify ? s->watcher.fd : -1, .events = POLLIN}};
-        int n = poll(fds, 2, timeout_ms(s, now));
+        struct pollfd fds[2 + WATCHD_CLASSIFY_SLOTS] = {
+            {.fd = s->sigfd, .events = POLLIN},
+            {.fd = s->use_inotify ? s->watcher.fd : -1, .events = POLLIN}};
+        size_t nfds = 2 + watchd_classify_pollfds(&s->classify, fds + 2);
+        int n = poll(fds, nfds, timeout_ms(s, now));
         if (n < 0 && errno != EINTR) {
             omsi_log(&s->log, OMSI_LOG_ERR, "poll: %s", strerror(errno));
             status = 1;
@@ -342,6 +411,7 @@ int watchd_loop_run(watchd_daemon *s)
         report_status(s);
         if (s->cli.once && watchd_table_waiting(&s->table) == 0) {
             omsi_log(&s->log, OMSI_LOG_INFO, "--once: every dataset decided; finishing the queue");
+            watchd_classify_stop(&s->classify); /* only killed ones are left, if any */
             watchd_pool_drain(&s->pool);
             watchd_pool_wait(&s->pool);
             for (size_t i = 0; i < s->table.count; i++)
@@ -358,6 +428,10 @@ int watchd_loop_run(watchd_daemon *s)
         }
     }
     watchd_notify_stopping();
+    if (watchd_classify_running(&s->classify))
+        omsi_log(&s->log, OMSI_LOG_INFO, "stopping: killing %u classifier(s)",
+                 watchd_classify_running(&s->classify));
+    watchd_classify_stop(&s->classify);
     omsi_log(&s->log, OMSI_LOG_NOTICE, "stopping: waiting for the workers");
     watchd_pool_stop(&s->pool);
     return status;

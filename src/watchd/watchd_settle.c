@@ -146,6 +146,6 @@ size_t watchd_table_waiting(const watchd_table *t)
 {
     size_t n = 0;
     for (size_t i = 0; i < t->count; i++)
-        n += t->items[i].state == WATCHD_WAITING;
+        n += t->items[i].state == WATCHD_WAITING || t->items[i].state == WATCHD_CLASSIFYING;
     return n;
 }

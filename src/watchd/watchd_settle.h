@@ -24,7 +24,8 @@ typedef enum watchd_state {
     WATCHD_WAITING,     /* changed less than the settle time ago */
     WATCHD_INCOMPLETE,  /* settled, but companions missing/short: wait for a change */
     WATCHD_QUEUED,      /* handed to the job queue with this signature */
-    WATCHD_IGNORED      /* settled, and no reader claims it */
+    WATCHD_IGNORED,     /* settled, and no reader claims it */
+    WATCHD_CLASSIFYING  /* settled; a classifier child asks the reader (watchd_classify.h) */
 } watchd_state;
 
 typedef struct watchd_candidate {
@@ -70,10 +71,11 @@ bool watchd_settled(const watchd_candidate *c, double now, double settle_seconds
 bool watchd_apply_validity(watchd_candidate *c, omsi_validity v);
 
 /* The reader's verdict on a candidate: INCOMPLETE while the primary file is
- * missing, else the format's is_valid_dataset. why gets the reason. */
+ * missing, else the format's is_valid_dataset. why gets the reason. It parses
+ * untrusted content: the daemon calls it only in a classifier child. */
 omsi_validity watchd_probe(const watchd_candidate *c, omsi_error *why);
 
-/* How many candidates are WAITING (not yet decided). */
+/* How many candidates are not yet decided (WAITING or CLASSIFYING). */
 size_t watchd_table_waiting(const watchd_table *t);
 
 #endif

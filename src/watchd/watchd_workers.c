@@ -138,7 +138,7 @@ static int worker_main(int wake_fd, const watchd_worker_setup *s)
     return failed ? 1 : 0;
 }
 
-static void close_other_fds(int keep)
+void watchd_close_fds_except(int keep)
 {
     unsigned k = (unsigned)keep;
     if ((k <= 3 || close_range(3, k - 1, 0) == 0) && close_range(k + 1, ~0u, 0) == 0)
@@ -171,7 +171,7 @@ static pid_t spawn(watchd_pool *pool, const watchd_worker_setup *setup)
     /* Nothing of the parent's but the wake pipe: not its catalog connection,
      * not its inotify instance (whose watches would outlive a reload), not
      * the pipe's write end (its closing is the drain signal). */
-    close_other_fds(pool->wake_read_fd);
+    watchd_close_fds_except(pool->wake_read_fd);
     int rc = worker_main(pool->wake_read_fd, setup);
     _exit(rc);
 }
@@ -217,12 +217,12 @@ void watchd_pool_wake(watchd_pool *pool)
 unsigned watchd_pool_reap(watchd_pool *pool, const watchd_worker_setup *setup, bool respawn,
                           double now)
 {
-    int status;
-    pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        for (unsigned i = 0; i < pool->count; i++) {
-            if (pool->pids[i] != pid)
-                continue;
+    /* Each worker by its pid: the daemon's other children (classifiers,
+     * watchd_classify.h) are reaped by their own module. */
+    for (unsigned i = 0; i < pool->count; i++) {
+        int status;
+        pid_t pid = pool->pids[i];
+        if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
             pool->pids[i] = 0;
             if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
                 pool->failures++;

@@ -49,4 +49,7 @@ void watchd_pool_stop(watchd_pool *pool);
 void watchd_pool_wait(watchd_pool *pool);
 void watchd_pool_free(watchd_pool *pool);
 
+/* In a forked child: closes every descriptor from 3 up but keep. */
+void watchd_close_fds_except(int keep);
+
 #endif
