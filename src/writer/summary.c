@@ -232,7 +232,8 @@ int omsi_summary_peaks(const omsi_summary *s, const double *mz, size_t max_peaks
         qsort(peaks, n, sizeof *peaks, by_intensity_desc);
         n = max_peaks;
     }
-    qsort(peaks, n, sizeof *peaks, by_mz);
+    if (n > 1)
+        qsort(peaks, n, sizeof *peaks, by_mz);
     *out = peaks;
     *n_out = n;
     peaks = NULL;
