@@ -1,10 +1,10 @@
 #include "readers/mzml_parse.h"
+#include "readers/zlib_array.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 /* Written by hand: neither libxml2's reader nor zlib decode base64, and
  * OpenSSL's EVP decoder accepts input we want to reject. */
@@ -143,18 +143,23 @@ static int decode_array(mzml_parser *p, const omsi_cv_params *params, const char
     const unsigned char *data = raw;
     size_t data_len = raw_len;
     if (zlib) {
+        /* the declared length sizes the buffer: data that inflates to more
+         * stops at its end (libdeflate) */
         inflated = malloc(want ? (size_t)want : 1);
-        uLongf got = (uLongf)want;
-        int z = inflated ? uncompress(inflated, &got, raw, (uLong)raw_len) : Z_MEM_ERROR;
-        if (z != Z_OK || got != want) {
+        size_t got = 0;
+        zlib_array_result z = inflated ? zlib_array_inflate(raw, raw_len, inflated, (size_t)want, &got) : ZLIB_ARRAY_NOMEM;
+        if (z != ZLIB_ARRAY_OK) {
             free(raw);
             free(inflated);
-            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: zlib data of the %s array %s", p->path,
-                                  s->id, is_mz ? "m/z" : "intensity",
-                                  z == Z_OK ? "inflates to the wrong length" : "is corrupt");
+            if (z == ZLIB_ARRAY_NOMEM)
+                return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: spectrum %s: out of memory to inflate the %s array",
+                                      p->path, s->id, is_mz ? "m/z" : "intensity");
+            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: zlib data of the %s array %s (%llu values "
+                                  "declared: %llu bytes)", p->path, s->id, is_mz ? "m/z" : "intensity",
+                                  zlib_array_problem(z), (unsigned long long)length, (unsigned long long)want);
         }
         data = inflated;
-        data_len = (size_t)got;
+        data_len = got;
     }
     if (data_len != want) {
         free(raw);
@@ -173,14 +178,13 @@ static int decode_array(mzml_parser *p, const omsi_cv_params *params, const char
         a->values = v;
         a->capacity = (size_t)length;
     }
-    for (uint64_t k = 0; k < length; k++) {
-        const unsigned char *q = data + k * item;
-        switch (kind) {
-        case 0: a->values[k] = omsi_bits_to_f32(omsi_le32(q)); break;
-        case 1: a->values[k] = omsi_bits_to_f64(omsi_le64(q)); break;
-        case 2: a->values[k] = (double)(int32_t)omsi_le32(q); break;
-        default: a->values[k] = (double)(int64_t)omsi_le64(q); break;
-        }
+    /* one loop per type: no dispatch per value */
+    double *v = a->values;
+    switch (kind) {
+    case 0: for (uint64_t k = 0; k < length; k++) v[k] = omsi_bits_to_f32(omsi_le32(data + k * 4)); break;
+    case 1: for (uint64_t k = 0; k < length; k++) v[k] = omsi_bits_to_f64(omsi_le64(data + k * 8)); break;
+    case 2: for (uint64_t k = 0; k < length; k++) v[k] = (double)(int32_t)omsi_le32(data + k * 4); break;
+    default: for (uint64_t k = 0; k < length; k++) v[k] = (double)(int64_t)omsi_le64(data + k * 8); break;
     }
     a->count = (size_t)length;
     a->float64 = item == 8;
