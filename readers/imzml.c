@@ -161,12 +161,13 @@ static int imzml_rewind(omsi_reader *base, omsi_error *err)
     return 0;
 }
 
-static void store(omsi_dtype t, void *out, size_t k, double v)
+/* n doubles to the cube type: one loop per type, no dispatch per value */
+static void store_all(omsi_dtype t, void *out, const double *v, size_t n)
 {
     switch (t) {
-    case OMSI_DT_INT32: ((int32_t *)out)[k] = (int32_t)v; break;
-    case OMSI_DT_FLOAT32: ((float *)out)[k] = (float)v; break;
-    default: ((double *)out)[k] = v; break;
+    case OMSI_DT_INT32: for (size_t k = 0; k < n; k++) ((int32_t *)out)[k] = (int32_t)v[k]; break;
+    case OMSI_DT_FLOAT32: for (size_t k = 0; k < n; k++) ((float *)out)[k] = (float)v[k]; break;
+    default: memcpy(out, v, n * sizeof *v); break;
     }
 }
 
@@ -177,8 +178,7 @@ static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
     if (rc)
         return rc;
     if (!r->processed) {
-        for (uint64_t k = 0; k < r->nz; k++)
-            store(r->dtype, r->out, (size_t)k, r->values[k]);
+        store_all(r->dtype, r->out, r->values, (size_t)r->nz);
         return 0;
     }
     rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch, &r->scratch_size, err);
@@ -200,8 +200,7 @@ static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
             r->accumulate[pos < nz ? pos : nz - 1] += r->values[k];
         }
     }
-    for (uint64_t k = 0; k < r->nz; k++)
-        store(r->dtype, r->out, (size_t)k, r->accumulate[k]);
+    store_all(r->dtype, r->out, r->accumulate, (size_t)r->nz);
     return 0;
 }
 
