@@ -393,7 +393,7 @@ static int build_axis(imzml_reader *r, omsi_error *err)
         max_len = a->length > max_len ? a->length : max_len;
     }
     uint64_t max_points = r->opts.max_axis_points ? r->opts.max_axis_points : DEFAULT_MAX_AXIS;
-    /* the axis union holds its values, a merge copy and a batch: 24 bytes a point */
+    /* the axis union: its values, pending runs of half as many, a merge copy: 24 bytes a point */
     uint64_t budget_points = omsi_budget_limit(r->opts.memory_limit) / 24;
     max_points = budget_points < max_points ? budget_points : max_points;
     int rc = 0;

@@ -179,7 +179,7 @@ static int first_pass(mzml_reader *r, omsi_error *err)
     size_t cap = 0;
     bool all_positions = true;
     uint64_t limit = r->opts.max_axis_points ? r->opts.max_axis_points : DEFAULT_MAX_AXIS;
-    /* the axis union holds its values, a merge copy and a batch: 24 bytes a point */
+    /* the axis union: its values, pending runs of half as many, a merge copy: 24 bytes a point */
     uint64_t budget_points = omsi_budget_limit(r->opts.memory_limit) / 24;
     limit = budget_points < limit ? budget_points : limit;
     while ((rc = mzml_next_spectrum(&p, &s, true, err)) == 1) {
