@@ -211,7 +211,8 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
 static void report_status(watchd_daemon *s)
 {
     static const char *const mode[] = {"inotify", "polling"};
-    watchd_notify_status("%zu folder(s) (%s), %zu dataset(s) settling, %llu queued since start",
+    watchd_notify_status(&s->notifier, omsi_monotonic_seconds(),
+                         "%zu folder(s) (%s), %zu dataset(s) settling, %llu queued since start",
                          s->roots.count, mode[!s->use_inotify], watchd_table_waiting(&s->table),
                          (unsigned long long)s->queued);
 }
@@ -284,7 +285,7 @@ int watchd_loop_run(watchd_daemon *s)
     omsi_log(&s->log, OMSI_LOG_NOTICE, "watching %zu drop folder(s)%s, %zu dataset(s) found, settle %g s, %u worker(s)",
              s->roots.count, s->cli.once ? " (one pass)" : s->use_inotify ? " with inotify" : " by polling", s->table.count,
              s->cfg.settle_seconds, s->cfg.workers);
-    watchd_notify_ready("running");
+    watchd_notify_ready(&s->notifier, "running");
     int status = 0;
     for (;;) {
         now = omsi_monotonic_seconds();
@@ -357,7 +358,7 @@ int watchd_loop_run(watchd_daemon *s)
             return status;
         }
     }
-    watchd_notify_stopping();
+    watchd_notify_stopping(&s->notifier);
     omsi_log(&s->log, OMSI_LOG_NOTICE, "stopping: waiting for the workers");
     watchd_pool_stop(&s->pool);
     return status;
