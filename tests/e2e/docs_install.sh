@@ -5,10 +5,10 @@
 . "${OMSI_SRCDIR:-.}/tests/e2e/lib.sh"
 T=docs_install
 D=$work/root
-make -s -C "$builddir" install DESTDIR="$D" >"$work/install.log" 2>&1 ||
+MAKEFLAGS= MFLAGS= MAKELEVEL= make -s --no-print-directory -C "$builddir" install DESTDIR="$D" >"$work/install.log" 2>&1 ||
     { cat "$work/install.log"; fail "$T: make install DESTDIR failed"; }
 # The Makefile's directory variables, expanded the way make does.
-expand() { make -s -C "$builddir" -f - print <<MK
+expand() { MAKEFLAGS= MFLAGS= MAKELEVEL= make -s --no-print-directory -C "$builddir" -f - print <<MK
 include Makefile
 print:
 	@echo \$($1)

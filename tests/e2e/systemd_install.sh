@@ -13,7 +13,7 @@ done
 [ "$(id -u)" = 0 ] || skip "not root: systemd-tmpfiles cannot chown to the user omsi"
 
 D=$work/root
-make -s -C "$builddir" install DESTDIR="$D" >"$work/install.log" 2>&1 ||
+MAKEFLAGS= MFLAGS= MAKELEVEL= make -s --no-print-directory -C "$builddir" install DESTDIR="$D" >"$work/install.log" 2>&1 ||
     { cat "$work/install.log"; fail "$T: make install DESTDIR failed"; }
 
 # Where the snippets went: named *.conf, or systemd ignores them.
