@@ -26,7 +26,8 @@ unit=$(find "$D" -path '*/systemd/system/omsi-watchd.service' -type f)
 echo "$T: installed ${sysusers#$D} ${tmpfiles#$D} ${unit#$D}"
 
 # systemd reads sysusers.d/tmpfiles.d below /etc, /run, /usr/local/lib and
-# /usr/lib of the root; another prefix (distcheck's) is named explicitly.
+# /usr/lib of the root; another prefix (distcheck's) is named explicitly
+# (by its path outside the root: that is how both tools open it).
 in_search_path() {
     case "${1#$D}" in
     /etc/*|/run/*|/usr/local/lib/*|/usr/lib/*) return 0 ;;
@@ -34,7 +35,7 @@ in_search_path() {
     return 1
 }
 mkdir -p "$D/etc"
-if in_search_path "$sysusers"; then set --; else set -- "${sysusers#$D}"; fi
+if in_search_path "$sysusers"; then set --; else set -- "$sysusers"; fi
 systemd-sysusers --root="$D" "$@" || fail "$T: systemd-sysusers --root failed"
 line=$(grep '^omsi:' "$D/etc/passwd") || fail "$T: no user omsi in DIR/etc/passwd"
 uid=$(echo "$line" | cut -d: -f3)
@@ -43,7 +44,7 @@ gid=$(grep '^omsi:' "$D/etc/group" | cut -d: -f3)
 [ "$(echo "$line" | cut -d: -f4)" = "$gid" ] || fail "$T: user omsi not in group omsi: $line"
 echo "$T: user omsi $uid:$gid"
 
-if in_search_path "$tmpfiles"; then set --; else set -- "${tmpfiles#$D}"; fi
+if in_search_path "$tmpfiles"; then set --; else set -- "$tmpfiles"; fi
 systemd-tmpfiles --root="$D" --create "$@" || fail "$T: systemd-tmpfiles --root --create failed"
 # Numeric owners: the names are those of DIR/etc/passwd, not the host's.
 check_dir() { # path mode uid gid
@@ -61,7 +62,7 @@ for want in User=omsi UMask=0027 ProtectProc=invisible ProcSubset=pid PrivateNet
         IPAddressDeny=any ProtectSystem=strict NoNewPrivileges=yes CapabilityBoundingSet=; do
     grep -qx "$want" "$unit" || fail "$T: the unit lacks $want"
 done
-security=$(systemd-analyze security --offline=yes --root="$D" "$unit" 2>&1) ||
+security=$(systemd-analyze security --offline=yes "$unit" 2>&1) ||
     { echo "$security"; fail "$T: systemd-analyze security failed"; }
 score=$(echo "$security" | sed -n 's/.*Overall exposure level for omsi-watchd.service: \([0-9.]*\).*/\1/p')
 [ -n "$score" ] || { echo "$security"; fail "$T: no exposure score"; }
@@ -69,11 +70,12 @@ echo "$T: systemd-analyze security --offline=yes: exposure $score"
 awk -v s="$score" 'BEGIN { exit !(s <= 1.0) }' || { echo "$security"; fail "$T: exposure $score > 1.0"; }
 
 # verify, offline: a copy whose ExecStart names the binary in DIR, so that
-# only the unit's own mistakes remain (unknown keys, bad values).
+# only the unit's own mistakes remain (unknown keys, bad values); its man
+# pages are not installed on this machine (--man=no).
 bin=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
 mkdir -p "$work/verify"
 sed "s|^ExecStart=$bin|ExecStart=$D$bin|" "$unit" >"$work/verify/omsi-watchd.service"
-if systemd-analyze verify "$work/verify/omsi-watchd.service" >"$work/verify.log" 2>&1; then
+if systemd-analyze verify --man=no "$work/verify/omsi-watchd.service" >"$work/verify.log" 2>&1; then
     echo "$T: systemd-analyze verify: ok"
 elif grep -Eq 'Unknown (key|section)|Failed to parse|[Ii]nvalid|ignoring' "$work/verify.log"; then
     cat "$work/verify.log"
