@@ -117,6 +117,13 @@ START_TEST(status_is_rate_limited_and_the_last_one_sent)
     watchd_notify_stopping(&n);
     ck_assert_str_eq(fake_systemd_take(&f, &count), "STATUS=6 settling|STOPPING=1;STATUS=stopping");
 
+    /* a run that ends (--once) flushes what is held back; nothing twice */
+    watchd_notify_status(&n, 106.0, "%d settling", 7);
+    watchd_notify_status(&n, 106.1, "%d settling", 8);
+    watchd_notify_flush(&n);
+    watchd_notify_flush(&n);
+    ck_assert_str_eq(fake_systemd_take(&f, &count), "STATUS=7 settling|STATUS=8 settling");
+
     /* a newline in a status cannot start another assignment */
     watchd_notify_status(&n, 200.0, "%s", "a\nREADY=1");
     ck_assert_str_eq(fake_systemd_take(&f, &count), "STATUS=a\\nREADY=1");

@@ -355,6 +355,7 @@ int watchd_loop_run(watchd_daemon *s)
                          s->pool.failures);
                 status = 1;
             }
+            watchd_notify_flush(&s->notifier);
             return status;
         }
     }

@@ -39,10 +39,18 @@ static void send_status(watchd_notifier *n, const char *line, double now)
     n->status_sent = true;
 }
 
+void watchd_notify_flush(watchd_notifier *n)
+{
+    if (n->pending[0]) {
+        char line[sizeof n->pending];
+        memcpy(line, n->pending, sizeof line);
+        send_status(n, line, n->last_status);
+    }
+}
+
 void watchd_notify_stopping(watchd_notifier *n)
 {
-    if (n->pending[0])
-        send_status(n, n->pending, n->last_status);
+    watchd_notify_flush(n);
     lifecycle(n, "STOPPING=1\n", "stopping");
 }
 

@@ -25,6 +25,8 @@ typedef struct watchd_notifier {
 void watchd_notify_init(watchd_notifier *n);
 void watchd_notify_ready(watchd_notifier *n, const char *status);
 void watchd_notify_reloading(watchd_notifier *n);
+/* Sends the held-back status now, if any (a --once run that ends). */
+void watchd_notify_flush(watchd_notifier *n);
 /* Sends the held-back status first, then STOPPING=1. */
 void watchd_notify_stopping(watchd_notifier *n);
 /* now: monotonic seconds. */
