@@ -7,9 +7,11 @@
 #include "tests/test_support.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *escaped(const char *text)
@@ -89,6 +91,52 @@ START_TEST(log_line_of_a_name_with_a_newline)
 }
 END_TEST
 
+/* Prefixes only when stderr is the journal: JOURNAL_STREAM must name the
+ * device:inode of the file the descriptor is open on. */
+START_TEST(journal_stream_must_be_stderr)
+{
+    char path[] = "/tmp/omsi-journal-XXXXXX", other[] = "/tmp/omsi-journal-XXXXXX";
+    int fd = mkstemp(path), fd2 = mkstemp(other);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_ge(fd2, 0);
+    struct stat st, st2;
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_int_eq(fstat(fd2, &st2), 0);
+    char same[64], wrong[64], trailing[80];
+    snprintf(same, sizeof same, "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+    snprintf(wrong, sizeof wrong, "%ju:%ju", (uintmax_t)st2.st_dev, (uintmax_t)st2.st_ino);
+    snprintf(trailing, sizeof trailing, "%sx", same);
+    ck_assert(omsi_log_fd_is_journal(same, fd));
+    ck_assert(!omsi_log_fd_is_journal(wrong, fd)); /* set, but for another file */
+    ck_assert(omsi_log_fd_is_journal(wrong, fd2));
+    ck_assert(!omsi_log_fd_is_journal(NULL, fd));
+    ck_assert(!omsi_log_fd_is_journal("", fd));
+    ck_assert(!omsi_log_fd_is_journal("garbage", fd));
+    ck_assert(!omsi_log_fd_is_journal(trailing, fd));
+    ck_assert(!omsi_log_fd_is_journal(same, -1));
+
+    /* omsi_logger_make looks at stderr (fd 2) itself */
+    int saved = dup(2);
+    ck_assert_int_ge(saved, 0);
+    ck_assert_int_eq(dup2(fd, 2), 2);
+    setenv("JOURNAL_STREAM", same, 1);
+    bool on = omsi_logger_make("t", OMSI_LOG_INFO).journald_prefixes;
+    setenv("JOURNAL_STREAM", wrong, 1);
+    bool off = omsi_logger_make("t", OMSI_LOG_INFO).journald_prefixes;
+    unsetenv("JOURNAL_STREAM");
+    bool unset = omsi_logger_make("t", OMSI_LOG_INFO).journald_prefixes;
+    ck_assert_int_eq(dup2(saved, 2), 2);
+    close(saved);
+    ck_assert(on);
+    ck_assert(!off);
+    ck_assert(!unset);
+    close(fd);
+    close(fd2);
+    unlink(path);
+    unlink(other);
+}
+END_TEST
+
 START_TEST(long_error_message_keeps_its_end)
 {
     char *path = malloc(3001);
@@ -145,6 +193,7 @@ int main(void)
     tcase_add_test(tc, escape_control_characters);
     tcase_add_test(tc, log_line_of_a_name_with_a_newline);
     tcase_add_test(tc, long_error_message_keeps_its_end);
+    tcase_add_test(tc, journal_stream_must_be_stderr);
     tcase_add_test(tc, copy_middle_respects_utf8);
     suite_add_tcase(s, tc);
     return omsi_test_run(s, false);

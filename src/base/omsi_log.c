@@ -1,16 +1,35 @@
 #include "base/omsi_log.h"
 #include "base/omsi_escape.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+
+bool omsi_log_fd_is_journal(const char *journal_stream, int fd)
+{
+    /* systemd sets JOURNAL_STREAM=DEV:INODE of the stream it connected; a
+     * child whose stderr was redirected (a pipe, a file, a terminal) still
+     * inherits the variable, and must not get "<N>" prefixes then. */
+    if (!journal_stream)
+        return false;
+    uintmax_t dev, ino;
+    char end;
+    if (sscanf(journal_stream, "%ju:%ju%c", &dev, &ino, &end) != 2)
+        return false;
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return false;
+    return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
+}
 
 omsi_logger omsi_logger_make(const char *program, int max_priority)
 {
     omsi_logger log = {
         .program = program,
         .max_priority = max_priority,
-        .journald_prefixes = getenv("JOURNAL_STREAM") != NULL,
+        .journald_prefixes = omsi_log_fd_is_journal(getenv("JOURNAL_STREAM"), 2),
     };
     return log;
 }

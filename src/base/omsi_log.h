@@ -1,4 +1,5 @@
-/* Logging to stderr. Under systemd (JOURNAL_STREAM set, or forced) each line
+/* Logging to stderr. When stderr is the journal (JOURNAL_STREAM names its
+ * device:inode, or forced) each line
  * starts with a syslog priority prefix "<N>" that journald understands. The
  * logger is a plain value created in main() and passed down; there is no
  * global logging state. A NULL logger logs warnings and worse to stderr. */
@@ -21,8 +22,12 @@ typedef struct omsi_logger {
     bool journald_prefixes;  /* write "<N>" prefixes instead of "warning: " */
 } omsi_logger;
 
-/* program name, verbosity (OMSI_LOG_*), prefixes if JOURNAL_STREAM is set. */
+/* program name, verbosity (OMSI_LOG_*), prefixes if stderr is the journal. */
 omsi_logger omsi_logger_make(const char *program, int max_priority);
+
+/* True when journal_stream ("DEV:INODE", the value of JOURNAL_STREAM, may be
+ * NULL) names the file fd is open on. */
+bool omsi_log_fd_is_journal(const char *journal_stream, int fd);
 
 void omsi_log(const omsi_logger *log, omsi_log_priority priority, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

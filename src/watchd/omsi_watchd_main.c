@@ -2,6 +2,7 @@
  * written (the settle rule), queues it in the catalog and lets a pool of
  * worker processes convert and record it. This file parses the command line;
  * watchd_daemon.c starts the daemon and watchd_loop.c runs its event loop. */
+#include "watchd/watchd_check_config.h"
 #include "watchd/watchd_config.h"
 #include "watchd/watchd_daemon.h"
 
@@ -12,6 +13,7 @@
 static const char usage_text[] =
     "Usage: omsi-watchd --config FILE [options]\n"
     "       omsi-watchd --watch DIR... --output-dir DIR --catalog FILE [options]\n"
+    "       omsi-watchd --check-config FILE\n"
     "\n"
     "Watch drop folders for mass spectrometry imaging datasets, wait until each\n"
     "one is completely written, convert it to OpenMSI HDF5 in the output folder\n"
@@ -46,6 +48,11 @@ static const char usage_text[] =
     "                          CPU and wall time allowed to decide whether a\n"
     "                          settled dataset is complete; past it the dataset\n"
     "                          is quarantined (default 60)\n"
+    "      --check-config FILE check FILE and exit: every bad line (with its\n"
+    "                          number), value out of range and folder that is\n"
+    "                          missing, unreadable (watch) or not writable\n"
+    "                          (output_dir, the catalog's folder) is listed;\n"
+    "                          run it as the service's user (sudo -u omsi)\n"
     "  -v, --verbose           log debug messages\n"
     "  -q, --quiet             log warnings and errors only\n"
     "  -h, --help              show this help\n"
@@ -61,8 +68,8 @@ static const char usage_text[] =
     "If inotify runs out of watches, raise fs.inotify.max_user_watches\n"
     "(sysctl) or use --poll.\n"
     "\n"
-    "Exit status: 0 ok, 1 failure (a job failed in --once mode, or a fatal\n"
-    "error), 2 usage error.\n";
+    "Exit status: 0 ok, 1 failure (a job failed in --once mode, a fatal error,\n"
+    "or --check-config found problems), 2 usage error.\n";
 
 static int add_setting(watchd_invocation *cli, const char *key, const char *value)
 {
@@ -75,9 +82,10 @@ static int add_setting(watchd_invocation *cli, const char *key, const char *valu
 }
 
 /* 0 ok, 2 usage error, 3 = --help/--version printed (exit 0). */
-static int parse_args(int argc, char **argv, watchd_invocation *cli)
+static int parse_args(int argc, char **argv, watchd_invocation *cli, const char **check_config)
 {
-    enum { OPT_CATALOG = 256, OPT_POLL, OPT_ONCE, OPT_MAX_ATTEMPTS, OPT_BACKOFF, OPT_CLASSIFY_TIMEOUT };
+    enum { OPT_CATALOG = 256, OPT_POLL, OPT_ONCE, OPT_MAX_ATTEMPTS, OPT_BACKOFF, OPT_CLASSIFY_TIMEOUT,
+           OPT_CHECK_CONFIG };
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"watch", required_argument, NULL, 'w'},
@@ -92,6 +100,7 @@ static int parse_args(int argc, char **argv, watchd_invocation *cli)
         {"backoff", required_argument, NULL, OPT_BACKOFF},
         {"classify-timeout-seconds", required_argument, NULL, OPT_CLASSIFY_TIMEOUT},
         {"classify-timeout", required_argument, NULL, OPT_CLASSIFY_TIMEOUT},
+        {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -113,6 +122,7 @@ static int parse_args(int argc, char **argv, watchd_invocation *cli)
         case OPT_BACKOFF: rc = add_setting(cli, "retry_backoff", optarg); break;
         case OPT_CLASSIFY_TIMEOUT: rc = add_setting(cli, "classify_timeout_seconds", optarg); break;
         case OPT_ONCE: cli->once = true; break;
+        case OPT_CHECK_CONFIG: *check_config = optarg; break;
         case 'v': cli->verbosity = 1; break;
         case 'q': cli->verbosity = -1; break;
         case 'h': fputs(usage_text, stdout); return 3;
@@ -122,17 +132,41 @@ static int parse_args(int argc, char **argv, watchd_invocation *cli)
     }
     if (rc)
         return 2;
+    if (*check_config && (cli->config_path || cli->n_settings || cli->once || optind < argc)) {
+        fputs("omsi-watchd: --check-config FILE takes no other settings\n"
+              "Try 'omsi-watchd --help'.\n", stderr);
+        return 2;
+    }
     for (int i = optind; i < argc; i++)
         if (add_setting(cli, "watch", argv[i]))
             return 2;
     return 0;
 }
 
+/* --check-config: 0 fine, 1 problems (each on stderr). */
+static int check_config(const char *path)
+{
+    int problems = watchd_check_config(path, stderr);
+    if (problems < 0) {
+        fprintf(stderr, "omsi-watchd: out of memory\n");
+        return 1;
+    }
+    if (problems > 0) {
+        fprintf(stderr, "omsi-watchd: %d problem(s) in %s\n", problems, path);
+        return 1;
+    }
+    printf("%s: ok\n", path);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     watchd_invocation cli;
-    int parsed = parse_args(argc, argv, &cli);
+    const char *check_path = NULL;
+    int parsed = parse_args(argc, argv, &cli, &check_path);
     if (parsed)
         return parsed == 3 ? 0 : 2;
+    if (check_path)
+        return check_config(check_path);
     return watchd_daemon_run(&cli);
 }

@@ -204,6 +204,34 @@ int watchd_config_parse(watchd_config *c, const char *text, const char *name, om
     return 0;
 }
 
+int watchd_config_parse_each(watchd_config *c, const char *text, const char *name,
+                             watchd_config_problem_fn report, void *ctx)
+{
+    /* Like watchd_config_parse, but every bad line is reported and skipped
+     * (omsi-watchd --check-config lists them all). */
+    unsigned line_no = 0, problems = 0;
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        const char *line_end = nl ? nl : p + strlen(p);
+        line_no++;
+        char origin[512];
+        snprintf(origin, sizeof origin, "%s:%u", name, line_no);
+        omsi_error err = {0};
+        int rc = parse_line(c, p, line_end, origin, &err);
+        if (rc && err.status == OMSI_ERR_NOMEM)
+            return -1;
+        if (rc) {
+            report(ctx, err.message);
+            problems++;
+        }
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return (int)problems;
+}
+
 int watchd_config_load(watchd_config *c, const char *path, omsi_error *err)
 {
     char *text = NULL;

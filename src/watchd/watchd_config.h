@@ -51,6 +51,15 @@ int watchd_config_set(watchd_config *c, const char *key, const char *value, cons
  * values may be double-quoted. name is used in messages. */
 int watchd_config_parse(watchd_config *c, const char *text, const char *name, omsi_error *err);
 
+/* Receives one problem (a message naming file and line) of parse_each. */
+typedef void (*watchd_config_problem_fn)(void *ctx, const char *message);
+
+/* Parses config text like watchd_config_parse but goes on after a bad line:
+ * each one is passed to report. Returns the number of bad lines, -1 when
+ * out of memory. */
+int watchd_config_parse_each(watchd_config *c, const char *text, const char *name,
+                             watchd_config_problem_fn report, void *ctx);
+
 /* Reads and parses a config file (at most 1 MiB). */
 int watchd_config_load(watchd_config *c, const char *path, omsi_error *err);
 

@@ -190,12 +190,12 @@ int watchd_daemon_start_watching(watchd_daemon *s, omsi_error *err)
 static void reload_failed(watchd_daemon *s, const omsi_error *err)
 {
     omsi_log(&s->log, OMSI_LOG_ERR, "reload: %s; keeping the running configuration", err->message);
-    watchd_notify_ready("running");
+    watchd_notify_ready(&s->notifier, "running");
 }
 
 void watchd_daemon_reload(watchd_daemon *s)
 {
-    watchd_notify_reloading();
+    watchd_notify_reloading(&s->notifier);
     omsi_error err = {0};
     watchd_config fresh;
     if (watchd_config_build(&s->cli, &fresh, &err)) {
@@ -257,7 +257,7 @@ void watchd_daemon_reload(watchd_daemon *s)
     }
     omsi_log(&s->log, OMSI_LOG_NOTICE, "configuration reloaded: %zu drop folder(s), settle %g s, %u worker(s)",
              s->roots.count, s->cfg.settle_seconds, s->cfg.workers);
-    watchd_notify_ready("running");
+    watchd_notify_ready(&s->notifier, "running");
 }
 
 int watchd_daemon_run(const watchd_invocation *cli)

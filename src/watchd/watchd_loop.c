@@ -268,7 +268,8 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
 static void report_status(watchd_daemon *s)
 {
     static const char *const mode[] = {"inotify", "polling"};
-    watchd_notify_status("%zu folder(s) (%s), %zu dataset(s) settling, %llu queued since start",
+    watchd_notify_status(&s->notifier, omsi_monotonic_seconds(),
+                         "%zu folder(s) (%s), %zu dataset(s) settling, %llu queued since start",
                          s->roots.count, mode[!s->use_inotify], watchd_table_waiting(&s->table),
                          (unsigned long long)s->queued);
 }
@@ -351,7 +352,7 @@ int watchd_loop_run(watchd_daemon *s)
     omsi_log(&s->log, OMSI_LOG_NOTICE, "watching %zu drop folder(s)%s, %zu dataset(s) found, settle %g s, %u worker(s)",
              s->roots.count, s->cli.once ? " (one pass)" : s->use_inotify ? " with inotify" : " by polling", s->table.count,
              s->cfg.settle_seconds, s->cfg.workers);
-    watchd_notify_ready("running");
+    watchd_notify_ready(&s->notifier, "running");
     int status = 0;
     for (;;) {
         now = omsi_monotonic_seconds();
@@ -424,10 +425,11 @@ int watchd_loop_run(watchd_daemon *s)
                          s->pool.failures);
                 status = 1;
             }
+            watchd_notify_flush(&s->notifier);
             return status;
         }
     }
-    watchd_notify_stopping();
+    watchd_notify_stopping(&s->notifier);
     if (watchd_classify_running(&s->classify))
         omsi_log(&s->log, OMSI_LOG_INFO, "stopping: killing %u classifier(s)",
                  watchd_classify_running(&s->classify));

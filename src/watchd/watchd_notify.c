@@ -4,27 +4,57 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 
 void watchd_notify_init(watchd_notifier *n)
 {
-    n->watchdog_usec = 0;
-    n->last_ping = 0;
+    memset(n, 0, sizeof *n);
     uint64_t usec = 0;
     if (sd_watchdog_enabled(0, &usec) > 0)
         n->watchdog_usec = usec;
 }
 
-void watchd_notify_ready(const char *status)
+/* Lifecycle messages are never held back; what they set as STATUS= is what
+ * systemd shows, so the next status is compared with it. */
+static void lifecycle(watchd_notifier *n, const char *assignments, const char *status)
 {
-    sd_notifyf(0, "READY=1\nSTATUS=%s", status);
+    sd_notifyf(0, "%sSTATUS=%s", assignments, status);
+    snprintf(n->sent, sizeof n->sent, "%s", status);
 }
 
-void watchd_notify_reloading(void) { sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration"); }
+void watchd_notify_ready(watchd_notifier *n, const char *status) { lifecycle(n, "READY=1\n", status); }
 
-void watchd_notify_stopping(void) { sd_notify(0, "STOPPING=1\nSTATUS=stopping"); }
+void watchd_notify_reloading(watchd_notifier *n)
+{
+    lifecycle(n, "RELOADING=1\n", "reloading the configuration");
+}
 
-void watchd_notify_status(const char *fmt, ...)
+static void send_status(watchd_notifier *n, const char *line, double now)
+{
+    sd_notifyf(0, "STATUS=%s", line);
+    snprintf(n->sent, sizeof n->sent, "%s", line);
+    n->pending[0] = '\0';
+    n->last_status = now;
+    n->status_sent = true;
+}
+
+void watchd_notify_flush(watchd_notifier *n)
+{
+    if (n->pending[0]) {
+        char line[sizeof n->pending];
+        memcpy(line, n->pending, sizeof line);
+        send_status(n, line, n->last_status);
+    }
+}
+
+void watchd_notify_stopping(watchd_notifier *n)
+{
+    watchd_notify_flush(n);
+    lifecycle(n, "STOPPING=1\n", "stopping");
+}
+
+void watchd_notify_status(watchd_notifier *n, double now, const char *fmt, ...)
 {
     char status[512];
     va_list ap;
@@ -32,13 +62,25 @@ void watchd_notify_status(const char *fmt, ...)
     vsnprintf(status, sizeof status, fmt, ap);
     va_end(ap);
     /* escaped: a newline would start another sd_notify assignment */
-    char line[sizeof status * 4];
+    char line[sizeof n->sent];
     omsi_escape(line, sizeof line, status);
-    sd_notifyf(0, "STATUS=%s", line);
+    if (strcmp(line, n->sent) == 0) {
+        n->pending[0] = '\0'; /* back to what systemd shows: nothing to send */
+        return;
+    }
+    if (!n->status_sent || now - n->last_status >= WATCHD_STATUS_INTERVAL)
+        send_status(n, line, now);
+    else
+        snprintf(n->pending, sizeof n->pending, "%s", line);
 }
 
 void watchd_notify_watchdog(watchd_notifier *n, double now)
 {
+    if (n->pending[0] && now - n->last_status >= WATCHD_STATUS_INTERVAL) {
+        char line[sizeof n->pending];
+        memcpy(line, n->pending, sizeof line);
+        send_status(n, line, now);
+    }
     if (n->watchdog_usec == 0)
         return;
     if (now - n->last_ping >= n->watchdog_usec / 2e6) {
@@ -49,8 +91,13 @@ void watchd_notify_watchdog(watchd_notifier *n, double now)
 
 double watchd_notify_next(const watchd_notifier *n, double now)
 {
-    if (n->watchdog_usec == 0)
-        return 3600;
-    double due = n->last_ping + n->watchdog_usec / 2e6 - now;
+    double due = 3600;
+    if (n->watchdog_usec != 0)
+        due = n->last_ping + n->watchdog_usec / 2e6 - now;
+    if (n->pending[0]) {
+        double status_due = n->last_status + WATCHD_STATUS_INTERVAL - now;
+        if (status_due < due)
+            due = status_due;
+    }
     return due > 0 ? due : 0;
 }
