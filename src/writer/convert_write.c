@@ -27,7 +27,7 @@ typedef struct writer {
     omsi_chunk_pool pool;
     bool pool_running;
     omsi_chunk_job *free_jobs;
-    omsi_chunk_job *all_jobs[64];
+    omsi_chunk_job **all_jobs; /* max_jobs slots */
     size_t n_jobs, max_jobs;
     size_t chunk_cap;          /* raw bytes of the largest chunk */
     unsigned char *slab;       /* x_block x Y x z_block values */
@@ -236,7 +236,7 @@ static void gather(const writer *w, const slab *s, const uint64_t o[3], const ui
  * time touches one cache line per value. A panel of `group` chunks along z
  * is gathered at once instead (one contiguous run per pixel), then copied
  * out chunk by chunk. */
-enum { PANEL_RUN_BYTES = 256, PANEL_MAX_BYTES = 4 << 20 };
+enum { PANEL_RUN_BYTES = 256, PANEL_MAX_BYTES = 4 << 20, MAX_JOBS = 4096 };
 
 static uint64_t panel_group(const writer *w, const target *t)
 {
@@ -601,13 +601,18 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
         w->chunk_cap = chunk_bytes(&w->t[1], w->item);
     unsigned threads = compress_threads(o);
     uint64_t per_job = w->chunk_cap + (w->compress ? omsi_chunk_pool_bound(w->chunk_cap) : 0);
-    /* Enough chunks in flight to keep every thread busy, at most a quarter
-     * of the writer's budget. */
+    /* Chunks in flight: at least enough to keep every thread busy, and up
+     * to a quarter of the writer's budget, so that the compressors still
+     * have the chunks of one block of values to work on while the next
+     * block is read (the jobs hold copies, so the block can be refilled). */
     uint64_t want = w->compress ? 4 * (uint64_t)threads + 4 : 1;
-    if (want > sizeof w->all_jobs / sizeof w->all_jobs[0])
-        want = sizeof w->all_jobs / sizeof w->all_jobs[0];
     uint64_t fit = per_job ? budget / 4 / per_job : want;
+    if (w->compress && fit > want)
+        want = fit < MAX_JOBS ? fit : MAX_JOBS;
     w->max_jobs = (size_t)(fit < 1 ? 1 : fit < want ? fit : want);
+    w->all_jobs = calloc(w->max_jobs, sizeof *w->all_jobs);
+    if (!w->all_jobs)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for %zu chunk jobs", w->max_jobs);
     uint64_t slab_bytes = budget > per_job * w->max_jobs ? budget - per_job * w->max_jobs : 0;
     if (w->random_access && slab_bytes > in->nz * w->item)
         slab_bytes -= in->nz * w->item; /* the spectrum buffer */
@@ -692,6 +697,7 @@ int omsi_write_selection(omsi_reader *r, const omsi_dataset_info *info, omsi_msi
         free(w.all_jobs[i]->out);
         free(w.all_jobs[i]);
     }
+    free(w.all_jobs);
     free(w.slab);
     free(w.spectrum);
     free(w.panel);
