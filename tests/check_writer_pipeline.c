@@ -1,7 +1,7 @@
 /* The write pipeline (src/writer/convert_write.c, chunk_pool.c): whole
  * chunks compressed on 1 or 3 threads hold every value the reader returns,
  * in data_0 and in the image-chunked copy, for a seekable reader (Analyze)
- * and a streaming one (imzML), in one slab or many (small memory limits),
+ * and streaming ones (imzML's iterator, mzML), in one slab or many (small memory limits),
  * with edge chunks; the deflate filter sits in the creation plist at the
  * requested level; cancellation and a too-small memory limit leave nothing. */
 #include "writer/convert.h"
@@ -106,6 +106,10 @@ static const struct {
     {"img", 2, 1 << 20, 4, true, 23, 17, 3001, {3, 5, 700}, "missing=6"},
     {"imzml", 3, 0, 1, true, 23, 17, 3001, {5, 3, 1000}, "missing=9"},
     {"img", 2, 1 << 20, 4, false, 70, 51, 801, {0, 0, 0}, "missing=11"},
+    /* a streaming reader (mzML) whose image copy needs blocks of its own:
+     * they are read back from the temporary raw copy (16 KB spectra, so
+     * data_0 has 1 x 1 x nz chunks, straight from the iterator) */
+    {"mzml", 2, 1 << 20, 4, false, 12, 10, 4096, {0, 0, 0}, "missing=7"},
     /* 64 x 64 images: image chunks 64 x 64 x 2, gathered in panels */
     {"img", 3, 1 << 20, 4, false, 64, 64, 301, {0, 0, 0}, NULL}, {"imzml", 2, 0, 4, false, 64, 64, 301, {0, 0, 0}, NULL},
     /* 1 x 1 x 10000 spectrum chunks of a streaming reader: straight from one pass */
@@ -127,8 +131,9 @@ START_TEST(threads_values_and_filter)
     p.variant = cases[_i].variant ? cases[_i].variant : strcmp(cases[_i].format, "imzml") == 0 ? "missing=5" : NULL;
     char *input = NULL;
     omsi_error err = {0};
-    int rc = strcmp(cases[_i].format, "img") == 0 ? omsi_gen_img(dir, "cube", &p, &input, &err)
-                                                   : omsi_gen_imzml(dir, "cube", &p, &input, &err);
+    int rc = strcmp(cases[_i].format, "img") == 0    ? omsi_gen_img(dir, "cube", &p, &input, &err)
+             : strcmp(cases[_i].format, "mzml") == 0 ? omsi_gen_mzml(dir, "cube", &p, &input, &err)
+                                                     : omsi_gen_imzml(dir, "cube", &p, &input, &err);
     ck_assert_msg(rc == 0, "%s", err.message);
     char out[4096];
     snprintf(out, sizeof out, "%s/out.h5", dir);
