@@ -1,7 +1,7 @@
 /* The write pipeline (src/writer/convert_write.c, chunk_pool.c): whole
  * chunks compressed on 1 or 3 threads hold every value the reader returns,
  * in data_0 and in the image-chunked copy, for a seekable reader (Analyze)
- * and a streaming one (imzML), in one slab or many (small memory limits),
+ * and streaming ones (imzML's iterator, mzML), in one slab or many (small memory limits),
  * with edge chunks; the deflate filter sits in the creation plist at the
  * requested level; cancellation and a too-small memory limit leave nothing. */
 #include "writer/convert.h"
@@ -48,7 +48,7 @@ static int deflate_level(hid_t file, const char *path)
 
 /* Every value of the cube at path equals the reader's spectrum (pixels the
  * reader has no spectrum for are 0). */
-static void compare_with_reader(hid_t f, const char *path, const char *input)
+static void compare_with_reader(hid_t f, const char *path, const char *input, double *total)
 {
     hsize_t dims[3];
     double *cube = read_cube(f, path, dims);
@@ -74,6 +74,7 @@ static void compare_with_reader(hid_t f, const char *path, const char *input)
             double want = info.dtype == OMSI_DT_INT16 ? ((const int16_t *)s.intensities)[k]
                                                       : ((const float *)s.intensities)[k];
             size_t at = (size_t)((s.x * info.ny + s.y) * info.nz + k);
+            *total += want;
             if (cube[at] != want && bad++ == 0)
                 first_bad = at;
         }
@@ -97,15 +98,26 @@ static const struct {
     int level;              /* -1: --no-compression */
     bool explicit_chunk;    /* --chunking 4 4 2048 (edge chunks on every side) */
     uint64_t nx, ny, nz;    /* 0: 9 x 7 x 3000 */
+    uint64_t chunk[3];      /* explicit chunk shape instead of 4 4 2048 */
+    const char *variant;    /* generator variant instead of imzML's missing=5 */
 } cases[] = {
+    /* chunks that divide neither side, so the tiles the seekable readers
+     * are read in are ragged at the edges; pixels without a spectrum */
+    {"img", 2, 1 << 20, 4, true, 23, 17, 3001, {3, 5, 700}, "missing=6"},
+    {"imzml", 3, 0, 1, true, 23, 17, 3001, {5, 3, 1000}, "missing=9"},
+    {"img", 2, 1 << 20, 4, false, 70, 51, 801, {0, 0, 0}, "missing=11"},
+    /* a streaming reader (mzML) whose image copy needs blocks of its own:
+     * they are read back from the temporary raw copy (16 KB spectra, so
+     * data_0 has 1 x 1 x nz chunks, straight from the iterator) */
+    {"mzml", 2, 1 << 20, 4, false, 12, 10, 4096, {0, 0, 0}, "missing=7"},
     /* 64 x 64 images: image chunks 64 x 64 x 2, gathered in panels */
-    {"img", 3, 1 << 20, 4, false, 64, 64, 301}, {"imzml", 2, 0, 4, false, 64, 64, 301},
+    {"img", 3, 1 << 20, 4, false, 64, 64, 301, {0, 0, 0}, NULL}, {"imzml", 2, 0, 4, false, 64, 64, 301, {0, 0, 0}, NULL},
     /* 1 x 1 x 10000 spectrum chunks of a streaming reader: straight from one pass */
-    {"imzml", 3, 1 << 20, 4, false, 9, 7, 20000}, /* the reader alone needs 0.8 MiB */
-    {"img", 1, 0, 4, false, 0, 0, 0},         {"img", 3, 0, 4, false, 0, 0, 0},
-    {"img", 3, 512 << 10, 1, false, 0, 0, 0}, {"imzml", 1, 0, 4, false, 0, 0, 0},
-    {"imzml", 3, 512 << 10, 4, false, 0, 0, 0}, {"img", 3, 0, 6, true, 0, 0, 0},
-    {"imzml", 1, 0, -1, true, 0, 0, 0},       {"img", 3, 1 << 20, 2, true, 0, 0, 0},
+    {"imzml", 3, 1 << 20, 4, false, 9, 7, 20000, {0, 0, 0}, NULL}, /* the reader alone needs 0.8 MiB */
+    {"img", 1, 0, 4, false, 0, 0, 0, {0, 0, 0}, NULL},         {"img", 3, 0, 4, false, 0, 0, 0, {0, 0, 0}, NULL},
+    {"img", 3, 512 << 10, 1, false, 0, 0, 0, {0, 0, 0}, NULL}, {"imzml", 1, 0, 4, false, 0, 0, 0, {0, 0, 0}, NULL},
+    {"imzml", 3, 512 << 10, 4, false, 0, 0, 0, {0, 0, 0}, NULL}, {"img", 3, 0, 6, true, 0, 0, 0, {0, 0, 0}, NULL},
+    {"imzml", 1, 0, -1, true, 0, 0, 0, {0, 0, 0}, NULL},       {"img", 3, 1 << 20, 2, true, 0, 0, 0, {0, 0, 0}, NULL},
 };
 
 START_TEST(threads_values_and_filter)
@@ -116,11 +128,12 @@ START_TEST(threads_values_and_filter)
     p.ny = cases[_i].ny ? cases[_i].ny : 7;
     p.nz = cases[_i].nz ? cases[_i].nz : 3000;
     p.dtype = strcmp(cases[_i].format, "img") == 0 ? OMSI_DT_INT16 : OMSI_DT_FLOAT32;
-    p.variant = strcmp(cases[_i].format, "imzml") == 0 ? "missing=5" : NULL;
+    p.variant = cases[_i].variant ? cases[_i].variant : strcmp(cases[_i].format, "imzml") == 0 ? "missing=5" : NULL;
     char *input = NULL;
     omsi_error err = {0};
-    int rc = strcmp(cases[_i].format, "img") == 0 ? omsi_gen_img(dir, "cube", &p, &input, &err)
-                                                   : omsi_gen_imzml(dir, "cube", &p, &input, &err);
+    int rc = strcmp(cases[_i].format, "img") == 0    ? omsi_gen_img(dir, "cube", &p, &input, &err)
+             : strcmp(cases[_i].format, "mzml") == 0 ? omsi_gen_mzml(dir, "cube", &p, &input, &err)
+                                                     : omsi_gen_imzml(dir, "cube", &p, &input, &err);
     ck_assert_msg(rc == 0, "%s", err.message);
     char out[4096];
     snprintf(out, sizeof out, "%s/out.h5", dir);
@@ -130,18 +143,27 @@ START_TEST(threads_values_and_filter)
     o.compression_level = cases[_i].level;
     if (cases[_i].explicit_chunk) {
         o.chunking = OMSI_CHUNK_EXPLICIT;
-        o.chunk[0] = 4;
-        o.chunk[1] = 4;
-        o.chunk[2] = 2048;
+        bool given = cases[_i].chunk[0] != 0;
+        o.chunk[0] = given ? cases[_i].chunk[0] : 4;
+        o.chunk[1] = given ? cases[_i].chunk[1] : 4;
+        o.chunk[2] = given ? cases[_i].chunk[2] : 2048;
     }
     const char *inputs[] = {input};
-    ck_assert_msg(omsi_convert(inputs, 1, out, false, &o, NULL, &err) == 0, "%s", err.message);
+    omsi_convert_result res;
+    memset(&res, 0, sizeof res);
+    ck_assert_msg(omsi_convert(inputs, 1, out, false, &o, &res, &err) == 0, "%s", err.message);
     hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
     ck_assert_int_ge(f, 0);
-    compare_with_reader(f, "/entry_0/data_0/data_0", input);
+    double total = 0, total1 = 0;
+    compare_with_reader(f, "/entry_0/data_0/data_0", input, &total);
+    /* the statistics are summed once per spectrum, whatever the tile order */
+    ck_assert_uint_eq(res.n_datasets, 1);
+    ck_assert_msg(res.datasets[0].total_intensity == total, "total intensity %.17g, the reader's %.17g",
+                  res.datasets[0].total_intensity, total);
+    omsi_convert_result_free(&res);
     ck_assert_int_eq(deflate_level(f, "/entry_0/data_0/data_0"), cases[_i].level);
     if (!cases[_i].explicit_chunk) {
-        compare_with_reader(f, "/entry_0/data_0/data_1", input);
+        compare_with_reader(f, "/entry_0/data_0/data_1", input, &total1);
         ck_assert_int_eq(deflate_level(f, "/entry_0/data_0/data_1"), cases[_i].level);
     } else {
         ck_assert_int_le(H5Lexists(f, "/entry_0/data_0/data_1", H5P_DEFAULT), 0);
