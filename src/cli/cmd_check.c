@@ -1,6 +1,7 @@
 /* omsi-catalog check PATH... [--stats] [--json]: classify raw datasets with
  * the format registry and describe their cubes (check_collect.c), for
  * people (check_text.c) or scripts (json). */
+#include "cli/json_doc.h"
 #include "cli/check_report.h"
 #include "cli/commands.h"
 
@@ -97,7 +98,7 @@ int omsi_cmd_check(int argc, char **argv, const omsi_cli *cli)
         }
     }
     if (json) {
-        json_object *root = json_object_new_object();
+        json_object *root = omsi_json_doc();
         json_object_object_add(root, "ok", json_object_new_boolean(all_ok));
         json_object_object_add(root, "paths", paths);
         puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |

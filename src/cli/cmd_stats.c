@@ -1,6 +1,7 @@
 /* omsi-catalog stats: counts by format and job state, bytes in and out. */
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
+#include "cli/json_doc.h"
 #include "catalog/report.h"
 
 #include <string.h>
@@ -38,7 +39,8 @@ int omsi_cmd_stats(int argc, char **argv, const omsi_cli *cli)
     if (rc) {
         omsi_log(cli->log, OMSI_LOG_ERR, "%s", err.message);
     } else if (json) {
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        o = omsi_json_doc_of(o);
+        omsi_json_print(o, stdout);
     } else {
         omsi_print_json_as_text(o, stdout, 0);
     }

@@ -1,4 +1,5 @@
 /* omsi-catalog verify: recorded output files against the disk. */
+#include "cli/json_doc.h"
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
 #include "catalog/verify.h"
@@ -81,7 +82,7 @@ int omsi_cmd_verify(int argc, char **argv, const omsi_cli *cli)
     if (rc) {
         omsi_log(cli->log, OMSI_LOG_ERR, "%s", err.message);
     } else if (json) {
-        json_object *o = json_object_new_object();
+        json_object *o = omsi_json_doc();
         json_object_object_add(o, "checked", json_object_new_int64((int64_t)report.checked));
         json_object_object_add(o, "problems", json_object_get(problems));
         json_object_object_add(o, "repaired", json_object_new_boolean(repair));

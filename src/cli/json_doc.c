@@ -12,6 +12,14 @@ json_object *omsi_json_doc(void)
     return o;
 }
 
+json_object *omsi_json_doc_of(json_object *o)
+{
+    json_object *doc = omsi_json_doc();
+    json_object_object_foreach(o, key, value) json_object_object_add(doc, key, json_object_get(value));
+    json_object_put(o);
+    return doc;
+}
+
 void omsi_json_print(json_object *doc, FILE *out)
 {
     fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), out);

@@ -11,6 +11,9 @@ enum { OMSI_JSON_SCHEMA_VERSION = 1 };
 /* A new top-level object holding only "schema_version". */
 json_object *omsi_json_doc(void);
 
+/* A document of o's members after "schema_version" (o is released). */
+json_object *omsi_json_doc_of(json_object *o);
+
 /* Prints doc (pretty, slashes unescaped) and a newline. */
 void omsi_json_print(json_object *doc, FILE *out);
 
