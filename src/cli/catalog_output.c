@@ -34,28 +34,13 @@ void omsi_table_add(omsi_table *t, const char *const *cells)
     t->n_rows++;
 }
 
-/* Cells are escaped (omsi_escape): a name with a newline stays on its row
- * and an ESC in it cannot drive the terminal. */
-void omsi_table_print(const omsi_table *t, FILE *out)
+void omsi_table_set_column(omsi_table *t, size_t col, int drop_order, bool middle, bool right)
 {
-    size_t width[32] = {0};
-    for (size_t r = 0; r < t->n_rows; r++)
-        for (size_t c = 0; c < t->n_cols && c < 32; c++) {
-            size_t n = omsi_escape(NULL, 0, t->cells[r * t->n_cols + c]);
-            if (n > width[c])
-                width[c] = n;
-        }
-    for (size_t r = 0; r < t->n_rows; r++) {
-        for (size_t c = 0; c < t->n_cols; c++) {
-            const char *s = t->cells[r * t->n_cols + c];
-            omsi_escape_fputs(s, out);
-            if (c + 1 < t->n_cols) {
-                size_t n = omsi_escape(NULL, 0, s), w = c < 32 ? width[c] : 0;
-                fprintf(out, "%*s  ", (int)(w > n ? w - n : 0), "");
-            }
-        }
-        fputc('\n', out);
-    }
+    if (col >= OMSI_TABLE_MAX_COLS)
+        return;
+    t->drop_order[col] = drop_order;
+    t->middle[col] = middle;
+    t->right[col] = right;
 }
 
 /* Writes text with every '"' doubled (inside a quoted CSV field). */

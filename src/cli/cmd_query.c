@@ -68,24 +68,30 @@ static const char usage_text[] =
 typedef struct column {
     const char *name, *header;
     bool by_default;
+    int drop_order; /* on a narrow terminal, the highest goes first */
+    bool middle, right; /* cut in the middle (paths); a number */
 } column;
 
 enum { DS_SOURCE, DS_FORMAT, DS_DATASET, DS_NAME, DS_SHAPE, DS_DTYPE, DS_MZ, DS_SPECTRA, DS_INGESTED, DS_PATH,
        DS_OUTPUT, DS_PEAK_MZ, DS_PEAK_INTENSITY, DS_COVERAGE, DS_COUNT_ };
 
 static const column dataset_columns[DS_COUNT_] = {
-    {"source", "SOURCE", true},    {"format", "FORMAT", true},     {"dataset", "DATASET", true},
-    {"name", "NAME", true},        {"shape", "SHAPE", true},       {"dtype", "DTYPE", false},
-    {"mz", "M/Z", true},           {"spectra", "SPECTRA", true},   {"ingested", "INGESTED", true},
-    {"path", "PATH", true},        {"output", "OUTPUT", true},     {"peak_mz", "PEAK M/Z", false},
-    {"peak_intensity", "PEAK INTENSITY", false}, {"coverage", "COVERAGE", false},
+    {"source", "SOURCE", true, 0, false, true},   {"format", "FORMAT", true, 0, false, false},
+    {"dataset", "DATASET", true, 2, false, false}, {"name", "NAME", true, 5, true, false},
+    {"shape", "SHAPE", true, 3, false, false},    {"dtype", "DTYPE", false, 8, false, false},
+    {"mz", "M/Z", true, 4, false, false},         {"spectra", "SPECTRA", true, 6, false, true},
+    {"ingested", "INGESTED", true, 7, false, false}, {"path", "PATH", true, 0, true, false},
+    {"output", "OUTPUT", true, 0, true, false},   {"peak_mz", "PEAK M/Z", false, 0, false, true},
+    {"peak_intensity", "PEAK INTENSITY", false, 0, false, true},
+    {"coverage", "COVERAGE", false, 0, false, true},
 };
 
 enum { JOB_ID, JOB_STATE, JOB_TRIES, JOB_CREATED, JOB_PATH, JOB_ERROR, JOB_COUNT_ };
 
 static const column job_columns[JOB_COUNT_] = {
-    {"job", "JOB", true}, {"state", "STATE", true}, {"tries", "TRIES", true},
-    {"created", "CREATED", true}, {"path", "PATH", true}, {"error", "LAST ERROR", true},
+    {"job", "JOB", true, 0, false, true},         {"state", "STATE", true, 0, false, false},
+    {"tries", "TRIES", true, 0, false, true},     {"created", "CREATED", true, 1, false, false},
+    {"path", "PATH", true, 0, true, false},       {"error", "LAST ERROR", true, 0, true, false},
 };
 
 enum { MAX_COLUMNS = 32 };
@@ -142,8 +148,12 @@ static void add_picked(collect *c, const char *const *cells)
 static void add_header(collect *c, const column *cols)
 {
     const char *head[MAX_COLUMNS];
-    for (size_t i = 0; i < c->n_picked; i++)
-        head[i] = cols[c->picked[i]].header;
+    for (size_t i = 0; i < c->n_picked; i++) {
+        const column *col = &cols[c->picked[i]];
+        head[i] = col->header;
+        /* Columns named by --columns are all kept (cut, not dropped). */
+        omsi_table_set_column(&c->table, i, c->q->columns ? 0 : col->drop_order, col->middle, col->right);
+    }
     omsi_table_add(&c->table, head);
 }
 

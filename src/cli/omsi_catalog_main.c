@@ -6,6 +6,7 @@
 #include "base/omsi_log.h"
 
 #include <getopt.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,6 +145,11 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
+    /* Display widths of non-ASCII text (tables) need a UTF-8 character
+     * type; only LC_CTYPE: numbers keep their C form. */
+    const char *ctype = setlocale(LC_CTYPE, "");
+    if (!ctype || strcmp(ctype, "C") == 0 || strcmp(ctype, "POSIX") == 0)
+        setlocale(LC_CTYPE, "C.UTF-8");
     omsi_cli cli = {0};
     int verbosity = OMSI_LOG_NOTICE;
     int opt;

@@ -120,4 +120,37 @@ grep -q "_unix" "$work/show.txt" && fail "show text prints unix seconds"
 # ---- an existing output is not a usage error ----
 [ "$(status "$CONVERT" "$work/drop/a/kidney_a.hdr" "$work/conv.h5")" = 1 ] || fail "omsi-convert onto an existing file: exit 1"
 grep -q "already exists" "$work/err.txt" || fail "existing output message: $(cat "$work/err.txt")"
-echo "ok: query options, help, did-you-mean, output forms, one JSON vocabulary"
+
+# ---- tables on a terminal (script(1) gives a pty; COLUMNS its width) ----
+if command -v script >/dev/null 2>&1; then
+    "$GEN" img "$work/drop/ñandú_sämple_ünïcode_folder" --stem kidney_u --shape 2 2 10 >/dev/null || fail "omsi-gen img (non-ASCII)"
+    cli ingest "$work/drop/ñandú_sämple_ünïcode_folder/kidney_u.hdr" --output-dir "$work/out" >/dev/null || fail "ingest (non-ASCII)"
+    tty_query() { # width args...
+        w=$1; shift
+        COLUMNS=$w script -qec "$CATALOG_BIN --catalog $cat_file query $*" /dev/null | tr -d '\r'
+    }
+    tty_query 80 >"$work/tty80.txt" || fail "query on a terminal"
+    python3 - "$work/tty80.txt" <<'PY' || fail "80-column table: $(cat "$work/tty80.txt")"
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+assert len(lines) == 5, lines
+assert all(len(l) <= 80 for l in lines), [len(l) for l in lines]
+assert lines[0].split()[:2] == ["SOURCE", "FORMAT"] and "PATH" in lines[0] and "OUTPUT" in lines[0], lines[0]
+assert any("\u2026" in l and l.rstrip().endswith(".h5") for l in lines[1:]), lines  # cut in the middle
+path = [l.split()[4] for l in lines[1:] if l.split()[0] == "4"][0]
+head, tail = path.split("\u2026")  # the start and the end of the real path
+assert head.startswith("/") and tail.endswith("_u.hdr") and len(tail) > len(head), path
+PY
+    tty_query 200 --columns source,path,ingested >"$work/tty200.txt" || fail "query --columns on a terminal"
+    python3 - "$work/tty200.txt" "$work/drop" <<'PY' || fail "non-ASCII alignment: $(cat "$work/tty200.txt")"
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+assert lines[0].split() == ["SOURCE", "PATH", "INGESTED"], lines[0]
+cols = [lines[0].index("INGESTED")] + [l.index(" 20", 10) + 1 for l in lines[1:]]
+assert len(set(cols)) == 1, cols  # every row's INGESTED at the same column (ñ, ä, ü: one cell each)
+assert any(sys.argv[2] + "/ñandú_sämple_ünïcode_folder/kidney_u.hdr" in l for l in lines), lines
+PY
+else
+    echo "SKIP (part): terminal tables: script(1) not found"
+fi
+echo "ok: query options, help, did-you-mean, output forms, one JSON vocabulary, terminal tables"
