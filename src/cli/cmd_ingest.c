@@ -31,8 +31,8 @@ static const char usage_text[] =
     "      --json             one JSON object per path on stdout, as an array\n"
     "  -h, --help             this text\n"
     "\n"
-    "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
-    "/var/lib/omsi-catalog/catalog.sqlite.\n"
+    "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG,\n"
+    "else /var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 every path ingested or unchanged, 1 some path failed, 2 usage.\n";
 
 static const char *outcome_name(omsi_ingest_outcome o)

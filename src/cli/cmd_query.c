@@ -60,8 +60,8 @@ static const char usage_text[] =
     "as tab or ESC, is quoted and escaped like the table, \\t \\e \\xNN with\n"
     "backslashes doubled; --json keeps names exact).\n"
     "When --limit cuts the table or CSV, a note on stderr says so.\n"
-    "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG, else\n"
-    "/var/lib/omsi-catalog/catalog.sqlite.\n"
+    "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG,\n"
+    "else /var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 success (also with no rows), 1 catalog error, 2 usage error.\n";
 
 /* The columns of the table and CSV: --columns names them. */

@@ -15,8 +15,8 @@ static const char usage_text[] =
     "file, experiments, datasets with regions, dependencies and metadata, and\n"
     "the job history of its path.\n"
     "\n"
-    "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
-    "/var/lib/omsi-catalog/catalog.sqlite.\n"
+    "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG,\n"
+    "else /var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 shown, 1 no such source or catalog error, 2 usage error.\n";
 
 int omsi_cmd_show(int argc, char **argv, const omsi_cli *cli)

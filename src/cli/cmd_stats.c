@@ -12,8 +12,8 @@ static const char usage_text[] =
     "Summarise the catalog: current sources, datasets and bytes (raw in, HDF5\n"
     "out) per format, superseded versions, and jobs per state.\n"
     "\n"
-    "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
-    "/var/lib/omsi-catalog/catalog.sqlite.\n"
+    "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG,\n"
+    "else /var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 success, 1 catalog error, 2 usage error.\n";
 
 int omsi_cmd_stats(int argc, char **argv, const omsi_cli *cli)

@@ -20,8 +20,8 @@ static const char usage_text[] =
     "  --json     {\"checked\": N, \"problems\": [{source_id, path, output, problem, ...}]}\n"
     "  -h, --help this text\n"
     "\n"
-    "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
-    "/var/lib/omsi-catalog/catalog.sqlite.\n"
+    "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG,\n"
+    "else /var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 all output files as recorded, 1 problems found (also when\n"
     "repaired) or catalog error, 2 usage error.\n";
 
