@@ -2,6 +2,7 @@
  * the format registry and describe their cubes (check_collect.c), for
  * people (check_text.c) or scripts (json). */
 #include "cli/json_doc.h"
+#include "base/omsi_escape.h"
 #include "cli/check_report.h"
 #include "cli/commands.h"
 
@@ -69,8 +70,14 @@ int omsi_cmd_check(int argc, char **argv, const omsi_cli *cli)
         case 'f':
             opts.format = omsi_format_by_name(optarg);
             if (!opts.format) {
-                fprintf(stderr, "omsi-catalog check: unknown format '%s' (see `omsi-catalog "
-                                "formats`)\n", optarg);
+                fputs("omsi-catalog check: unknown format '", stderr);
+                omsi_escape_fputs(optarg, stderr);
+                fputs("' (formats:", stderr);
+                size_t n;
+                const omsi_format *const *all = omsi_available_formats(&n);
+                for (size_t k = 0; k < n; k++)
+                    fprintf(stderr, "%s %s", k ? "," : "", all[k]->name);
+                fputs("; brukerflex is bruckerflex)\n", stderr);
                 return 2;
             }
             break;

@@ -43,6 +43,10 @@ grep -q "output" "$work/err.txt" || fail "--columns message lists the columns"
 [ "$(status "$CONVERT" --format brukerflex "$work/drop/c/br" "$work/br.h5")" = 0 ] ||
     fail "omsi-convert --format brukerflex: $(cat "$work/err.txt")"
 [ "$(status cli check --format brukerflex "$work/drop/c/br")" = 0 ] || fail "check --format brukerflex"
+[ "$(status cli check --format nope "$work/drop/c/br")" = 2 ] || fail "check --format nope: exit 2"
+grep -q "formats: bruckerflex, imzml, img, mzml" "$work/err.txt" || fail "check --format nope lists the formats: $(cat "$work/err.txt")"
+[ "$(status "$CONVERT" --format nope "$work/drop/c/br" "$work/nope.h5")" = 2 ] || fail "omsi-convert --format nope: exit 2"
+grep -q "bruckerflex" "$work/err.txt" || fail "omsi-convert --format nope lists the formats"
 
 # ---- --catalog after the command, help, did-you-mean ----
 [ "$("$CATALOG_BIN" query --catalog "$cat_file" --count)" = 3 ] || fail "--catalog after query"
