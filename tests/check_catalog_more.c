@@ -304,7 +304,8 @@ START_TEST(record_exact_rows)
     ck_assert_int_eq(omsi_catalog_show(cat, 99, &o, &err), OMSI_ERR_USAGE);
     ck_assert_msg(strstr(err.message, "no source with id 99"), "%s", err.message);
     ck_assert_int_eq(omsi_catalog_stats(cat, &o, &err), 0);
-    json_object *tot = json_object_array_get_idx(json_object_object_get(o, "totals"), 0);
+    json_object *tot = json_object_object_get(o, "totals"); /* one object, not an array of one */
+    ck_assert(json_object_is_type(tot, json_type_object));
     ck_assert_int_eq(json_object_get_int64(json_object_object_get(tot, "datasets")), 2);
     ck_assert_int_eq(json_object_get_int64(json_object_object_get(tot, "bytes_in")), 1000);
     ck_assert_int_eq(json_object_get_int64(json_object_object_get(tot, "bytes_out")), 4096);
