@@ -59,7 +59,7 @@ static const char usage_text[] =
     "quote, CR or LF are quoted; a field with other control characters, such\n"
     "as tab or ESC, is quoted and escaped like the table, \\t \\e \\xNN with\n"
     "backslashes doubled; --json keeps names exact).\n"
-    "When --limit cuts the table or CSV, a note on stderr says so.\n"
+    "When --limit cuts the table, CSV or NDJSON, a note on stderr says so.\n"
     "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG,\n"
     "else /var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 success (also with no rows), 1 catalog error, 2 usage error.\n";
@@ -321,12 +321,13 @@ int omsi_cmd_query(int argc, char **argv, const omsi_cli *cli)
         json_object_object_add(o, "truncated", json_object_new_boolean(truncated));
         omsi_json_print(o, stdout);
         json_object_put(o);
-    } else if (q.output != OMSI_OUT_NDJSON) {
+    } else {
         if (q.output == OMSI_OUT_CSV)
             omsi_table_print_csv(&c.table, stdout);
-        else
+        else if (q.output == OMSI_OUT_TABLE)
             omsi_table_print(&c.table, stdout);
-        /* On stderr: stdout stays the rows alone, for scripts and CSV. */
+        /* On stderr: stdout stays the rows alone, for scripts, CSV and
+         * NDJSON (which has no "truncated" member to say it). */
         if (truncated)
             fprintf(stderr, "omsi-catalog query: only the first %lld rows (--limit); raise --limit "
                     "(0 = all) or use --offset %lld\n", (long long)c.n_rows,

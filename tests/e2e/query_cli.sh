@@ -84,6 +84,8 @@ cli query --limit 1 >"$work/t.txt" 2>"$work/t.err" || fail "query --limit 1"
 grep -q "only the first 1 rows" "$work/t.err" || fail "--limit note on stderr: $(cat "$work/t.err")"
 cli query --csv --limit 2 2>"$work/t.err" | grep -q "more rows\|only the first" && fail "the note in the CSV"
 grep -q "only the first 2 rows" "$work/t.err" || fail "--limit note for CSV"
+[ "$(cli query --ndjson --limit 2 2>"$work/t.err" | wc -l)" = 2 ] || fail "--ndjson --limit 2: two lines"
+grep -q "only the first 2 rows" "$work/t.err" || fail "--limit note for NDJSON"
 cli query --limit 3 2>"$work/t.err" >/dev/null; [ -s "$work/t.err" ] && fail "a note when nothing was cut: $(cat "$work/t.err")"
 
 # ---- one vocabulary, schema_version everywhere ----
