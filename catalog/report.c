@@ -52,7 +52,7 @@ int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, o
 {
     json_object *sources;
     int rc = rows_json(cat,
-                       "SELECT id, path, format, version, size_bytes, n_files, fingerprint, "
+                       "SELECT id AS source_id, path, format, version, size_bytes, n_files, fingerprint, "
                        "first_seen, ingested_at, superseded_by FROM sources WHERE id = ?1",
                        source_id, &sources, err);
     if (rc)
@@ -77,13 +77,13 @@ int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, o
         int64_t eid = json_object_get_int64(json_object_object_get(x, "id"));
         json_object *datasets;
         rc = rows_json(cat,
-                       "SELECT id, hdf5_path, name, source_dataset, source_region, nx, ny, nz, dtype, "
+                       "SELECT id AS dataset_id, hdf5_path, name, source_dataset, source_region, nx, ny, nz, dtype, "
                        "mz_min, mz_max, spectra, total_intensity, analysis_path, n_peaks FROM datasets WHERE experiment_id = ?1 "
                        "ORDER BY id",
                        eid, &datasets, err);
         for (size_t i = 0; !rc && i < json_object_array_length(datasets); i++) {
             json_object *d = json_object_array_get_idx(datasets, i);
-            int64_t did = json_object_get_int64(json_object_object_get(d, "id"));
+            int64_t did = json_object_get_int64(json_object_object_get(d, "dataset_id"));
             rc = attach(cat, d, "regions",
                         "SELECT region_index, name, x0, y0, nx, ny, spectra FROM regions WHERE dataset_id = ?1",
                         did, err);
@@ -124,12 +124,12 @@ int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, o
                     source_id, err);
     if (!rc)
         rc = attach(cat, source, "jobs",
-                    "SELECT id, state, attempts, last_error, created_at, started_at, finished_at "
+                    "SELECT id AS job_id, state, attempts, last_error, created_at, started_at, finished_at "
                     "FROM jobs WHERE source_path = (SELECT path FROM sources WHERE id = ?1) ORDER BY id",
                     source_id, err);
     if (!rc)
         rc = attach(cat, source, "versions",
-                    "SELECT id, version, fingerprint, ingested_at FROM sources "
+                    "SELECT id AS source_id, version, fingerprint, ingested_at FROM sources "
                     "WHERE path = (SELECT path FROM sources WHERE id = ?1) ORDER BY version",
                     source_id, err);
     if (rc) {
@@ -151,14 +151,19 @@ int omsi_catalog_stats(omsi_catalog *cat, json_object **out, omsi_error *err)
                     0, err);
     if (!rc)
         rc = attach(cat, o, "jobs", "SELECT state, COUNT(*) AS jobs FROM jobs GROUP BY state ORDER BY state", 0, err);
+    json_object *totals = NULL;
     if (!rc)
-        rc = attach(cat, o, "totals",
+        rc = rows_json(cat,
                     "SELECT COUNT(*) FILTER (WHERE superseded_by IS NULL) AS sources, "
                     "COUNT(*) FILTER (WHERE superseded_by IS NOT NULL) AS superseded, "
                     "COALESCE(SUM(n_datasets) FILTER (WHERE superseded_by IS NULL), 0) AS datasets, "
                     "COALESCE(SUM(size_bytes) FILTER (WHERE superseded_by IS NULL), 0) AS bytes_in, "
                     "COALESCE(SUM(bytes_out), 0) AS bytes_out FROM sources",
-                    0, err);
+                    0, &totals, err);
+    /* One row: an object, not an array of one. */
+    if (!rc)
+        json_object_object_add(o, "totals", json_object_get(json_object_array_get_idx(totals, 0)));
+    json_object_put(totals);
     if (rc) {
         json_object_put(o);
         return rc;

@@ -412,6 +412,9 @@ START_TEST(query_argument_errors)
     const char *bad[][4] = {
         {"--mz", "abc", NULL}, {"--limit", "-1", NULL}, {"--since", "yesterday", NULL}, {"--meta", "novalue", NULL},
         {"--state", "sleeping", NULL}, {"--bogus", "1", NULL}, {"--format", NULL}, {"stray", NULL},
+        {"--format", "nope", NULL}, {"--json", "--csv", NULL}, {"--csv", "--ndjson", NULL},
+        {"--count=1", NULL}, {"--sort", "bogus", NULL}, {"--sort", "path,", NULL}, {"--m", "1", NULL},
+        {"--count", "--csv", NULL}, {"--columns=", NULL},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *argv[6] = {(char *)"query"};
@@ -424,6 +427,29 @@ START_TEST(query_argument_errors)
         ck_assert_msg(omsi_query_parse(argc, argv, &q, &help, &err) == OMSI_ERR_USAGE, "case %zu accepted", i);
         ck_assert_msg(err.message[0], "case %zu: no message", i);
     }
+    /* getopt_long's conventions: a flag takes no value, a unique prefix
+     * names its option, the same output form twice is no conflict */
+    {
+        char *argv[] = {(char *)"query", (char *)"--count", (char *)"--form", (char *)"brukerflex",
+                        (char *)"--json", (char *)"--json", (char *)"--format=img"};
+        omsi_query q;
+        bool help;
+        omsi_error err = {0};
+        ck_assert_msg(omsi_query_parse(7, argv, &q, &help, &err) == 0, "%s", err.message);
+        ck_assert(q.count);
+        ck_assert_int_eq(q.output, OMSI_OUT_JSON);
+        ck_assert_uint_eq(q.n_formats, 2);
+        ck_assert_str_eq(q.formats[0], "bruckerflex");
+        ck_assert_str_eq(q.formats[1], "img");
+        ck_assert_int_eq(q.limit, 100);
+    }
+    /* the format names agree with the reader registry */
+    size_t n_formats;
+    const omsi_format *const *formats = omsi_available_formats(&n_formats);
+    for (size_t i = 0; i < n_formats; i++)
+        ck_assert_str_eq(omsi_query_format_name(formats[i]->name), formats[i]->name);
+    ck_assert_ptr_eq(omsi_query_format_name("brukerflex"), omsi_query_format_name("bruckerflex"));
+    ck_assert_ptr_eq(omsi_format_by_name("brukerflex"), omsi_format_by_name("bruckerflex"));
     double t;
     ck_assert_int_eq(omsi_query_parse_time("2026-11-24", &t), 0);
     ck_assert_double_eq(t, 1795478400.0);

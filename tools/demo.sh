@@ -32,6 +32,11 @@ say "omsi-catalog query (all datasets)"
 "$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" query
 say "omsi-catalog query --mz 450 --format imzml"
 "$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" query --mz 450 --format imzml
+say "omsi-catalog query --format imzml --format brukerflex --sort -spectra --columns source,format,shape,spectra,path"
+"$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" query --format imzml --format brukerflex --sort -spectra \
+    --columns source,format,shape,spectra,path
+say "omsi-catalog query --text 'brain*' --count"
+"$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" query --text 'brain*' --count
 say "omsi-catalog query --text kidney --json"
 "$bin/omsi-catalog" --catalog "$demo/catalog.sqlite" query --text kidney --json
 say "omsi-catalog query --peak 259.46 --ppm 20: the datasets in which that ion is present"

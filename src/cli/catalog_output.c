@@ -34,28 +34,13 @@ void omsi_table_add(omsi_table *t, const char *const *cells)
     t->n_rows++;
 }
 
-/* Cells are escaped (omsi_escape): a name with a newline stays on its row
- * and an ESC in it cannot drive the terminal. */
-void omsi_table_print(const omsi_table *t, FILE *out)
+void omsi_table_set_column(omsi_table *t, size_t col, int drop_order, bool middle, bool right)
 {
-    size_t width[32] = {0};
-    for (size_t r = 0; r < t->n_rows; r++)
-        for (size_t c = 0; c < t->n_cols && c < 32; c++) {
-            size_t n = omsi_escape(NULL, 0, t->cells[r * t->n_cols + c]);
-            if (n > width[c])
-                width[c] = n;
-        }
-    for (size_t r = 0; r < t->n_rows; r++) {
-        for (size_t c = 0; c < t->n_cols; c++) {
-            const char *s = t->cells[r * t->n_cols + c];
-            omsi_escape_fputs(s, out);
-            if (c + 1 < t->n_cols) {
-                size_t n = omsi_escape(NULL, 0, s), w = c < 32 ? width[c] : 0;
-                fprintf(out, "%*s  ", (int)(w > n ? w - n : 0), "");
-            }
-        }
-        fputc('\n', out);
-    }
+    if (col >= OMSI_TABLE_MAX_COLS)
+        return;
+    t->drop_order[col] = drop_order;
+    t->middle[col] = middle;
+    t->right[col] = right;
 }
 
 /* Writes text with every '"' doubled (inside a quoted CSV field). */
@@ -158,10 +143,27 @@ int omsi_open_cli_catalog(const omsi_cli *cli, omsi_catalog_mode mode, omsi_cata
     return 0;
 }
 
+/* A double as people read it (760.59, not 760.59000000000003: %.10g);
+ * JSON output keeps full precision. */
+static void print_scalar(json_object *v, FILE *out)
+{
+    if (!v)
+        fputs("-", out);
+    else if (json_object_is_type(v, json_type_double))
+        fprintf(out, "%.10g", json_object_get_double(v));
+    else
+        omsi_escape_fputs(json_object_get_string(v), out);
+}
+
 void omsi_print_json_as_text(json_object *o, FILE *out, int indent)
 {
     if (json_object_is_type(o, json_type_object)) {
         json_object_object_foreach(o, key, value) {
+            /* For people: no schema version, and the ISO time stands for
+             * its unix seconds. */
+            size_t key_len = strlen(key);
+            if (strcmp(key, "schema_version") == 0 || (key_len > 5 && strcmp(key + key_len - 5, "_unix") == 0))
+                continue;
             bool nested = json_object_is_type(value, json_type_object) ||
                           json_object_is_type(value, json_type_array);
             if (nested && (json_object_is_type(value, json_type_array) ? json_object_array_length(value) == 0
@@ -173,7 +175,7 @@ void omsi_print_json_as_text(json_object *o, FILE *out, int indent)
             if (nested)
                 omsi_print_json_as_text(value, out, indent + 2);
             else
-                omsi_escape_fputs(value ? json_object_get_string(value) : "-", out);
+                print_scalar(value, out);
             if (!nested)
                 fputc('\n', out);
         }
@@ -186,7 +188,7 @@ void omsi_print_json_as_text(json_object *o, FILE *out, int indent)
                 omsi_print_json_as_text(v, out, indent + 2);
             } else {
                 fprintf(out, "%*s- ", indent, "");
-                omsi_escape_fputs(json_object_get_string(v), out);
+                print_scalar(v, out);
                 fputc('\n', out);
             }
         }

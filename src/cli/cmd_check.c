@@ -1,6 +1,8 @@
 /* omsi-catalog check PATH... [--stats] [--json]: classify raw datasets with
  * the format registry and describe their cubes (check_collect.c), for
  * people (check_text.c) or scripts (json). */
+#include "cli/json_doc.h"
+#include "base/omsi_escape.h"
 #include "cli/check_report.h"
 #include "cli/commands.h"
 
@@ -68,8 +70,14 @@ int omsi_cmd_check(int argc, char **argv, const omsi_cli *cli)
         case 'f':
             opts.format = omsi_format_by_name(optarg);
             if (!opts.format) {
-                fprintf(stderr, "omsi-catalog check: unknown format '%s' (see `omsi-catalog "
-                                "formats`)\n", optarg);
+                fputs("omsi-catalog check: unknown format '", stderr);
+                omsi_escape_fputs(optarg, stderr);
+                fputs("' (formats:", stderr);
+                size_t n;
+                const omsi_format *const *all = omsi_available_formats(&n);
+                for (size_t k = 0; k < n; k++)
+                    fprintf(stderr, "%s %s", k ? "," : "", all[k]->name);
+                fputs("; brukerflex is bruckerflex)\n", stderr);
                 return 2;
             }
             break;
@@ -97,7 +105,7 @@ int omsi_cmd_check(int argc, char **argv, const omsi_cli *cli)
         }
     }
     if (json) {
-        json_object *root = json_object_new_object();
+        json_object *root = omsi_json_doc();
         json_object_object_add(root, "ok", json_object_new_boolean(all_ok));
         json_object_object_add(root, "paths", paths);
         puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |

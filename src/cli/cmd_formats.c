@@ -1,5 +1,6 @@
 /* omsi-catalog formats [--json]: the registered input formats, in probe
  * order, with their capabilities. */
+#include "cli/json_doc.h"
 #include "cli/commands.h"
 #include "readers/reader.h"
 
@@ -69,7 +70,7 @@ int omsi_cmd_formats(int argc, char **argv, const omsi_cli *cli)
             json_object_object_add(o, "probe_order", json_object_new_int64((int64_t)i));
             json_object_array_add(list, o);
         }
-        json_object *root = json_object_new_object();
+        json_object *root = omsi_json_doc();
         json_object_object_add(root, "formats", list);
         puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
                                                       JSON_C_TO_STRING_NOSLASHESCAPE));

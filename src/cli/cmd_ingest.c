@@ -1,4 +1,5 @@
 /* omsi-catalog ingest: convert datasets and record them in the catalog. */
+#include "cli/json_doc.h"
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
 #include "base/omsi_escape.h"
@@ -30,8 +31,8 @@ static const char usage_text[] =
     "      --json             one JSON object per path on stdout, as an array\n"
     "  -h, --help             this text\n"
     "\n"
-    "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
-    "/var/lib/omsi-catalog/catalog.sqlite.\n"
+    "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG,\n"
+    "else /var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 every path ingested or unchanged, 1 some path failed, 2 usage.\n";
 
 static const char *outcome_name(omsi_ingest_outcome o)
@@ -141,8 +142,12 @@ int omsi_cmd_ingest(int argc, char **argv, const omsi_cli *cli)
         }
         json_object_array_add(results, o);
     }
-    if (json)
-        puts(json_object_to_json_string_ext(results, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (json) {
+        json_object *doc = omsi_json_doc();
+        json_object_object_add(doc, "results", json_object_get(results));
+        omsi_json_print(doc, stdout);
+        json_object_put(doc);
+    }
     json_object_put(results);
     omsi_catalog_close(cat);
     return status;

@@ -1,6 +1,7 @@
 /* omsi-catalog show: everything recorded about one source. */
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
+#include "cli/json_doc.h"
 #include "catalog/report.h"
 
 #include <stdlib.h>
@@ -14,8 +15,8 @@ static const char usage_text[] =
     "file, experiments, datasets with regions, dependencies and metadata, and\n"
     "the job history of its path.\n"
     "\n"
-    "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
-    "/var/lib/omsi-catalog/catalog.sqlite.\n"
+    "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG,\n"
+    "else /var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 shown, 1 no such source or catalog error, 2 usage error.\n";
 
 int omsi_cmd_show(int argc, char **argv, const omsi_cli *cli)
@@ -47,10 +48,13 @@ int omsi_cmd_show(int argc, char **argv, const omsi_cli *cli)
     json_object *o = NULL;
     omsi_error err = {0};
     int rc = omsi_catalog_show(cat, id, &o, &err);
+    if (!rc)
+        omsi_json_vocabulary(o); /* shape, n_spectra, ISO times: docs/json.md */
     if (rc) {
         omsi_log(cli->log, OMSI_LOG_ERR, "%s", err.message);
     } else if (json) {
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        o = omsi_json_doc_of(o);
+        omsi_json_print(o, stdout);
     } else {
         omsi_print_json_as_text(o, stdout, 0);
     }

@@ -1,5 +1,6 @@
 /* omsi-catalog spectrum: one pixel's spectrum, or the mean or maximum
  * spectrum, of a cataloged dataset as CSV, JSON or a plotted PNG. */
+#include "cli/json_doc.h"
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
 #include "cli/view_target.h"
@@ -158,7 +159,7 @@ static int write_text(const char *path, const spectrum_options *o, const view_ta
     if (rc)
         return rc;
     if (o->json) {
-        json_object *j = json_object_new_object(), *jm = json_object_new_array_ext((int)n),
+        json_object *j = omsi_json_doc(), *jm = json_object_new_array_ext((int)n),
                     *ji = json_object_new_array_ext((int)n);
         json_object_object_add(j, "source_id", json_object_new_int64(t->loc.source_id));
         json_object_object_add(j, "dataset", json_object_new_int64(t->loc.dataset_index));

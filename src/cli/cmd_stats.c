@@ -1,6 +1,7 @@
 /* omsi-catalog stats: counts by format and job state, bytes in and out. */
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
+#include "cli/json_doc.h"
 #include "catalog/report.h"
 
 #include <string.h>
@@ -11,8 +12,8 @@ static const char usage_text[] =
     "Summarise the catalog: current sources, datasets and bytes (raw in, HDF5\n"
     "out) per format, superseded versions, and jobs per state.\n"
     "\n"
-    "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
-    "/var/lib/omsi-catalog/catalog.sqlite.\n"
+    "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG,\n"
+    "else /var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 success, 1 catalog error, 2 usage error.\n";
 
 int omsi_cmd_stats(int argc, char **argv, const omsi_cli *cli)
@@ -38,7 +39,8 @@ int omsi_cmd_stats(int argc, char **argv, const omsi_cli *cli)
     if (rc) {
         omsi_log(cli->log, OMSI_LOG_ERR, "%s", err.message);
     } else if (json) {
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        o = omsi_json_doc_of(o);
+        omsi_json_print(o, stdout);
     } else {
         omsi_print_json_as_text(o, stdout, 0);
     }

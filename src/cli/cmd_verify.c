@@ -1,4 +1,5 @@
 /* omsi-catalog verify: recorded output files against the disk. */
+#include "cli/json_doc.h"
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
 #include "catalog/verify.h"
@@ -19,8 +20,8 @@ static const char usage_text[] =
     "  --json     {\"checked\": N, \"problems\": [{source_id, path, output, problem, ...}]}\n"
     "  -h, --help this text\n"
     "\n"
-    "Catalog: --catalog FILE (before the command), else $OMSI_CATALOG, else\n"
-    "/var/lib/omsi-catalog/catalog.sqlite.\n"
+    "Catalog: --catalog FILE (before or after the command), else $OMSI_CATALOG,\n"
+    "else /var/lib/omsi-catalog/catalog.sqlite.\n"
     "Exit status: 0 all output files as recorded, 1 problems found (also when\n"
     "repaired) or catalog error, 2 usage error.\n";
 
@@ -81,7 +82,7 @@ int omsi_cmd_verify(int argc, char **argv, const omsi_cli *cli)
     if (rc) {
         omsi_log(cli->log, OMSI_LOG_ERR, "%s", err.message);
     } else if (json) {
-        json_object *o = json_object_new_object();
+        json_object *o = omsi_json_doc();
         json_object_object_add(o, "checked", json_object_new_int64((int64_t)report.checked));
         json_object_object_add(o, "problems", json_object_get(problems));
         json_object_object_add(o, "repaired", json_object_new_boolean(repair));

@@ -1,3 +1,4 @@
+#include "cli/json_doc.h"
 #include "cli/convert_json.h"
 
 #include <stdio.h>
@@ -7,17 +8,18 @@ static json_object *u64(uint64_t v) { return json_object_new_int64((int64_t)v); 
 static json_object *dataset_json(const omsi_convert_result *res, const omsi_converted_dataset *d)
 {
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "path", json_object_new_string(d->hdf5_path));
+    json_object_object_add(o, "hdf5_path", json_object_new_string(d->hdf5_path));
     json_object_object_add(o, "name", json_object_new_string(d->info.name));
     json_object *shape = json_object_new_array();
     json_object_array_add(shape, u64(d->info.nx));
     json_object_array_add(shape, u64(d->info.ny));
     json_object_array_add(shape, u64(d->info.nz));
     json_object_object_add(o, "shape", shape);
+    json_object_object_add(o, "pixel_count", u64(d->info.nx * d->info.ny));
     json_object_object_add(o, "dtype", json_object_new_string(omsi_dtype_name(d->info.dtype)));
     json_object_object_add(o, "mz_min", json_object_new_double(d->mz_min));
     json_object_object_add(o, "mz_max", json_object_new_double(d->mz_max));
-    json_object_object_add(o, "spectra", u64(d->spectra_written));
+    json_object_object_add(o, "n_spectra", u64(d->spectra_written));
     json_object_object_add(o, "total_intensity", json_object_new_double(d->total_intensity));
     json_object_object_add(o, "source_dataset", u64(d->source_dataset));
     if (d->is_region) {
@@ -26,8 +28,10 @@ static json_object *dataset_json(const omsi_convert_result *res, const omsi_conv
         json_object_object_add(r, "name", json_object_new_string(d->region.name));
         json_object_object_add(r, "x0", u64(d->region.x0));
         json_object_object_add(r, "y0", u64(d->region.y0));
-        json_object_object_add(r, "nx", u64(d->region.nx));
-        json_object_object_add(r, "ny", u64(d->region.ny));
+        json_object *size = json_object_new_array();
+        json_object_array_add(size, u64(d->region.nx));
+        json_object_array_add(size, u64(d->region.ny));
+        json_object_object_add(r, "shape", size);
         json_object_object_add(o, "region", r);
     }
     json_object *links = json_object_new_array();
@@ -44,7 +48,7 @@ static json_object *dataset_json(const omsi_convert_result *res, const omsi_conv
 
 json_object *omsi_convert_result_json(const omsi_convert_result *res)
 {
-    json_object *o = json_object_new_object();
+    json_object *o = omsi_json_doc();
     json_object_object_add(o, "output", json_object_new_string(res->output_path ? res->output_path : ""));
     json_object_object_add(o, "bytes_in", u64(res->bytes_in));
     json_object_object_add(o, "bytes_out", u64(res->bytes_out));

@@ -1,6 +1,7 @@
 /* omsi-convert: convert raw MSI datasets into one OpenMSI HDF5 file, like
  * BASTet's convertToOMSI, but streaming and atomic. */
 #include "writer/convert.h"
+#include "cli/json_doc.h"
 #include "cli/convert_json.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage_text[] =
@@ -248,6 +250,14 @@ int main(int argc, char **argv)
     const char *output = argv[argc - 1];
     omsi_convert_result result;
     omsi_error err = {0};
+    /* An existing output is a refusal, not a usage error: exit 1. The
+     * writer checks again (and reports it as a usage error, exit 2) should
+     * the file appear between here and there. */
+    struct stat existing;
+    if (!overwrite && lstat(output, &existing) == 0) {
+        omsi_log(&log, OMSI_LOG_ERR, "%s: already exists (use --overwrite to replace it)", output);
+        return 1;
+    }
     int rc = omsi_convert((const char *const *)argv + optind, (size_t)(argc - optind - 1), output,
                           overwrite, &o, &result, &err);
     if (rc) {
@@ -256,7 +266,7 @@ int main(int argc, char **argv)
     }
     if (json) {
         json_object *summary = omsi_convert_result_json(&result);
-        puts(json_object_to_json_string_ext(summary, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        omsi_json_print(summary, stdout);
         json_object_put(summary);
     }
     omsi_log(&log, OMSI_LOG_NOTICE, "%s: %zu experiment(s), %zu dataset(s), %.1f MB in, %.1f MB out, %.2f s",

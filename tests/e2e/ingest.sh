@@ -31,21 +31,25 @@ work = sys.argv[1]
 def total(nx, ny, nz, seed):
     return float(sum((31*x + 17*y + 7*k + 13*seed) % 251
                      for x in range(nx) for y in range(ny) for k in range(nz)))
-ing = json.load(open(os.path.join(work, "ingest1.json")))
+doc = json.load(open(os.path.join(work, "ingest1.json")))
+assert doc["schema_version"] == 1, doc
+ing = doc["results"]
 assert [r["outcome"] for r in ing] == ["new", "new"], ing
 assert all(os.path.isfile(r["output"]) for r in ing), ing
 q = json.loads(subprocess.check_output(
     [os.environ["CATALOG_BIN"], "--catalog", work + "/cat.sqlite", "query", "--json"]))
-assert q["truncated"] is False, q
+assert q["truncated"] is False and q["schema_version"] == 1, q
 rows = {r["format"]: r for r in q["rows"]}
 assert len(q["rows"]) == 2 and set(rows) == {"img", "imzml"}, q
 a, b = rows["img"], rows["imzml"]
-assert a["shape"] == [4, 3, 50] and a["spectra"] == 12, a
+assert a["shape"] == [4, 3, 50] and a["n_spectra"] == 12 and a["pixel_count"] == 12, a
+assert a["ingested_at"].endswith("Z") and a["ingested_at_unix"] > 0, a
+assert os.path.isfile(a["output"]) and a["output"].endswith(".h5"), a
 assert a["mz_min"] == 100.0 and a["mz_max"] == 124.5, a
 assert a["total_intensity"] == total(4, 3, 50, 1), (a["total_intensity"], total(4, 3, 50, 1))
 assert a["path"] == os.path.realpath(work + "/drop/a/run_a.hdr"), a
 assert a["hdf5_path"] == "/entry_0/data_0" and a["version"] == 1, a
-assert b["shape"][:2] == [5, 2] and b["spectra"] == 10, b
+assert b["shape"][:2] == [5, 2] and b["n_spectra"] == 10, b
 assert b["total_intensity"] == total(5, 2, 30, 3), (b["total_intensity"], total(5, 2, 30, 3))
 assert b["mz_min"] == 100.0 and b["mz_max"] == 114.5, b
 EOF
@@ -77,9 +81,10 @@ import json,sys; s=json.load(sys.stdin)
 assert s["format"]=="img" and s["superseded_by"]==3 and len(s["versions"])==2, s
 assert [j["state"] for j in s["jobs"]]==["done", "done", "done"], s["jobs"]
 d=s["experiments"][0]["datasets"][0]
-assert d["nx"]==4 and d["nz"]==50 and any(m["key"]=="format" for m in d["metadata"]), d' || fail "show --json"
+assert s["schema_version"]==1 and s["source_id"]==1 and s["ingested_at"].endswith("Z"), s
+assert d["shape"]==[4,3,50] and d["pixel_count"]==12 and d["n_spectra"]==12 and any(m["key"]=="format" for m in d["metadata"]), d' || fail "show --json"
 cli stats --json | python3 -c '
-import json,sys; s=json.load(sys.stdin); t=s["totals"][0]
+import json,sys; s=json.load(sys.stdin); t=s["totals"]
 assert t["sources"]==2 and t["superseded"]==1 and t["datasets"]==2, s' || fail "stats --json"
 
 # Exit codes and messages.
@@ -113,8 +118,8 @@ echo "ok: generated fixtures ingested, filters, versions, show/stats, exit codes
     --output-dir "$work/out" >/dev/null || fail "ingest of Bruker regions and mzML scan types"
 "$CATALOG_BIN" --catalog "$work/links.sqlite" show 1 --json | python3 -c '
 import json,sys; ds=json.load(sys.stdin)["experiments"][0]["datasets"]
-got=[(d["hdf5_path"], d["source_region"], d["nx"], d["ny"],
-      [(r["name"], r["x0"], r["y0"], r["nx"], r["ny"], r["spectra"]) for r in d["regions"]],
+got=[(d["hdf5_path"], d["source_region"], d["shape"][0], d["shape"][1],
+      [(r["name"], r["x0"], r["y0"], r["shape"][0], r["shape"][1], r["n_spectra"]) for r in d["regions"]],
       [(k["link_name"], k["target"], k["type"]) for k in d["dependencies"]]) for d in ds]
 want=[("/entry_0/data_0", -1, 4, 4, [], [("msi_region_0", "/entry_0/data_1", "contains"),
                                         ("msi_region_1", "/entry_0/data_2", "contains")]),
@@ -123,7 +128,7 @@ want=[("/entry_0/data_0", -1, 4, 4, [], [("msi_region_0", "/entry_0/data_1", "co
 assert got==want, got' || fail "Bruker regions and dependencies rows"
 "$CATALOG_BIN" --catalog "$work/links.sqlite" show 2 --json | python3 -c '
 import json,sys; ds=json.load(sys.stdin)["experiments"][0]["datasets"]
-got=[(d["name"].split(" [")[0], d["spectra"], [(k["link_name"], k["target"]) for k in d["dependencies"]]) for d in ds]
+got=[(d["name"].split(" [")[0], d["n_spectra"], [(k["link_name"], k["target"]) for k in d["dependencies"]]) for d in ds]
 assert got==[("FTMS + p MALDI Full ms", 6, [("MS2_760.59@cid35.00_[205.00-775.00]", "/entry_0/data_1")]),
              ("ITMS + c MALDI Full ms2 760.59@cid35.00", 6, [("MS1", "/entry_0/data_0")])], got' ||
     fail "mzML scan types and MS1/MS2 links"
@@ -152,7 +157,7 @@ for key, exp in sorted(expected.items()):
     path = os.path.join(testdata, key)
     out = subprocess.run(cli + ["ingest", path, "--output-dir", os.path.join(work, "shared-out"), "--json"],
                          capture_output=True, text=True)
-    res = json.loads(out.stdout)[0]
+    res = json.loads(out.stdout)["results"][0]
     if exp.get("spot_folder_present") is False:
         # a spot list without its spectra: refused as incomplete, nothing recorded
         assert out.returncode == 1 and res["outcome"] == "failed" and "missing" in res["error"], \
@@ -169,15 +174,15 @@ for key, exp in sorted(expected.items()):
         (key, tot, exp["total_intensity"])
     d = datasets[0]
     if "pixel_count" in exp and exp.get("empty_grid_cells", 0) == 0:
-        assert d["spectra"] == exp["pixel_count"], (key, d["spectra"], exp["pixel_count"])
+        assert d["n_spectra"] == exp["pixel_count"], (key, d["n_spectra"], exp["pixel_count"])
     if "n_mz" in exp:
-        assert d["nz"] == exp["n_mz"], (key, d["nz"], exp["n_mz"])
+        assert d["shape"][2] == exp["n_mz"], (key, d["shape"], exp["n_mz"])
     for k in ("mz_min", "mz_max"):
         if k in exp:
             assert abs(d[k] - exp[k]) <= 1e-6 * abs(exp[k]), (key, k, d[k], exp[k])
     # the same dataset again: unchanged
     again = json.loads(subprocess.check_output(
-        cli + ["ingest", path, "--output-dir", os.path.join(work, "shared-out"), "--json"]))[0]
+        cli + ["ingest", path, "--output-dir", os.path.join(work, "shared-out"), "--json"]))["results"][0]
     assert again["outcome"] == "unchanged" and again["source_id"] == res["source_id"], (key, again)
     q = json.loads(subprocess.check_output(cli + ["query", "--json", "--format", fmt, "--limit", "0"]))
     assert any(r["source_id"] == res["source_id"] for r in q["rows"]), (key, q)

@@ -18,7 +18,7 @@ print(v)' "$@"; }
 "$GEN" img "$work/drop" --stem v --shape 4 3 20 --seed 2 >/dev/null || fail "omsi-gen img"
 src=$work/drop/v.hdr
 cli ingest "$src" --output-dir "$work/out" --json >"$work/i1.json" || fail "first ingest"
-out=$(json_get 0 output <"$work/i1.json") || fail "ingest --json has no output"
+out=$(json_get results 0 output <"$work/i1.json") || fail "ingest --json has no output"
 [ -f "$out" ] || fail "output $out not written"
 cli verify >"$work/v0.txt" || fail "verify of a sound catalog: $(cat "$work/v0.txt")"
 grep -q "1 output file(s) checked, 0 problem(s)" "$work/v0.txt" || fail "verify summary: $(cat "$work/v0.txt")"
@@ -41,9 +41,9 @@ PY
 
 # ---- re-ingest of the unchanged source converts it again ----
 cli ingest "$src" --output-dir "$work/out" --json >"$work/i2.json" || fail "re-ingest"
-[ "$(json_get 0 outcome <"$work/i2.json")" = restored ] || fail "re-ingest: $(cat "$work/i2.json")"
-[ "$(json_get 0 source_id <"$work/i2.json")" = 1 ] || fail "restored as another source"
-out2=$(json_get 0 output <"$work/i2.json")
+[ "$(json_get results 0 outcome <"$work/i2.json")" = restored ] || fail "re-ingest: $(cat "$work/i2.json")"
+[ "$(json_get results 0 source_id <"$work/i2.json")" = 1 ] || fail "restored as another source"
+out2=$(json_get results 0 output <"$work/i2.json")
 [ -f "$out2" ] || fail "restored output $out2 missing"
 cli verify >/dev/null || fail "verify after restore"
 [ "$(count_sources "$cat_file" /v.hdr)" = 1 ] || fail "restore made a second source"
@@ -69,10 +69,10 @@ assert [r["job_id"] for r in rows] == [int(sys.argv[2])], rows
 assert rows[0]["path"].endswith("/v.hdr"), rows
 PY
 cli ingest "$src" --output-dir "$work/out" --json >"$work/i3.json" || fail "ingest after repair"
-[ "$(json_get 0 outcome <"$work/i3.json")" = restored ] || fail "ingest after repair: $(cat "$work/i3.json")"
+[ "$(json_get results 0 outcome <"$work/i3.json")" = restored ] || fail "ingest after repair: $(cat "$work/i3.json")"
 cli verify >"$work/v4.txt" || fail "verify after repair and re-ingest: $(cat "$work/v4.txt")"
 cli ingest "$src" --output-dir "$work/out" --json >"$work/i4.json" || fail "ingest again"
-[ "$(json_get 0 outcome <"$work/i4.json")" = unchanged ] || fail "third ingest: $(cat "$work/i4.json")"
+[ "$(json_get results 0 outcome <"$work/i4.json")" = unchanged ] || fail "third ingest: $(cat "$work/i4.json")"
 
 cli verify --bogus >/dev/null 2>&1; rc=$?
 [ "$rc" -eq 2 ] || fail "verify --bogus exited $rc, not 2"

@@ -55,7 +55,7 @@ ls -a "$work/out" | grep -q partial && fail "partial file left: $(ls -a "$work/o
 import json,sys
 r=[x for x in json.load(sys.stdin)["rows"] if x["path"].endswith("slow.hdr")][0]
 assert r["shape"]==[20,10,500], r
-assert r["spectra"]==200, r
+assert r["n_spectra"]==200, r
 total=sum((x*31+y*17+k*7+13)%251 for x in range(20) for y in range(10) for k in range(500))
 assert r["total_intensity"]==total, (r["total_intensity"], total)
 ' || fail "slow dataset content"

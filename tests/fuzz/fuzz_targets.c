@@ -193,6 +193,8 @@ static void run_query(const uint8_t *data, size_t size)
                 q.limit = 1000;
             (void)omsi_catalog_query(cat, &q, count_rows, &rows, &truncated, &err);
             (void)omsi_catalog_query_jobs(cat, &q, count_jobs, &rows, &truncated, &err);
+            int64_t n;
+            (void)omsi_catalog_query_count(cat, &q, &n, &err);
             omsi_catalog_close(cat);
         }
     }

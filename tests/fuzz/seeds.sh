@@ -17,6 +17,10 @@ make_seeds() {
   printf -- '--text\n NEAR("a" b) AND " OR * ^ {names}:x\n--limit\n1' >"$out/query/seed9"
   printf -- '--since\n2026-02-30\n--until\n2026-01-01T23:59:60' >"$out/query/seed10"
   printf -- '--text=...\n--since\n2024-02-29T24:00' >"$out/query/seed11"
+  # issue 13: repeated formats and keys (OR), the alias, --sort, --count, prefixes, kid*
+  printf -- '--format\nimg\n--format\nbrukerflex\n--meta\nk=a\n--meta\nk~b\n--meta\nj=c\n--sort\n-pixels,path,+mz_max' >"$out/query/seed14"
+  printf -- '--count\n--text\nkid* *x* "y*\n--instrument\n%%_\n--form=mzml\n--json' >"$out/query/seed15"
+  printf -- '--sort=ingested,-source,dataset,format,name,mz_min,spectra,intensity,version\n--ndjson\n--columns\npath' >"$out/query/seed16"
   local i=0
   for args in "--dtype int16" "--dtype float32 --big-endian" "--dtype float64 --variant hdr384"; do
     i=$((i + 1)); rm -rf "$work"/*
