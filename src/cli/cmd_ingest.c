@@ -2,6 +2,7 @@
 #include "cli/json_doc.h"
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "base/omsi_escape.h"
 #include "ingest/ingest.h"
 
@@ -9,6 +10,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 static const char usage_text[] =
@@ -91,6 +93,11 @@ int omsi_cmd_ingest(int argc, char **argv, const omsi_cli *cli)
     }
     opts.convert.log = cli->log;
     opts.convert.reader.log = cli->log;
+    omsi_progress progress;
+    omsi_progress_init(&progress, "omsi-catalog ingest", stderr, cli->log && cli->log->max_priority > OMSI_LOG_ERR,
+                       isatty(STDERR_FILENO));
+    opts.convert.progress = omsi_progress_update;
+    opts.convert.progress_ctx = &progress;
     omsi_catalog *cat;
     if (omsi_open_cli_catalog(cli, OMSI_CATALOG_READ_WRITE, &cat))
         return 1;
@@ -110,6 +117,7 @@ int omsi_cmd_ingest(int argc, char **argv, const omsi_cli *cli)
         if (omsi_catalog_job_start(cat, job_path, opts.convert.format, &opts.job_id, &job_err))
             omsi_log(cli->log, OMSI_LOG_WARNING, "%s", job_err.message);
         int rc = omsi_ingest_path(cat, argv[i], &opts, &report, &err);
+        omsi_progress_finish(&progress);
         if (opts.job_id > 0 && rc) {
             if (omsi_catalog_job_fail(cat, opts.job_id, err.message, omsi_cat_wall_clock(), 1, 0, &job_err))
                 omsi_log(cli->log, OMSI_LOG_WARNING, "%s", job_err.message);

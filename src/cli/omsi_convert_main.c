@@ -3,6 +3,7 @@
 #include "writer/convert.h"
 #include "cli/json_doc.h"
 #include "cli/convert_json.h"
+#include "cli/progress.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -58,7 +59,8 @@ static const char usage_text[] =
     "  -h, --help              this text\n"
     "  -V, --version           print the version\n"
     "\n"
-    "Progress goes to stderr every few seconds for long conversions.\n"
+    "Progress goes to stderr: on a terminal one line per phase, updated in place\n"
+    "(percentage, rate, time left); otherwise a line at most every 10 s; -q: none.\n"
     "Exit status: 0 converted, 1 conversion failed (OUTPUT not created),\n"
     "2 usage error.\n";
 
@@ -70,24 +72,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
-}
-
-typedef struct progress_state {
-    double start, last;
-    bool enabled;
-} progress_state;
-
-static void show_progress(void *ctx, const char *stage, uint64_t done, uint64_t total)
-{
-    progress_state *p = ctx;
-    double now = omsi_monotonic_seconds();
-    if (!p->enabled || (now - p->last < 2.0 && done != total))
-        return;
-    p->last = now;
-    double rate = now > p->start ? (double)done / (now - p->start) : 0;
-    fprintf(stderr, "omsi-convert: %s %llu/%llu (%.0f%%, %.0f spectra/s)\n", stage,
-            (unsigned long long)done, (unsigned long long)total,
-            total ? 100.0 * (double)done / (double)total : 100.0, rate);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -235,9 +219,9 @@ int main(int argc, char **argv)
     omsi_logger log = omsi_logger_make("omsi-convert", verbosity);
     o.log = &log;
     o.reader.log = &log;
-    progress_state progress = {.start = omsi_monotonic_seconds(), .enabled = verbosity > OMSI_LOG_ERR};
-    progress.last = progress.start;
-    o.progress = show_progress;
+    omsi_progress progress;
+    omsi_progress_init(&progress, "omsi-convert", stderr, verbosity > OMSI_LOG_ERR, isatty(STDERR_FILENO));
+    o.progress = omsi_progress_update;
     o.progress_ctx = &progress;
     o.cancel = &stop_requested;
     struct sigaction sa;
@@ -260,6 +244,7 @@ int main(int argc, char **argv)
     }
     int rc = omsi_convert((const char *const *)argv + optind, (size_t)(argc - optind - 1), output,
                           overwrite, &o, &result, &err);
+    omsi_progress_finish(&progress);
     if (rc) {
         omsi_log(&log, OMSI_LOG_ERR, "%s", err.message);
         return omsi_exit_code(err.status);
