@@ -1,6 +1,7 @@
 /* The common m/z axis of a processed imzML file (spec 2.8): the exact union
  * of every spectrum's values (default, lossless) or a geometric axis at a
- * ppm spacing. Streams: one m/z array in memory plus a bounded batch. */
+ * ppm spacing. Streams: one m/z array in memory plus the pending runs of
+ * readers/sorted_union.h. */
 #include "readers/imzml_axis.h"
 #include "readers/sorted_union.h"
 
@@ -56,7 +57,7 @@ static int add_to_union(void *ctx, const double *values, uint64_t n, size_t spec
 }
 
 int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,
-                     double **axis_out, uint64_t *n_out, omsi_error *err)
+                     double **axis_out, uint64_t *n_out, uint64_t *unsorted, omsi_error *err)
 {
     union_ctx c = {.path = ibd_path};
     sorted_union_init(&c.u, max_points);
@@ -70,6 +71,7 @@ int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64
     if (!rc) {
         *axis_out = c.u.values;
         *n_out = c.u.count;
+        *unsorted = c.u.unsorted;
         c.u.values = NULL;
     }
     sorted_union_free(&c.u);

@@ -4,9 +4,10 @@
 
 #include "readers/imzml_internal.h"
 
-/* Sorted union of every distinct m/z value; fails above max_points (0 = none). */
+/* Sorted union of every distinct m/z value; fails above max_points (0 = none).
+ * *unsorted: how many m/z arrays were not in increasing order (sorted here). */
 int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,
-                     double **axis, uint64_t *n, omsi_error *err);
+                     double **axis, uint64_t *n, uint64_t *unsorted, omsi_error *err);
 
 typedef struct imzml_ppm_axis {
     double lo, log_step;

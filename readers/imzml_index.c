@@ -1,6 +1,7 @@
 /* imzML: file resolution, the header view and the spectrum index (one
  * streaming pass with libxml2's reader), and reading arrays from the .ibd. */
 #include "readers/imzml_internal.h"
+#include "readers/zlib_array.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 void imzml_files_free(imzml_files *f)
 {
@@ -506,16 +506,26 @@ int imzml_read_array(int fd, const char *ibd_path, const imzml_array *a, double 
         return rc;
     const unsigned char *values = *scratch;
     if (a->zlib) {
-        uLongf out_len = (uLongf)raw;
-        int z = uncompress(*scratch + stored, &out_len, *scratch, (uLong)stored);
-        if (z != Z_OK || out_len != raw)
+        size_t got;
+        zlib_array_result z = zlib_array_inflate(*scratch, stored, *scratch + stored, raw, &got);
+        if (z == ZLIB_ARRAY_NOMEM)
+            return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory to inflate the array at offset %llu",
+                                  ibd_path, (unsigned long long)a->offset);
+        if (z != ZLIB_ARRAY_OK)
             return omsi_error_set(err, OMSI_ERR_FORMAT,
                                   "%s: zlib array at offset %llu does not inflate to %llu values (%s)", ibd_path,
                                   (unsigned long long)a->offset, (unsigned long long)a->length,
-                                  z == Z_OK ? "wrong length" : zError(z));
+                                  zlib_array_problem(z));
         values = *scratch + stored;
     }
-    for (uint64_t k = 0; k < a->length; k++)
-        out[k] = value_at(a->type, values + k * item);
+    /* one loop per type: no dispatch per value */
+    uint64_t n = a->length;
+    switch (a->type) {
+    case IMZ_F32: for (uint64_t k = 0; k < n; k++) out[k] = omsi_bits_to_f32(omsi_le32(values + k * 4)); break;
+    case IMZ_F64: for (uint64_t k = 0; k < n; k++) out[k] = omsi_bits_to_f64(omsi_le64(values + k * 8)); break;
+    case IMZ_I32: for (uint64_t k = 0; k < n; k++) out[k] = (double)(int32_t)omsi_le32(values + k * 4); break;
+    case IMZ_I64: for (uint64_t k = 0; k < n; k++) out[k] = (double)(int64_t)omsi_le64(values + k * 8); break;
+    default: for (uint64_t k = 0; k < n; k++) out[k] = value_at(a->type, values + k * item); break;
+    }
     return 0;
 }

@@ -26,6 +26,7 @@ typedef struct mzml_type {
     double lo, hi, log_step;        /* ppm bins */
     uint64_t nz;
     double *mz;
+    uint64_t mz_arrays, mz_unsorted; /* of the exact union: arrays added, of those unsorted */
     omsi_dependency deps[MAX_LINKS];
     size_t n_deps;
 } mzml_type;
@@ -183,7 +184,7 @@ static int first_pass(mzml_reader *r, omsi_error *err)
     size_t cap = 0;
     bool all_positions = true;
     uint64_t limit = r->opts.max_axis_points ? r->opts.max_axis_points : DEFAULT_MAX_AXIS;
-    /* the axis union holds its values, a merge copy and a batch: 24 bytes a point */
+    /* the axis union: its values, pending runs of half as many, a merge copy: 24 bytes a point */
     uint64_t budget_points = omsi_budget_limit(r->opts.memory_limit) / 24;
     limit = budget_points < limit ? budget_points : limit;
     while ((rc = mzml_next_spectrum(&p, &s, true, err)) == 1) {
@@ -299,9 +300,10 @@ static int plan_axes(mzml_reader *r, omsi_error *err)
                                       "%s: scan type '%s': m/z axis too large", r->path, ty->key);
             ty->mz = ty->axis.values;
             ty->nz = ty->axis.count;
+            ty->mz_arrays = ty->axis.arrays;
+            ty->mz_unsorted = ty->axis.unsorted;
             ty->axis.values = NULL;
-            free(ty->axis.batch);
-            ty->axis.batch = NULL;
+            sorted_union_free(&ty->axis);
         }
     }
     r->binned = r->opts.axis_mode == OMSI_AXIS_BIN_PPM;
@@ -493,6 +495,11 @@ static const omsi_metadata *mzml_metadata(omsi_reader *base)
     omsi_meta_free(md);
     *md = fresh;
     const mzml_spectrum *f = &t->first;
+    if (!r->binned) {
+        omsi_meta_int(md, OMSI_COLL_DATASET, "mz_arrays_sorted_by_reader", (int64_t)t->mz_unsorted, NULL, NULL);
+        omsi_meta_describe_last(md, "How many m/z arrays of this scan type were not in increasing order and were "
+                                    "sorted by the reader to build the common m/z axis");
+    }
     omsi_meta_int(md, OMSI_COLL_DATASET, "msn_value_of_n", f->ms_level, "level", "MS:1000511");
     omsi_meta_describe_last(md, "The level n of MS^n mass spectrometry");
     omsi_meta_text(md, OMSI_COLL_DATASET, "polarity", f->polarity > 0 ? "pos" : f->polarity < 0 ? "neg" : "unk", NULL,
@@ -574,10 +581,22 @@ static int mzml_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
             continue;
         const mzml_spectrum *s = &r->current;
         memset(r->accumulate, 0, (size_t)t->nz * sizeof *r->accumulate);
-        for (size_t k = 0; k < s->mz.count; k++) {
-            size_t bin = r->binned ? (size_t)fmin(floor(log(s->mz.values[k] / t->lo) / t->log_step), (double)t->nz - 1)
-                                   : sorted_union_find(t->mz, (size_t)t->nz, s->mz.values[k]);
-            r->accumulate[bin] += s->intensity.values[k];
+        if (r->binned) {
+            for (size_t k = 0; k < s->mz.count; k++) {
+                size_t bin = (size_t)fmin(floor(log(s->mz.values[k] / t->lo) / t->log_step), (double)t->nz - 1);
+                r->accumulate[bin] += s->intensity.values[k];
+            }
+        } else {
+            /* the value is on the axis; m/z arrays are almost always sorted,
+             * so gallop on from the last hit (from the start where not) */
+            size_t pos = 0, nz = (size_t)t->nz;
+            double prev = -INFINITY;
+            for (size_t k = 0; k < s->mz.count; k++) {
+                double v = s->mz.values[k];
+                pos = sorted_union_gallop(t->mz, nz, v >= prev ? pos : 0, v);
+                prev = v;
+                r->accumulate[pos < nz ? pos : nz - 1] += s->intensity.values[k];
+            }
         }
         omsi_dtype dt = cube_dtype(r, t);
         for (uint64_t k = 0; k < t->nz; k++)

@@ -1,45 +1,81 @@
 #include "readers/mzml_parse.h"
+#include "readers/zlib_array.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 /* Written by hand: neither libxml2's reader nor zlib decode base64, and
- * OpenSSL's EVP decoder accepts input we want to reject. */
-static int b64_value(unsigned char c)
+ * OpenSSL's EVP decoder accepts input we want to reject. Accepted: the
+ * alphabet with whitespace anywhere, then at most two '=' (whitespace
+ * between them too), and no lone last character. */
+
+/* 1 + the value for the alphabet, 0 for everything else (whitespace, '='
+ * and bad characters): entry - 1 is then 0..63, or has bits above 63 set. */
+static const unsigned char b64_table[256] = {
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8, ['I'] = 9,
+    ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17,
+    ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25,
+    ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33,
+    ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41,
+    ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
+    ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+    ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
+
+/* 16 characters to 12 bytes, no branch per character: false when one of
+ * them is not in the alphabet, which the OR of their table entries shows
+ * once per block (what was written is then overwritten). */
+static inline bool b64_block(const unsigned char *s, unsigned char *out)
 {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
+    uint32_t bad = 0;
+    for (int g = 0; g < 4; g++) {
+        uint32_t a = b64_table[s[4 * g]] - 1u, b = b64_table[s[4 * g + 1]] - 1u, c = b64_table[s[4 * g + 2]] - 1u,
+                 d = b64_table[s[4 * g + 3]] - 1u;
+        bad |= a | b | c | d;
+        uint32_t v = a << 18 | b << 12 | c << 6 | d;
+        out[3 * g] = (unsigned char)(v >> 16);
+        out[3 * g + 1] = (unsigned char)(v >> 8);
+        out[3 * g + 2] = (unsigned char)v;
+    }
+    return bad < 64;
 }
 
 int mzml_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len)
 {
+    const unsigned char *s = (const unsigned char *)text;
     unsigned char *buf = malloc(len / 4 * 3 + 3);
     if (!buf)
         return -2;
     size_t n = 0;
     uint32_t acc = 0;
     int bits = 0, pad = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (isspace(c))
-            continue;
-        if (c == '=') {
-            pad++;
+    size_t i = 0;
+    while (i < len) {
+        /* whole blocks while aligned on a group; the block writes at most
+         * (i + 16) / 4 * 3 <= len / 4 * 3 bytes */
+        if (bits == 0 && !pad && len - i >= 16 && b64_block(s + i, buf + n)) {
+            n += 12;
+            i += 16;
             continue;
         }
-        int v = b64_value(c);
-        if (v < 0 || pad) { /* bad character, or data after padding */
+        /* one character: whitespace, padding, the end of a line, or bad */
+        unsigned char c = s[i++];
+        uint32_t v = b64_table[c] - 1u;
+        if (v >= 64) {
+            if (c == '=') {
+                pad++;
+                continue;
+            }
+            if (isspace(c))
+                continue;
+        }
+        if (v >= 64 || pad) { /* bad character, or data after padding */
             free(buf);
             return -1;
         }
-        acc = (acc << 6) | (uint32_t)v;
+        acc = (acc << 6) | v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
@@ -143,18 +179,23 @@ static int decode_array(mzml_parser *p, const omsi_cv_params *params, const char
     const unsigned char *data = raw;
     size_t data_len = raw_len;
     if (zlib) {
+        /* the declared length sizes the buffer: data that inflates to more
+         * stops at its end (libdeflate) */
         inflated = malloc(want ? (size_t)want : 1);
-        uLongf got = (uLongf)want;
-        int z = inflated ? uncompress(inflated, &got, raw, (uLong)raw_len) : Z_MEM_ERROR;
-        if (z != Z_OK || got != want) {
+        size_t got = 0;
+        zlib_array_result z = inflated ? zlib_array_inflate(raw, raw_len, inflated, (size_t)want, &got) : ZLIB_ARRAY_NOMEM;
+        if (z != ZLIB_ARRAY_OK) {
             free(raw);
             free(inflated);
-            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: zlib data of the %s array %s", p->path,
-                                  s->id, is_mz ? "m/z" : "intensity",
-                                  z == Z_OK ? "inflates to the wrong length" : "is corrupt");
+            if (z == ZLIB_ARRAY_NOMEM)
+                return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: spectrum %s: out of memory to inflate the %s array",
+                                      p->path, s->id, is_mz ? "m/z" : "intensity");
+            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: zlib data of the %s array %s (%llu values "
+                                  "declared: %llu bytes)", p->path, s->id, is_mz ? "m/z" : "intensity",
+                                  zlib_array_problem(z), (unsigned long long)length, (unsigned long long)want);
         }
         data = inflated;
-        data_len = (size_t)got;
+        data_len = got;
     }
     if (data_len != want) {
         free(raw);
@@ -173,14 +214,13 @@ static int decode_array(mzml_parser *p, const omsi_cv_params *params, const char
         a->values = v;
         a->capacity = (size_t)length;
     }
-    for (uint64_t k = 0; k < length; k++) {
-        const unsigned char *q = data + k * item;
-        switch (kind) {
-        case 0: a->values[k] = omsi_bits_to_f32(omsi_le32(q)); break;
-        case 1: a->values[k] = omsi_bits_to_f64(omsi_le64(q)); break;
-        case 2: a->values[k] = (double)(int32_t)omsi_le32(q); break;
-        default: a->values[k] = (double)(int64_t)omsi_le64(q); break;
-        }
+    /* one loop per type: no dispatch per value */
+    double *v = a->values;
+    switch (kind) {
+    case 0: for (uint64_t k = 0; k < length; k++) v[k] = omsi_bits_to_f32(omsi_le32(data + k * 4)); break;
+    case 1: for (uint64_t k = 0; k < length; k++) v[k] = omsi_bits_to_f64(omsi_le64(data + k * 8)); break;
+    case 2: for (uint64_t k = 0; k < length; k++) v[k] = (double)(int32_t)omsi_le32(data + k * 4); break;
+    default: for (uint64_t k = 0; k < length; k++) v[k] = (double)(int64_t)omsi_le64(data + k * 8); break;
     }
     a->count = (size_t)length;
     a->float64 = item == 8;
