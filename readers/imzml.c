@@ -115,6 +115,8 @@ typedef struct imzml_reader {
     size_t scratch_size;
     size_t next;
     struct imzml_pixel *pixels;  /* by pixel key, for read_spectrum */
+    imzml_checksum sum;          /* the declared .ibd checksum */
+    size_t random_reads;         /* read_spectrum calls: the verdict after ix.count */
 } imzml_reader;
 
 /* Where the spectrum of one pixel is: key = x * ny + y (0-based). */
@@ -174,14 +176,14 @@ static void store_all(omsi_dtype t, void *out, const double *v, size_t n)
 /* Decodes spectrum s into r->out (nz values of r->dtype). */
 static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
 {
-    int rc = imzml_read_array(r->fd, r->files.ibd, &s->intensity, r->values, &r->scratch, &r->scratch_size, err);
+    int rc = imzml_read_array(r->fd, r->files.ibd, &s->intensity, r->values, &r->scratch, &r->scratch_size, &r->sum, err);
     if (rc)
         return rc;
     if (!r->processed) {
         store_all(r->dtype, r->out, r->values, (size_t)r->nz);
         return 0;
     }
-    rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch, &r->scratch_size, err);
+    rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch, &r->scratch_size, &r->sum, err);
     if (rc)
         return rc;
     memset(r->accumulate, 0, (size_t)r->nz * sizeof *r->accumulate);
@@ -204,11 +206,40 @@ static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
     return 0;
 }
 
+/* Decides the declared checksum (reading what was not read yet), records it
+ * in the metadata and, with strict_checksums, makes a mismatch an error. */
+static int verdict(imzml_reader *r, omsi_error *err)
+{
+    if (!r->sum.pending)
+        return 0;
+    int rc = imzml_checksum_finish(&r->sum, r->fd, r->files.ibd, err);
+    if (rc)
+        return rc;
+    omsi_meta_text(&r->ix.metadata, OMSI_COLL_DATASET, "checksum", omsi_checksum_name(r->sum.state), NULL,
+                   r->ix.header.checksum_kind == 1 ? "IMS:1000090" : "IMS:1000091");
+    if (r->sum.state != OMSI_CHECKSUM_MISMATCH)
+        return 0;
+    if (r->opts.strict_checksums)
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: %s is %s, but %s declares %s (--strict-checksums)",
+                              r->files.ibd, r->sum.algorithm, r->sum.actual, r->files.imzml, r->sum.expected);
+    omsi_log(r->opts.log, OMSI_LOG_WARNING, "%s: %s is %s, but %s declares %s", r->files.ibd, r->sum.algorithm,
+             r->sum.actual, r->files.imzml, r->sum.expected);
+    return 0;
+}
+
+static int imzml_checksum_op(omsi_reader *base, omsi_checksum_state *out, omsi_error *err)
+{
+    imzml_reader *r = (imzml_reader *)base;
+    int rc = verdict(r, err);
+    *out = r->sum.state;
+    return rc;
+}
+
 static int imzml_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
 {
     imzml_reader *r = (imzml_reader *)base;
     if (r->next >= r->ix.count)
-        return 0;
+        return verdict(r, err);
     const imzml_spectrum *s = &r->ix.spectra[r->next];
     int rc = decode(r, s, err);
     if (rc)
@@ -242,6 +273,8 @@ static int imzml_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *
         return 1;
     }
     int rc = decode(r, &r->ix.spectra[hit->spectrum], err);
+    if (!rc && ++r->random_reads == r->ix.count)
+        rc = verdict(r, err); /* every pixel read once: a whole conversion */
     if (rc)
         return rc;
     memcpy(buf, r->out, bytes);
@@ -264,6 +297,7 @@ static void imzml_close(omsi_reader *base)
     free(r->out);
     free(r->scratch);
     free(r->pixels);
+    imzml_checksum_free(&r->sum);
     free(r);
 }
 
@@ -277,6 +311,7 @@ static const omsi_reader_ops imzml_ops = {
     .rewind = imzml_rewind,
     .next_spectrum = imzml_next,
     .read_spectrum = imzml_read_spectrum,
+    .checksum = imzml_checksum_op,
     .close = imzml_close,
 };
 
@@ -402,7 +437,7 @@ static int build_axis(imzml_reader *r, omsi_error *err)
         r->mz = malloc((size_t)(r->nz ? r->nz : 1) * sizeof *r->mz);
         if (!r->mz)
             return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
-        rc = imzml_read_array(r->fd, r->files.ibd, &first->mz, r->mz, &r->scratch, &r->scratch_size, err);
+        rc = imzml_read_array(r->fd, r->files.ibd, &first->mz, r->mz, &r->scratch, &r->scratch_size, &r->sum, err);
         for (uint64_t k = 1; !rc && k < r->nz; k++)
             if (!(r->mz[k] > r->mz[k - 1])) {
                 omsi_log(r->opts.log, OMSI_LOG_WARNING, "%s: m/z axis not increasing at value %llu",
@@ -505,6 +540,11 @@ static int imzml_open(const char *path, const omsi_open_options *opts, omsi_read
         omsi_log(opts->log, OMSI_LOG_WARNING, "%s: no UUID (IMS:1000080); the .ibd cannot be matched", r->files.imzml);
     if (!rc && r->ix.count == 0)
         rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: no spectra", r->files.imzml);
+    if (!rc)
+        rc = imzml_checksum_start(&r->sum, &r->ix.header, ibd_size, err);
+    if (!rc && !r->sum.pending)
+        rc = omsi_meta_text(&r->ix.metadata, OMSI_COLL_DATASET, "checksum", "absent", NULL, NULL)
+                 ? omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory") : 0;
     if (!rc && (r->fd = open(r->files.ibd, O_RDONLY | O_CLOEXEC)) < 0)
         rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", r->files.ibd);
     if (!rc)

@@ -32,7 +32,7 @@ static int each_mz_array(const imzml_index *ix, int fd, const char *ibd_path,
             values = p;
             values_cap = (size_t)a->length;
         }
-        rc = imzml_read_array(fd, ibd_path, a, values, &scratch, &scratch_size, err);
+        rc = imzml_read_array(fd, ibd_path, a, values, &scratch, &scratch_size, NULL, err); /* the checksum follows the spectra */
         if (!rc)
             rc = fn(ctx, values, a->length, s, err);
     }

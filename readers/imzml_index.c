@@ -197,6 +197,18 @@ static void set_header(parse *p)
             }
         }
     }
+    const omsi_cv_param *md5 = omsi_cv_find(&p->header, "IMS:1000090");
+    const omsi_cv_param *sha1 = omsi_cv_find(&p->header, "IMS:1000091");
+    const omsi_cv_param *sum = md5 ? md5 : sha1;
+    if (sum) {
+        size_t n = 0, want = md5 ? 32 : 40;
+        for (const char *c = sum->value; *c && n < want; c++)
+            if (isxdigit((unsigned char)*c))
+                h->checksum[n++] = (char)tolower((unsigned char)*c);
+        h->checksum[n] = '\0';
+        /* a value of the wrong length still declares a checksum: it cannot match */
+        h->checksum_kind = md5 ? 1 : 2;
+    }
     h->is_imzml = uuid || h->declared_mode || p->header.count > 0;
 }
 
@@ -488,7 +500,7 @@ static double value_at(imzml_type t, const unsigned char *p)
 }
 
 int imzml_read_array(int fd, const char *ibd_path, const imzml_array *a, double *out,
-                     unsigned char **scratch, size_t *scratch_size, omsi_error *err)
+                     unsigned char **scratch, size_t *scratch_size, imzml_checksum *sum, omsi_error *err)
 {
     size_t item = imzml_type_size(a->type);
     size_t raw = (size_t)(a->length * item);
@@ -502,6 +514,8 @@ int imzml_read_array(int fd, const char *ibd_path, const imzml_array *a, double 
         *scratch_size = need;
     }
     int rc = omsi_pread_exact(fd, *scratch, stored, a->offset, ibd_path, err);
+    if (!rc)
+        rc = imzml_checksum_feed(sum, fd, ibd_path, a->offset, *scratch, stored, err);
     if (rc)
         return rc;
     const unsigned char *values = *scratch;

@@ -98,7 +98,7 @@ void mzml_spectrum_free(mzml_spectrum *s)
     memset(s, 0, sizeof *s);
 }
 
-int mzml_parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, omsi_error *err)
+static int parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, bool checksum, omsi_error *err)
 {
     memset(p, 0, sizeof *p);
     p->path = path;
@@ -106,7 +106,19 @@ int mzml_parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, om
     omsi_param_groups_init(&p->groups);
     omsi_cv_params_init(&p->file_content);
     omsi_cv_params_init(&p->instrument);
-    return omsi_xml_open_huge(path, omsi_budget_limit(memory_limit), &p->x, err);
+    uint64_t max_text = omsi_budget_limit(memory_limit);
+    return checksum ? omsi_xml_open_huge_checksummed(path, max_text, &p->x, err)
+                    : omsi_xml_open_huge(path, max_text, &p->x, err);
+}
+
+int mzml_parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, omsi_error *err)
+{
+    return parser_open(p, path, memory_limit, false, err);
+}
+
+int mzml_parser_open_checksummed(mzml_parser *p, const char *path, uint64_t memory_limit, omsi_error *err)
+{
+    return parser_open(p, path, memory_limit, true, err);
 }
 
 void mzml_parser_close(mzml_parser *p)

@@ -2,7 +2,9 @@
 
 #include "base/omsi_budget.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +157,39 @@ too_long:
     return -1;
 }
 
+/* ---- the fileChecksum of an indexed mzML ---- */
+
+static const char checksum_tag[] = "<fileChecksum>";
+
+static void checksum_scan(omsi_xml *x, const unsigned char *buf, size_t n)
+{
+    size_t i = 0;
+    if (x->sum_phase == 0) {
+        size_t tag = sizeof checksum_tag - 1;
+        for (; i < n; i++) {
+            /* no '<' inside the tag, so a mismatch restarts at 0 or 1 */
+            x->sum_match = buf[i] == (unsigned char)checksum_tag[x->sum_match] ? x->sum_match + 1
+                           : buf[i] == '<'                                      ? 1
+                                                                                : 0;
+            if (x->sum_match == tag) {
+                x->sum_phase = 1;
+                i++;
+                break;
+            }
+        }
+        EVP_DigestUpdate(x->sha, buf, i);
+    }
+    for (; x->sum_phase == 1 && i < n; i++) {
+        unsigned char c = buf[i];
+        if (c == '<')
+            x->sum_phase = 2;
+        else if (isxdigit(c) && x->sum_len < 40)
+            x->sum_hex[x->sum_len++] = (char)tolower(c);
+        else if (!isspace(c))
+            x->sum_garbage = true;
+    }
+}
+
 static int read_cb(void *ctx, char *buf, int len)
 {
     omsi_xml *x = ctx;
@@ -173,6 +208,8 @@ static int read_cb(void *ctx, char *buf, int len)
             return -1;
     if (x->max_text && check_runs(x, buf, (size_t)n))
         return -1;
+    if (x->sha && x->sum_phase < 2)
+        checksum_scan(x, (const unsigned char *)buf, (size_t)n);
     return (int)n;
 }
 
@@ -185,13 +222,19 @@ static int close_cb(void *ctx)
     return 0;
 }
 
-static int xml_open(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err)
+static int xml_open(const char *path, uint64_t max_text, bool checksum, omsi_xml **out, omsi_error *err)
 {
     *out = NULL;
     omsi_xml *x = calloc(1, sizeof *x);
     if (!x || !(x->path = strdup(path))) {
         free(x);
         return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory", path);
+    }
+    if (checksum && (!(x->sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(x->sha, EVP_sha1(), NULL))) {
+        EVP_MD_CTX_free(x->sha);
+        free(x->path);
+        free(x);
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: cannot start a SHA-1 digest", path);
     }
     x->prolog_line = 1;
     x->max_text = max_text;
@@ -220,12 +263,49 @@ static int xml_open(const char *path, uint64_t max_text, omsi_xml **out, omsi_er
 
 int omsi_xml_open(const char *path, omsi_xml **out, omsi_error *err)
 {
-    return xml_open(path, 0, out, err);
+    return xml_open(path, 0, false, out, err);
 }
 
 int omsi_xml_open_huge(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err)
 {
-    return xml_open(path, max_text ? max_text : 1, out, err);
+    return xml_open(path, max_text ? max_text : 1, false, out, err);
+}
+
+int omsi_xml_open_huge_checksummed(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err)
+{
+    return xml_open(path, max_text ? max_text : 1, true, out, err);
+}
+
+int omsi_xml_file_checksum(omsi_xml *x, int *state, char *actual, char *expected, omsi_error *err)
+{
+    *state = 0;
+    actual[0] = expected[0] = '\0';
+    if (!x->sha)
+        return 0;
+    unsigned char buf[65536];
+    while (x->sum_phase < 2 && x->fd >= 0) { /* the part after where the parse stopped */
+        ssize_t n = read(x->fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", x->path);
+        if (n == 0)
+            break;
+        checksum_scan(x, buf, (size_t)n);
+    }
+    if (x->sum_phase == 0)
+        return 0; /* no fileChecksum: not an indexed mzML */
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(x->sha, md, &len);
+    EVP_MD_CTX_free(x->sha);
+    x->sha = NULL;
+    for (unsigned int i = 0; i < len && i < 20; i++)
+        snprintf(actual + 2 * i, 3, "%02x", md[i]);
+    memcpy(expected, x->sum_hex, x->sum_len);
+    expected[x->sum_len] = '\0';
+    *state = !x->sum_garbage && strcmp(actual, expected) == 0 ? 1 : 2;
+    return 0;
 }
 
 void omsi_xml_close(omsi_xml *x)
@@ -235,6 +315,7 @@ void omsi_xml_close(omsi_xml *x)
     if (x->reader)
         xmlFreeTextReader(x->reader); /* calls close_cb */
     close_cb(x);
+    EVP_MD_CTX_free(x->sha);
     free(x->path);
     free(x);
 }
