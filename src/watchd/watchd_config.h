@@ -23,6 +23,7 @@ typedef struct watchd_config {
     double retry_backoff;      /* first retry delay, doubled each failure */
     int log_level;             /* OMSI_LOG_* */
     omsi_calibration calibration; /* Bruker flex m/z: auto (default), plain, hpc */
+    bool strict_checksums;        /* a wrong declared checksum fails the job */
 } watchd_config;
 
 #define WATCHD_DEFAULT_SETTLE 30.0
