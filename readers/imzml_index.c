@@ -452,8 +452,8 @@ int imzml_read_header(const char *path, imzml_header *out, omsi_error *err)
     omsi_meta_init(&ix.metadata);
     parse p;
     int rc = parse_init(&p, path, &ix, err);
-    if (!rc)
-        rc = run_parse(&p, true, err);
+    if (!rc && (rc = run_parse(&p, true, err)) < 0)
+        omsi_xml_prefer_parse_error(p.x, err);
     *out = ix.header;
     parse_free(&p);
     imzml_index_free(&ix);
@@ -474,8 +474,8 @@ int imzml_read_index_limited(const char *path, uint64_t ibd_size, uint64_t memor
     int rc = parse_init(&p, path, ix, err);
     p.ibd_size = ibd_size;
     p.memory_limit = memory_limit;
-    if (!rc)
-        rc = run_parse(&p, false, err);
+    if (!rc && (rc = run_parse(&p, false, err)) < 0)
+        omsi_xml_prefer_parse_error(p.x, err);
     if (!rc) {
         keep_terms(ix, &p.header, OMSI_COLL_DATASET);
         keep_terms(ix, &p.settings, OMSI_COLL_DATASET);

@@ -282,6 +282,8 @@ static int first_pass(mzml_reader *r, omsi_error *err)
         omsi_meta_text(&r->metadata, OMSI_COLL_INSTRUMENT, c->name && c->name[0] ? c->name : c->accession,
                        c->value[0] ? c->value : "true", NULL, c->accession);
     }
+    if (rc < 0)
+        omsi_xml_prefer_parse_error(p.x, err);
     if (rc >= 0)
         rc = verify_checksum(r, p.x, err);
     mzml_spectrum_free(&s);

@@ -387,6 +387,27 @@ int omsi_xml_line(const omsi_xml *x)
     return xmlTextReaderGetParserLineNumber(x->reader);
 }
 
+void omsi_xml_prefer_parse_error(omsi_xml *x, omsi_error *err)
+{
+    if (!x || x->first_error[0] || x->refused.message[0] || !err->message[0] || err->status == OMSI_ERR_NOT_FORMAT)
+        return; /* the error is already the parser's (or a byte check's), or not ours to explain */
+    /* only on the error path: the rest of the document is read once */
+    int rc;
+    while ((rc = xmlTextReaderRead(x->reader)) == 1)
+        if (xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_DOCUMENT_TYPE ||
+            xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_ENTITY_REFERENCE)
+            return;
+    if (rc == 0 || (!x->first_error[0] && !x->refused.message[0]))
+        return; /* well-formed: the reader's own error stands */
+    char ours[sizeof err->message];
+    snprintf(ours, sizeof ours, "%s", err->message);
+    int status = err->status;
+    if (x->refused.message[0])
+        omsi_error_set(err, x->refused.status, "%s; before it: %s", x->refused.message, ours);
+    else
+        omsi_error_set(err, status, "%s: malformed XML: %s; before it: %s", x->path, x->first_error, ours);
+}
+
 int omsi_xml_skip(omsi_xml *x, omsi_error *err)
 {
     if (xmlTextReaderNodeType(x->reader) != XML_READER_TYPE_ELEMENT || omsi_xml_is_empty(x))

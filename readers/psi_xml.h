@@ -68,6 +68,11 @@ int omsi_xml_depth(const omsi_xml *x);
 char *omsi_xml_attr(const omsi_xml *x, const char *name);
 /* Current line number (for messages). */
 int omsi_xml_line(const omsi_xml *x);
+/* After a reader's own error (err set) on a document that may be malformed:
+ * reads the rest of it, and when libxml2 finds it not well-formed, puts
+ * libxml2's error (file, line, e.g. "Opening and ending tag mismatch")
+ * first and the reader's after it, which was likely a consequence. */
+void omsi_xml_prefer_parse_error(omsi_xml *x, omsi_error *err);
 /* Skips the current element's subtree (cursor ends on its end tag). */
 int omsi_xml_skip(omsi_xml *x, omsi_error *err);
 
