@@ -247,8 +247,11 @@ static int xml_open(const char *path, uint64_t max_text, bool checksum, omsi_xml
     }
     /* No XML_PARSE_NOENT (no entity substitution), no XML_PARSE_DTDLOAD,
      * no network; XML_PARSE_HUGE only with our own text cap. libxml2 never
-     * opens the file itself (no gzip, no URL): it reads through read_cb. */
-    int options = XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR | (max_text ? XML_PARSE_HUGE : 0);
+     * opens the file itself (no gzip, no URL): it reads through read_cb.
+     * XML_PARSE_NOBLANKS: the indentation between elements never becomes a
+     * node we would step over (about 10 % of an imzML index read). */
+    int options = XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOWARNING | XML_PARSE_NOERROR |
+                  (max_text ? XML_PARSE_HUGE : 0);
     x->reader = xmlReaderForIO(read_cb, close_cb, x, path, NULL, options);
     if (!x->reader || x->refused.message[0]) {
         int rc = x->refused.message[0] ? omsi_error_set(err, x->refused.status, "%s", x->refused.message)
