@@ -506,9 +506,11 @@ int imzml_read_array(int fd, const char *ibd_path, const imzml_array *a, double 
     size_t raw = (size_t)(a->length * item);
     size_t stored = a->zlib ? (size_t)a->encoded : raw;
     size_t need = stored + (a->zlib ? raw : 0);
-    if (!a->zlib && a->type == IMZ_F64 && omsi_host_is_little_endian())
+    if (!a->zlib && a->type == IMZ_F64 && omsi_host_is_little_endian()) {
         /* already doubles in host order (most m/z arrays): no copy */
-        return omsi_pread_exact(fd, out, raw, a->offset, ibd_path, err);
+        int rc = omsi_pread_exact(fd, out, raw, a->offset, ibd_path, err);
+        return rc ? rc : imzml_checksum_feed(sum, fd, ibd_path, a->offset, (const unsigned char *)out, raw, err);
+    }
     if (need > *scratch_size) {
         unsigned char *p = realloc(*scratch, need ? need : 1);
         if (!p)

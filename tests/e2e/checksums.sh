@@ -14,18 +14,19 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP: checksums: python3 not found
 
 md5=$("$GEN" imzml "$work/in" --stem md5 --shape 3 2 10 --variant md5) || fail "omsi-gen md5"
 sha=$("$GEN" imzml "$work/in" --stem sha --shape 3 2 10 --variant sha1,processed,zlib) || fail "omsi-gen sha1"
+f64=$("$GEN" imzml "$work/in" --stem f64 --shape 3 2 10 --dtype float64 --variant md5,processed) || fail "omsi-gen f64"
 bad=$("$GEN" imzml "$work/in" --stem bad --shape 3 2 10 --variant md5,bad_checksum) || fail "omsi-gen bad md5"
 badsha=$("$GEN" imzml "$work/in" --stem badsha --shape 3 2 10 --variant sha1,processed,bad_checksum) ||
     fail "omsi-gen bad sha1"
 none=$("$GEN" imzml "$work/in" --stem none --shape 3 2 10) || fail "omsi-gen plain"
 
-"$CATALOG_BIN" check --json "$md5" "$sha" "$bad" "$badsha" "$none" >"$work/check.json" 2>"$work/check.err" ||
+"$CATALOG_BIN" check --json "$md5" "$sha" "$bad" "$badsha" "$none" "$f64" >"$work/check.json" 2>"$work/check.err" ||
     fail "check --json"
 python3 - "$work/check.json" <<'PY' || fail "check --json checksum fields"
 import json, sys
 paths = json.load(open(sys.argv[1]))["paths"]
 got = [p["datasets"][0]["checksum"] for p in paths]
-assert got == ["ok", "ok", "mismatch", "mismatch", "absent"], got
+assert got == ["ok", "ok", "mismatch", "mismatch", "absent", "ok"], got
 PY
 grep -q "bad.ibd: MD5 is .*, but .*bad.imzML declares" "$work/check.err" || fail "no mismatch warning: $(cat "$work/check.err")"
 
