@@ -117,6 +117,8 @@ typedef struct imzml_reader {
     struct imzml_pixel *pixels;  /* by pixel key, for read_spectrum */
     imzml_checksum sum;          /* the declared .ibd checksum */
     size_t random_reads;         /* read_spectrum calls: the verdict after ix.count */
+    uint64_t n_skipped;          /* spectra with zero points, left out (as mzML's) */
+    char skipped_ids[512];       /* the first of them, "index (x, y)" as written */
 } imzml_reader;
 
 /* Where the spectrum of one pixel is: key = x * ny + y (0-based). */
@@ -143,6 +145,7 @@ static void imzml_info(omsi_reader *base, omsi_dataset_info *out)
     out->dtype = r->dtype;
     out->mz_dtype = r->mz_dtype;
     out->n_spectra = r->ix.count;
+    out->n_skipped = r->n_skipped;
 }
 
 static const double *imzml_mz(omsi_reader *base) { return ((imzml_reader *)base)->mz; }
@@ -315,6 +318,28 @@ static const omsi_reader_ops imzml_ops = {
     .close = imzml_close,
 };
 
+/* Spectra with zero points carry nothing to the cube: left out of the
+ * index (so they take no pixel), counted and named like mzML's. */
+static void skip_empty(imzml_reader *r)
+{
+    enum { MAX_NAMED = 10 };
+    size_t kept = 0;
+    for (size_t i = 0; i < r->ix.count; i++) {
+        const imzml_spectrum *s = &r->ix.spectra[i];
+        if (s->intensity.length > 0 && s->mz.length > 0) {
+            r->ix.spectra[kept++] = *s;
+            continue;
+        }
+        size_t used = strlen(r->skipped_ids);
+        if (r->n_skipped++ < MAX_NAMED)
+            snprintf(r->skipped_ids + used, sizeof r->skipped_ids - used, "%s%zu (%u, %u)", used ? ", " : "", i,
+                     s->x, s->y);
+    }
+    if (r->n_skipped > MAX_NAMED && strlen(r->skipped_ids) + 6 < sizeof r->skipped_ids)
+        strcat(r->skipped_ids, ", ...");
+    r->ix.count = kept;
+}
+
 /* Grid from the positions; two spectra on one pixel are an error. */
 static int plan_grid(imzml_reader *r, omsi_error *err)
 {
@@ -432,6 +457,11 @@ static int build_axis(imzml_reader *r, omsi_error *err)
     uint64_t budget_points = omsi_budget_limit(r->opts.memory_limit) / 24;
     max_points = budget_points < max_points ? budget_points : max_points;
     int rc = 0;
+    if (!r->processed && r->opts.axis_mode == OMSI_AXIS_BIN_PPM)
+        omsi_log(r->opts.log, OMSI_LOG_WARNING,
+                 "%s: continuous: every spectrum shares one m/z array, so --axis ppm:%g has nothing to do (the "
+                 "shared array is the axis)",
+                 r->files.imzml, r->opts.ppm > 0 ? r->opts.ppm : 5);
     if (!r->processed) {
         r->nz = first->mz.length;
         r->mz = malloc((size_t)(r->nz ? r->nz : 1) * sizeof *r->mz);
@@ -456,7 +486,8 @@ static int build_axis(imzml_reader *r, omsi_error *err)
     if (r->nz == 0)
         return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectra have no values", r->files.imzml);
     r->dtype = cube_type(first->intensity.type, r->binned);
-    r->mz_dtype = first->mz.type == IMZ_F32 ? OMSI_DT_FLOAT32 : OMSI_DT_FLOAT64;
+    /* ppm bin edges stay float64: rounded to float32 they would move past points */
+    r->mz_dtype = first->mz.type == IMZ_F32 && !r->binned ? OMSI_DT_FLOAT32 : OMSI_DT_FLOAT64;
     size_t per_spectrum = (size_t)(max_len > r->nz ? max_len : r->nz);
     uint64_t need;
     if (!omsi_mul_u64(per_spectrum, 16, &need) || !omsi_add_u64(need, r->nz * 24, &need))
@@ -478,11 +509,11 @@ static int build_axis(imzml_reader *r, omsi_error *err)
 static int describe(imzml_reader *r)
 {
     omsi_metadata *md = &r->ix.metadata;
-    char axis[160];
+    char axis[224];
     if (!r->processed)
         snprintf(axis, sizeof axis, "continuous: the shared m/z array (%llu values)", (unsigned long long)r->nz);
     else if (r->binned)
-        snprintf(axis, sizeof axis, "processed: geometric bins of %g ppm from m/z %g, intensities summed per bin",
+        snprintf(axis, sizeof axis, "processed: geometric bins of %g ppm from m/z %g (values: lower edges), intensities summed per bin",
                  r->opts.ppm > 0 ? r->opts.ppm : 5, r->ppm.lo);
     else
         snprintf(axis, sizeof axis, "processed: exact union of all m/z values (%llu distinct)", (unsigned long long)r->nz);
@@ -498,7 +529,10 @@ static int describe(imzml_reader *r)
            (r->processed && !r->binned &&
             (omsi_meta_int(md, OMSI_COLL_DATASET, "mz_arrays_sorted_by_reader", (int64_t)r->mz_unsorted, NULL, NULL) ||
              omsi_meta_describe_last(md, "How many m/z arrays were not in increasing order and were sorted by the "
-                                         "reader to build the common m/z axis")));
+                                         "reader to build the common m/z axis"))) ||
+           (r->n_skipped &&
+            (omsi_meta_int(md, OMSI_COLL_DATASET, "skipped_spectra", (int64_t)r->n_skipped, NULL, NULL) ||
+             omsi_meta_text(md, OMSI_COLL_DATASET, "skipped_spectrum_ids", r->skipped_ids, NULL, NULL)));
 }
 
 static int imzml_open(const char *path, const omsi_open_options *opts, omsi_reader **out, omsi_error *err)
@@ -538,8 +572,11 @@ static int imzml_open(const char *path, const omsi_open_options *opts, omsi_read
         rc = check_uuid(&r->ix.header, &r->files, err);
     if (!rc && !r->ix.header.uuid[0])
         omsi_log(opts->log, OMSI_LOG_WARNING, "%s: no UUID (IMS:1000080); the .ibd cannot be matched", r->files.imzml);
+    if (!rc)
+        skip_empty(r);
     if (!rc && r->ix.count == 0)
-        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: no spectra", r->files.imzml);
+        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: no spectra%s", r->files.imzml,
+                            r->n_skipped ? " with points" : "");
     if (!rc)
         rc = imzml_checksum_start(&r->sum, &r->ix.header, ibd_size, err);
     if (!rc && !r->sum.pending)

@@ -3,6 +3,7 @@
  * ppm spacing. Streams: one m/z array in memory plus the pending runs of
  * readers/sorted_union.h. */
 #include "readers/imzml_axis.h"
+#include "readers/ppm_axis.h"
 #include "readers/sorted_union.h"
 
 #include <math.h>
@@ -117,6 +118,7 @@ int imzml_axis_ppm(const imzml_index *ix, int fd, const char *ibd_path, double p
     out->lo = lo;
     out->log_step = step;
     out->n = n;
+    out->edges = axis;
     *axis_out = axis;
     *n_out = n;
     return 0;
@@ -124,8 +126,5 @@ int imzml_axis_ppm(const imzml_index *ix, int fd, const char *ibd_path, double p
 
 uint64_t imzml_ppm_bin(const imzml_ppm_axis *a, double mz)
 {
-    double k = floor(log(mz / a->lo) / a->log_step);
-    if (!(k >= 0))
-        return 0;
-    return k >= (double)a->n ? a->n - 1 : (uint64_t)k;
+    return ppm_axis_bin(a->edges, a->n, a->lo, a->log_step, mz);
 }

@@ -6,6 +6,7 @@
  * bins. Two streaming passes: the first indexes spectra and builds the
  * axes, each iteration re-reads the file decoding only its type's arrays. */
 #include "readers/mzml_parse.h"
+#include "readers/ppm_axis.h"
 #include "readers/sorted_union.h"
 
 #include <math.h>
@@ -319,7 +320,7 @@ static int plan_axes(mzml_reader *r, omsi_error *err)
             if (!ty->mz)
                 return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
             for (uint64_t k = 0; k < ty->nz; k++)
-                ty->mz[k] = ty->lo * exp((double)k * ty->log_step);
+                ty->mz[k] = ty->lo * exp((double)k * ty->log_step); /* lower edges (readers/ppm_axis.h) */
         } else {
             if (!sorted_union_finish(&ty->axis))
                 return omsi_error_set(err, ty->axis.failed ? OMSI_ERR_NOMEM : OMSI_ERR_UNSUPPORTED,
@@ -479,7 +480,7 @@ static void mzml_info(omsi_reader *base, omsi_dataset_info *out)
     out->ny = r->imaging ? r->ny : 1;
     out->nz = t->nz;
     out->dtype = cube_dtype(r, t);
-    out->mz_dtype = t->any_f64_mz ? OMSI_DT_FLOAT64 : OMSI_DT_FLOAT32;
+    out->mz_dtype = t->any_f64_mz || r->binned ? OMSI_DT_FLOAT64 : OMSI_DT_FLOAT32; /* bin edges: float64 */
     out->n_spectra = t->n_spectra;
     out->n_skipped = r->n_skipped;
     out->not_imaging = !r->imaging;
@@ -559,9 +560,9 @@ static const omsi_metadata *mzml_metadata(omsi_reader *base)
         snprintf(ids, sizeof ids, "%s%s", r->skipped_ids, r->n_skipped > MAX_SKIPPED_IDS ? ", ..." : "");
         omsi_meta_text(md, OMSI_COLL_DATASET, "skipped_spectrum_ids", ids, NULL, NULL);
     }
-    char axis[160];
+    char axis[224];
     if (r->binned)
-        snprintf(axis, sizeof axis, "geometric bins of %g ppm, intensities summed", r->opts.ppm > 0 ? r->opts.ppm : 5);
+        snprintf(axis, sizeof axis, "geometric bins of %g ppm (values: lower edges), intensities summed", r->opts.ppm > 0 ? r->opts.ppm : 5);
     else
         snprintf(axis, sizeof axis, "exact union of the m/z values of the scan type (%llu)", (unsigned long long)t->nz);
     omsi_meta_text(md, OMSI_COLL_DATASET, "mz_axis", axis, NULL, NULL);
@@ -612,7 +613,7 @@ static int mzml_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
         memset(r->accumulate, 0, (size_t)t->nz * sizeof *r->accumulate);
         if (r->binned) {
             for (size_t k = 0; k < s->mz.count; k++) {
-                size_t bin = (size_t)fmin(floor(log(s->mz.values[k] / t->lo) / t->log_step), (double)t->nz - 1);
+                size_t bin = (size_t)ppm_axis_bin(t->mz, t->nz, t->lo, t->log_step, s->mz.values[k]);
                 r->accumulate[bin] += s->intensity.values[k];
             }
         } else {

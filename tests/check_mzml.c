@@ -220,6 +220,59 @@ START_TEST(numpress_values)
 }
 END_TEST
 
+/* ppm axes: float64 lower edges even for float32 m/z arrays, and every
+ * source point summed into the bin whose edges hold it (readers/ppm_axis.h). */
+static const double ppm_widths[] = {20000, 3};
+
+START_TEST(ppm_points_inside_bins)
+{
+    char *dir = omsi_test_mkdtemp("mzml-ppm");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 3;
+    p.ny = 2;
+    p.nz = 60;
+    p.variant = "coords=ims,gaps,mz32";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_mzml(dir, "pb", &p, &path, &err), 0);
+    omsi_open_options o = omsi_open_options_default();
+    o.axis_mode = OMSI_AXIS_BIN_PPM;
+    o.ppm = ppm_widths[_i];
+    omsi_reader *r = NULL;
+    ck_assert_msg(omsi_format_by_name("mzml")->open(path, &o, &r, &err) == 0, "open: %s", err.message);
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    ck_assert_int_eq(info.mz_dtype, OMSI_DT_FLOAT64);
+    const double *edges = omsi_reader_mz(r);
+    double *want = calloc(info.nz, sizeof *want);
+    ck_assert_ptr_nonnull(want);
+    omsi_spectrum s;
+    uint64_t count = 0;
+    while (omsi_reader_next(r, &s, &err) == 1) {
+        memset(want, 0, info.nz * sizeof *want);
+        for (uint64_t k = 0; k < p.nz; k++) {
+            if ((k + s.x + s.y) % 3 == 0)
+                continue; /* gaps */
+            double mz = (double)(float)omsi_gen_mz(&p, k);
+            uint64_t b = 0;
+            while (b + 1 < info.nz && edges[b + 1] <= mz)
+                b++;
+            ck_assert_double_ge(mz, edges[b]);
+            want[b] += omsi_gen_intensity(&p, s.x, s.y, k);
+        }
+        for (uint64_t b = 0; b < info.nz; b++)
+            ck_assert_double_eq_tol(omsi_dtype_get(info.dtype, s.intensities, b), want[b], 1e-9);
+        count++;
+    }
+    ck_assert_uint_eq(count, p.nx * p.ny);
+    free(want);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static const struct {
     const char *variant;
     omsi_validity validity;
@@ -388,6 +441,7 @@ int main(void)
     tcase_add_loop_test(fixtures, fixture_exact_values, 0, sizeof fixture_variants / sizeof fixture_variants[0]);
     tcase_add_loop_test(fixtures, malformed, 0, sizeof broken / sizeof broken[0]);
     tcase_add_loop_test(fixtures, numpress_values, 0, sizeof numpress_variants / sizeof numpress_variants[0]);
+    tcase_add_loop_test(fixtures, ppm_points_inside_bins, 0, sizeof ppm_widths / sizeof ppm_widths[0]);
     tcase_add_test(fixtures, doctype_in_attribute_refused);
     tcase_add_test(fixtures, spectrum_over_budget_refused);
     suite_add_tcase(s, fixtures);

@@ -5,6 +5,7 @@
  * Variants:
  *   processed      an m/z array per spectrum
  *   gaps           (processed) pixel (x, y) lacks bins k with (k + x + y) % 3 == 0
+ *   empty=N        (processed) the last N spectra have zero points
  *   missing=N      pixels with (x * ny + y) % N == N - 1 are not acquired
  *   origin=N       positions start at N + 1 instead of 1
  *   zlib           arrays zlib-compressed (MS:1000574)
@@ -303,6 +304,8 @@ int omsi_gen_imzml(const char *dir, const char *stem, const omsi_gen_params *p, 
             "    <spectrumList count=\"%llu\" defaultDataProcessingRef=\"dp\">\n",
             (unsigned long long)acquired);
     size_t index = 0;
+    long empty = 0;
+    omsi_gen_variant(p, "empty", 0, &empty);
     for (uint64_t x = 0; x < p->nx && !rc; x++)
         for (uint64_t y = 0; y < p->ny && !rc; y++) {
             if (!pixel_acquired(p, x, y))
@@ -314,6 +317,8 @@ int omsi_gen_imzml(const char *dir, const char *stem, const omsi_gen_params *p, 
                     sub_mz[m] = mz[k];
                     values[m++] = full[k];
                 }
+            if (processed && empty > 0 && index + (uint64_t)empty >= acquired)
+                m = 0; /* a spectrum without points */
             gen_array mz_a = shared_mz, int_a;
             if (processed && (rc = append_array(sink, &pos, sub_mz, m, mz_t, zlib, &mz_a, err)))
                 break;
