@@ -26,11 +26,13 @@ typedef struct omsi_xml {
     /* indexed mzML fileChecksum: SHA-1 of the bytes up to and including the
      * <fileChecksum> tag, then its hex text (NULL ctx: not tracked) */
     struct evp_md_ctx_st *sha;
-    int sum_phase;         /* 0 hashing, 1 in the hex text, 2 text ended */
+    int sum_phase;         /* 0 hashing, 1 in the hex text, 2 text ended, 3 not indexed */
     size_t sum_match;      /* bytes of "<fileChecksum>" matched so far */
     char sum_hex[41];
     size_t sum_len;
     bool sum_garbage;      /* text that is not hex */
+    char root[16];         /* the root element's name, as far as read */
+    bool root_done;        /* root holds it all (then only <indexedmzML> is hashed) */
 } omsi_xml;
 
 /* Opens path for streaming. Heap-allocated so libxml2's error callback can
