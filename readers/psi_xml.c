@@ -166,14 +166,20 @@ static void checksum_scan(omsi_xml *x, const unsigned char *buf, size_t n)
     size_t i = 0;
     if (x->sum_phase == 0) {
         size_t tag = sizeof checksum_tag - 1;
-        for (; i < n; i++) {
+        while (i < n) {
+            if (x->sum_match == 0) { /* between tags: memchr over base64 runs */
+                const unsigned char *lt = memchr(buf + i, '<', n - i);
+                if (!lt) {
+                    i = n;
+                    break;
+                }
+                i = (size_t)(lt - buf);
+            }
             /* no '<' inside the tag, so a mismatch restarts at 0 or 1 */
-            x->sum_match = buf[i] == (unsigned char)checksum_tag[x->sum_match] ? x->sum_match + 1
-                           : buf[i] == '<'                                      ? 1
-                                                                                : 0;
+            unsigned char c = buf[i++];
+            x->sum_match = c == (unsigned char)checksum_tag[x->sum_match] ? x->sum_match + 1 : c == '<' ? 1 : 0;
             if (x->sum_match == tag) {
                 x->sum_phase = 1;
-                i++;
                 break;
             }
         }
