@@ -218,8 +218,9 @@ static int verdict(imzml_reader *r, omsi_error *err)
     int rc = imzml_checksum_finish(&r->sum, r->fd, r->files.ibd, err);
     if (rc)
         return rc;
-    omsi_meta_text(&r->ix.metadata, OMSI_COLL_DATASET, "checksum", omsi_checksum_name(r->sum.state), NULL,
-                   r->ix.header.checksum_kind == 1 ? "IMS:1000090" : "IMS:1000091");
+    if (omsi_meta_text(&r->ix.metadata, OMSI_COLL_DATASET, "checksum", omsi_checksum_name(r->sum.state), NULL,
+                       r->ix.header.checksum_kind == 1 ? "IMS:1000090" : "IMS:1000091"))
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory", r->files.imzml);
     if (r->sum.state != OMSI_CHECKSUM_MISMATCH)
         return 0;
     if (r->opts.strict_checksums)

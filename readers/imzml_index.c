@@ -387,6 +387,10 @@ static int run_parse(parse *p, bool header_only, omsi_error *err)
             set_header(p);
             if (header_only)
                 return 0;
+        } else if (omsi_xml_is_start(x, "spectrum") && header_only) {
+            /* the header ends at <run>: spectra first mean it is missing or misspelled */
+            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: line %d: a spectrum before any <run> element", p->path,
+                                  omsi_xml_line(x));
         } else if (omsi_xml_is_start(x, "spectrum")) {
             memset(&p->current, 0, sizeof p->current);
             omsi_cv_params_clear(&p->spectrum);
