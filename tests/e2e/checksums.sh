@@ -69,6 +69,21 @@ else
     echo "note: $real absent; the indexed-mzML part is skipped"
 fi
 
+# real imzML files declaring an .ibd checksum (pyimzML, MALDIquantForeign
+# examples) verify: a real file must report ok
+n_real=0
+for f in "$OMSI_SHARED"/testdata/imzml/*/*.imzML; do
+    [ -f "$f" ] && grep -q 'IMS:100009[01]' "$f" || continue
+    n_real=$((n_real + 1))
+    "$CATALOG_BIN" check --stats --json "$f" >"$work/real.json" 2>/dev/null || fail "check $f"
+    python3 - "$work/real.json" <<'PY' || fail "$f: checksum is not ok"
+import json, sys
+d = json.load(open(sys.argv[1]))["paths"][0]["datasets"][0]
+assert d["checksum"] == "ok", d["checksum"]
+PY
+done
+[ "$n_real" -gt 0 ] || echo "note: no shared imzML with a declared checksum; that part is skipped"
+
 # the catalog finds them
 "$CATALOG_BIN" --catalog "$work/cat.sqlite" ingest "$md5" "$bad" --output-dir "$work/out" >/dev/null 2>&1 ||
     fail "ingest"
