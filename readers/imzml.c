@@ -179,15 +179,22 @@ static void store_all(omsi_dtype t, void *out, const double *v, size_t n)
 /* Decodes spectrum s into r->out (nz values of r->dtype). */
 static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
 {
-    int rc = imzml_read_array(r->fd, r->files.ibd, &s->intensity, r->values, &r->scratch, &r->scratch_size, &r->sum, err);
+    int rc;
+    /* the array stored first is read first, so the checksum's cursor moves
+     * on without reading the other one twice (imzml_checksum.c) */
+    bool mz_first = r->processed && s->mz.offset < s->intensity.offset;
+    if (mz_first && (rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch,
+                                           &r->scratch_size, &r->sum, err)))
+        return rc;
+    rc = imzml_read_array(r->fd, r->files.ibd, &s->intensity, r->values, &r->scratch, &r->scratch_size, &r->sum, err);
     if (rc)
         return rc;
     if (!r->processed) {
         store_all(r->dtype, r->out, r->values, (size_t)r->nz);
         return 0;
     }
-    rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch, &r->scratch_size, &r->sum, err);
-    if (rc)
+    if (!mz_first && (rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch,
+                                            &r->scratch_size, &r->sum, err)))
         return rc;
     memset(r->accumulate, 0, (size_t)r->nz * sizeof *r->accumulate);
     if (r->binned) {
