@@ -115,6 +115,10 @@ typedef struct imzml_reader {
     size_t scratch_size;
     size_t next;
     struct imzml_pixel *pixels;  /* by pixel key, for read_spectrum */
+    imzml_checksum sum;          /* the declared .ibd checksum */
+    size_t random_reads;         /* read_spectrum calls: the verdict after ix.count */
+    uint64_t n_skipped;          /* spectra with zero points, left out (as mzML's) */
+    char skipped_ids[512];       /* the first of them, "index (x, y)" as written */
 } imzml_reader;
 
 /* Where the spectrum of one pixel is: key = x * ny + y (0-based). */
@@ -141,6 +145,7 @@ static void imzml_info(omsi_reader *base, omsi_dataset_info *out)
     out->dtype = r->dtype;
     out->mz_dtype = r->mz_dtype;
     out->n_spectra = r->ix.count;
+    out->n_skipped = r->n_skipped;
 }
 
 static const double *imzml_mz(omsi_reader *base) { return ((imzml_reader *)base)->mz; }
@@ -174,15 +179,22 @@ static void store_all(omsi_dtype t, void *out, const double *v, size_t n)
 /* Decodes spectrum s into r->out (nz values of r->dtype). */
 static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
 {
-    int rc = imzml_read_array(r->fd, r->files.ibd, &s->intensity, r->values, &r->scratch, &r->scratch_size, err);
+    int rc;
+    /* the array stored first is read first, so the checksum's cursor moves
+     * on without reading the other one twice (imzml_checksum.c) */
+    bool mz_first = r->processed && s->mz.offset < s->intensity.offset;
+    if (mz_first && (rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch,
+                                           &r->scratch_size, &r->sum, err)))
+        return rc;
+    rc = imzml_read_array(r->fd, r->files.ibd, &s->intensity, r->values, &r->scratch, &r->scratch_size, &r->sum, err);
     if (rc)
         return rc;
     if (!r->processed) {
         store_all(r->dtype, r->out, r->values, (size_t)r->nz);
         return 0;
     }
-    rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch, &r->scratch_size, err);
-    if (rc)
+    if (!mz_first && (rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch,
+                                            &r->scratch_size, &r->sum, err)))
         return rc;
     memset(r->accumulate, 0, (size_t)r->nz * sizeof *r->accumulate);
     if (r->binned) {
@@ -204,11 +216,41 @@ static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
     return 0;
 }
 
+/* Decides the declared checksum (reading what was not read yet), records it
+ * in the metadata and, with strict_checksums, makes a mismatch an error. */
+static int verdict(imzml_reader *r, omsi_error *err)
+{
+    if (!r->sum.pending)
+        return 0;
+    int rc = imzml_checksum_finish(&r->sum, r->fd, r->files.ibd, err);
+    if (rc)
+        return rc;
+    if (omsi_meta_text(&r->ix.metadata, OMSI_COLL_DATASET, "checksum", omsi_checksum_name(r->sum.state), NULL,
+                       r->ix.header.checksum_kind == 1 ? "IMS:1000090" : "IMS:1000091"))
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory", r->files.imzml);
+    if (r->sum.state != OMSI_CHECKSUM_MISMATCH)
+        return 0;
+    if (r->opts.strict_checksums)
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: %s is %s, but %s declares %s (--strict-checksums)",
+                              r->files.ibd, r->sum.algorithm, r->sum.actual, r->files.imzml, r->sum.expected);
+    omsi_log(r->opts.log, OMSI_LOG_WARNING, "%s: %s is %s, but %s declares %s", r->files.ibd, r->sum.algorithm,
+             r->sum.actual, r->files.imzml, r->sum.expected);
+    return 0;
+}
+
+static int imzml_checksum_op(omsi_reader *base, omsi_checksum_state *out, omsi_error *err)
+{
+    imzml_reader *r = (imzml_reader *)base;
+    int rc = verdict(r, err);
+    *out = r->sum.state;
+    return rc;
+}
+
 static int imzml_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
 {
     imzml_reader *r = (imzml_reader *)base;
     if (r->next >= r->ix.count)
-        return 0;
+        return verdict(r, err);
     const imzml_spectrum *s = &r->ix.spectra[r->next];
     int rc = decode(r, s, err);
     if (rc)
@@ -242,6 +284,8 @@ static int imzml_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *
         return 1;
     }
     int rc = decode(r, &r->ix.spectra[hit->spectrum], err);
+    if (!rc && ++r->random_reads == r->ix.count)
+        rc = verdict(r, err); /* every pixel read once: a whole conversion */
     if (rc)
         return rc;
     memcpy(buf, r->out, bytes);
@@ -264,6 +308,7 @@ static void imzml_close(omsi_reader *base)
     free(r->out);
     free(r->scratch);
     free(r->pixels);
+    imzml_checksum_free(&r->sum);
     free(r);
 }
 
@@ -277,8 +322,31 @@ static const omsi_reader_ops imzml_ops = {
     .rewind = imzml_rewind,
     .next_spectrum = imzml_next,
     .read_spectrum = imzml_read_spectrum,
+    .checksum = imzml_checksum_op,
     .close = imzml_close,
 };
+
+/* Spectra with zero points carry nothing to the cube: left out of the
+ * index (so they take no pixel), counted and named like mzML's. */
+static void skip_empty(imzml_reader *r)
+{
+    enum { MAX_NAMED = 10 };
+    size_t kept = 0;
+    for (size_t i = 0; i < r->ix.count; i++) {
+        const imzml_spectrum *s = &r->ix.spectra[i];
+        if (s->intensity.length > 0 && s->mz.length > 0) {
+            r->ix.spectra[kept++] = *s;
+            continue;
+        }
+        size_t used = strlen(r->skipped_ids);
+        if (r->n_skipped++ < MAX_NAMED)
+            snprintf(r->skipped_ids + used, sizeof r->skipped_ids - used, "%s%zu (%u, %u)", used ? ", " : "", i,
+                     s->x, s->y);
+    }
+    if (r->n_skipped > MAX_NAMED && strlen(r->skipped_ids) + 6 < sizeof r->skipped_ids)
+        strcat(r->skipped_ids, ", ...");
+    r->ix.count = kept;
+}
 
 /* Grid from the positions; two spectra on one pixel are an error. */
 static int plan_grid(imzml_reader *r, omsi_error *err)
@@ -397,12 +465,17 @@ static int build_axis(imzml_reader *r, omsi_error *err)
     uint64_t budget_points = omsi_budget_limit(r->opts.memory_limit) / 24;
     max_points = budget_points < max_points ? budget_points : max_points;
     int rc = 0;
+    if (!r->processed && r->opts.axis_mode == OMSI_AXIS_BIN_PPM)
+        omsi_log(r->opts.log, OMSI_LOG_WARNING,
+                 "%s: continuous: every spectrum shares one m/z array, so --axis ppm:%g has nothing to do (the "
+                 "shared array is the axis)",
+                 r->files.imzml, r->opts.ppm > 0 ? r->opts.ppm : 5);
     if (!r->processed) {
         r->nz = first->mz.length;
         r->mz = malloc((size_t)(r->nz ? r->nz : 1) * sizeof *r->mz);
         if (!r->mz)
             return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
-        rc = imzml_read_array(r->fd, r->files.ibd, &first->mz, r->mz, &r->scratch, &r->scratch_size, err);
+        rc = imzml_read_array(r->fd, r->files.ibd, &first->mz, r->mz, &r->scratch, &r->scratch_size, &r->sum, err);
         for (uint64_t k = 1; !rc && k < r->nz; k++)
             if (!(r->mz[k] > r->mz[k - 1])) {
                 omsi_log(r->opts.log, OMSI_LOG_WARNING, "%s: m/z axis not increasing at value %llu",
@@ -421,7 +494,8 @@ static int build_axis(imzml_reader *r, omsi_error *err)
     if (r->nz == 0)
         return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectra have no values", r->files.imzml);
     r->dtype = cube_type(first->intensity.type, r->binned);
-    r->mz_dtype = first->mz.type == IMZ_F32 ? OMSI_DT_FLOAT32 : OMSI_DT_FLOAT64;
+    /* ppm bin edges stay float64: rounded to float32 they would move past points */
+    r->mz_dtype = first->mz.type == IMZ_F32 && !r->binned ? OMSI_DT_FLOAT32 : OMSI_DT_FLOAT64;
     size_t per_spectrum = (size_t)(max_len > r->nz ? max_len : r->nz);
     uint64_t need;
     if (!omsi_mul_u64(per_spectrum, 16, &need) || !omsi_add_u64(need, r->nz * 24, &need))
@@ -443,11 +517,11 @@ static int build_axis(imzml_reader *r, omsi_error *err)
 static int describe(imzml_reader *r)
 {
     omsi_metadata *md = &r->ix.metadata;
-    char axis[160];
+    char axis[224];
     if (!r->processed)
         snprintf(axis, sizeof axis, "continuous: the shared m/z array (%llu values)", (unsigned long long)r->nz);
     else if (r->binned)
-        snprintf(axis, sizeof axis, "processed: geometric bins of %g ppm from m/z %g, intensities summed per bin",
+        snprintf(axis, sizeof axis, "processed: geometric bins of %g ppm from m/z %g (values: lower edges), intensities summed per bin",
                  r->opts.ppm > 0 ? r->opts.ppm : 5, r->ppm.lo);
     else
         snprintf(axis, sizeof axis, "processed: exact union of all m/z values (%llu distinct)", (unsigned long long)r->nz);
@@ -463,7 +537,10 @@ static int describe(imzml_reader *r)
            (r->processed && !r->binned &&
             (omsi_meta_int(md, OMSI_COLL_DATASET, "mz_arrays_sorted_by_reader", (int64_t)r->mz_unsorted, NULL, NULL) ||
              omsi_meta_describe_last(md, "How many m/z arrays were not in increasing order and were sorted by the "
-                                         "reader to build the common m/z axis")));
+                                         "reader to build the common m/z axis"))) ||
+           (r->n_skipped &&
+            (omsi_meta_int(md, OMSI_COLL_DATASET, "skipped_spectra", (int64_t)r->n_skipped, NULL, NULL) ||
+             omsi_meta_text(md, OMSI_COLL_DATASET, "skipped_spectrum_ids", r->skipped_ids, NULL, NULL)));
 }
 
 static int imzml_open(const char *path, const omsi_open_options *opts, omsi_reader **out, omsi_error *err)
@@ -503,8 +580,16 @@ static int imzml_open(const char *path, const omsi_open_options *opts, omsi_read
         rc = check_uuid(&r->ix.header, &r->files, err);
     if (!rc && !r->ix.header.uuid[0])
         omsi_log(opts->log, OMSI_LOG_WARNING, "%s: no UUID (IMS:1000080); the .ibd cannot be matched", r->files.imzml);
+    if (!rc)
+        skip_empty(r);
     if (!rc && r->ix.count == 0)
-        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: no spectra", r->files.imzml);
+        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: no spectra%s", r->files.imzml,
+                            r->n_skipped ? " with points" : "");
+    if (!rc)
+        rc = imzml_checksum_start(&r->sum, &r->ix.header, ibd_size, err);
+    if (!rc && !r->sum.pending)
+        rc = omsi_meta_text(&r->ix.metadata, OMSI_COLL_DATASET, "checksum", "absent", NULL, NULL)
+                 ? omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory") : 0;
     if (!rc && (r->fd = open(r->files.ibd, O_RDONLY | O_CLOEXEC)) < 0)
         rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", r->files.ibd);
     if (!rc)

@@ -3,6 +3,7 @@
  * ppm spacing. Streams: one m/z array in memory plus the pending runs of
  * readers/sorted_union.h. */
 #include "readers/imzml_axis.h"
+#include "readers/ppm_axis.h"
 #include "readers/sorted_union.h"
 
 #include <math.h>
@@ -32,7 +33,7 @@ static int each_mz_array(const imzml_index *ix, int fd, const char *ibd_path,
             values = p;
             values_cap = (size_t)a->length;
         }
-        rc = imzml_read_array(fd, ibd_path, a, values, &scratch, &scratch_size, err);
+        rc = imzml_read_array(fd, ibd_path, a, values, &scratch, &scratch_size, NULL, err); /* the checksum follows the spectra */
         if (!rc)
             rc = fn(ctx, values, a->length, s, err);
     }
@@ -117,6 +118,7 @@ int imzml_axis_ppm(const imzml_index *ix, int fd, const char *ibd_path, double p
     out->lo = lo;
     out->log_step = step;
     out->n = n;
+    out->edges = axis;
     *axis_out = axis;
     *n_out = n;
     return 0;
@@ -124,8 +126,5 @@ int imzml_axis_ppm(const imzml_index *ix, int fd, const char *ibd_path, double p
 
 uint64_t imzml_ppm_bin(const imzml_ppm_axis *a, double mz)
 {
-    double k = floor(log(mz / a->lo) / a->log_step);
-    if (!(k >= 0))
-        return 0;
-    return k >= (double)a->n ? a->n - 1 : (uint64_t)k;
+    return ppm_axis_bin(a->edges, a->n, a->lo, a->log_step, mz);
 }

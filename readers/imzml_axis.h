@@ -12,9 +12,11 @@ int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64
 typedef struct imzml_ppm_axis {
     double lo, log_step;
     uint64_t n;
+    const double *edges;  /* the axis itself (readers/ppm_axis.h), owned by the caller */
 } imzml_ppm_axis;
 
-/* Geometric bins of ppm width from the smallest m/z; axis[k] = lower edge. */
+/* Geometric bins of ppm width from the smallest m/z; axis[k] = lower edge
+ * (readers/ppm_axis.h). */
 int imzml_axis_ppm(const imzml_index *ix, int fd, const char *ibd_path, double ppm, uint64_t max_points,
                    imzml_ppm_axis *out, double **axis, uint64_t *n, omsi_error *err);
 /* The bin of one m/z value. */

@@ -197,6 +197,18 @@ static void set_header(parse *p)
             }
         }
     }
+    const omsi_cv_param *md5 = omsi_cv_find(&p->header, "IMS:1000090");
+    const omsi_cv_param *sha1 = omsi_cv_find(&p->header, "IMS:1000091");
+    const omsi_cv_param *sum = md5 ? md5 : sha1;
+    if (sum) {
+        size_t n = 0, want = md5 ? 32 : 40;
+        for (const char *c = sum->value; *c && n < want; c++)
+            if (isxdigit((unsigned char)*c))
+                h->checksum[n++] = (char)tolower((unsigned char)*c);
+        h->checksum[n] = '\0';
+        /* a value of the wrong length still declares a checksum: it cannot match */
+        h->checksum_kind = md5 ? 1 : 2;
+    }
     h->is_imzml = uuid || h->declared_mode || p->header.count > 0;
 }
 
@@ -375,6 +387,10 @@ static int run_parse(parse *p, bool header_only, omsi_error *err)
             set_header(p);
             if (header_only)
                 return 0;
+        } else if (omsi_xml_is_start(x, "spectrum") && header_only) {
+            /* the header ends at <run>: spectra first mean it is missing or misspelled */
+            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: line %d: a spectrum before any <run> element", p->path,
+                                  omsi_xml_line(x));
         } else if (omsi_xml_is_start(x, "spectrum")) {
             memset(&p->current, 0, sizeof p->current);
             omsi_cv_params_clear(&p->spectrum);
@@ -440,8 +456,8 @@ int imzml_read_header(const char *path, imzml_header *out, omsi_error *err)
     omsi_meta_init(&ix.metadata);
     parse p;
     int rc = parse_init(&p, path, &ix, err);
-    if (!rc)
-        rc = run_parse(&p, true, err);
+    if (!rc && (rc = run_parse(&p, true, err)) < 0)
+        omsi_xml_prefer_parse_error(p.x, err);
     *out = ix.header;
     parse_free(&p);
     imzml_index_free(&ix);
@@ -462,8 +478,8 @@ int imzml_read_index_limited(const char *path, uint64_t ibd_size, uint64_t memor
     int rc = parse_init(&p, path, ix, err);
     p.ibd_size = ibd_size;
     p.memory_limit = memory_limit;
-    if (!rc)
-        rc = run_parse(&p, false, err);
+    if (!rc && (rc = run_parse(&p, false, err)) < 0)
+        omsi_xml_prefer_parse_error(p.x, err);
     if (!rc) {
         keep_terms(ix, &p.header, OMSI_COLL_DATASET);
         keep_terms(ix, &p.settings, OMSI_COLL_DATASET);
@@ -488,15 +504,17 @@ static double value_at(imzml_type t, const unsigned char *p)
 }
 
 int imzml_read_array(int fd, const char *ibd_path, const imzml_array *a, double *out,
-                     unsigned char **scratch, size_t *scratch_size, omsi_error *err)
+                     unsigned char **scratch, size_t *scratch_size, imzml_checksum *sum, omsi_error *err)
 {
     size_t item = imzml_type_size(a->type);
     size_t raw = (size_t)(a->length * item);
     size_t stored = a->zlib ? (size_t)a->encoded : raw;
     size_t need = stored + (a->zlib ? raw : 0);
-    if (!a->zlib && a->type == IMZ_F64 && omsi_host_is_little_endian())
+    if (!a->zlib && a->type == IMZ_F64 && omsi_host_is_little_endian()) {
         /* already doubles in host order (most m/z arrays): no copy */
-        return omsi_pread_exact(fd, out, raw, a->offset, ibd_path, err);
+        int rc = omsi_pread_exact(fd, out, raw, a->offset, ibd_path, err);
+        return rc ? rc : imzml_checksum_feed(sum, fd, ibd_path, a->offset, (const unsigned char *)out, raw, err);
+    }
     if (need > *scratch_size) {
         unsigned char *p = realloc(*scratch, need ? need : 1);
         if (!p)
@@ -505,6 +523,8 @@ int imzml_read_array(int fd, const char *ibd_path, const imzml_array *a, double 
         *scratch_size = need;
     }
     int rc = omsi_pread_exact(fd, *scratch, stored, a->offset, ibd_path, err);
+    if (!rc)
+        rc = imzml_checksum_feed(sum, fd, ibd_path, a->offset, *scratch, stored, err);
     if (rc)
         return rc;
     const unsigned char *values = *scratch;

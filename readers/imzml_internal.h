@@ -6,6 +6,8 @@
 #include "readers/psi_xml.h"
 #include "readers/reader.h"
 
+#include <openssl/evp.h>
+
 /* Binary array value types of the .ibd (all little-endian). */
 typedef enum imzml_type { IMZ_NONE = 0, IMZ_F32, IMZ_F64, IMZ_I32, IMZ_I64 } imzml_type;
 
@@ -36,6 +38,8 @@ typedef struct imzml_header {
     int declared_mode;        /* 0 unknown, 1 continuous, 2 processed */
     char declared_mode_text[96];
     bool is_imzml;            /* mzML root with IMS terms in fileContent */
+    int checksum_kind;        /* 0 none, 1 MD5 (IMS:1000090), 2 SHA-1 (IMS:1000091) */
+    char checksum[41];        /* its value, lower-case hex */
 } imzml_header;
 
 /* The index: every spectrum with its positions and arrays. */
@@ -62,9 +66,29 @@ int imzml_read_index_limited(const char *path, uint64_t ibd_size, uint64_t memor
 /* Bytes per value of a type. */
 size_t imzml_type_size(imzml_type t);
 
+/* Verifies the declared .ibd checksum from the reader's own reads
+ * (imzml_checksum.c explains the cursor). */
+typedef struct imzml_checksum {
+    EVP_MD_CTX *ctx;
+    const char *algorithm;    /* "MD5", "SHA-1" */
+    char expected[41], actual[41];
+    uint64_t cursor, size;    /* bytes [0, cursor) hashed; .ibd size */
+    bool pending;             /* declared and not yet decided */
+    omsi_checksum_state state;
+    unsigned char *gap;
+} imzml_checksum;
+
+int imzml_checksum_start(imzml_checksum *c, const imzml_header *h, uint64_t ibd_size, omsi_error *err);
+/* bytes are n bytes just read at offset. c may be NULL. */
+int imzml_checksum_feed(imzml_checksum *c, int fd, const char *path, uint64_t offset, const unsigned char *bytes,
+                        size_t n, omsi_error *err);
+/* Hashes the rest of the file and decides (once). */
+int imzml_checksum_finish(imzml_checksum *c, int fd, const char *path, omsi_error *err);
+void imzml_checksum_free(imzml_checksum *c);
+
 /* Reads one array from the .ibd (inflating zlib data) as doubles into out
- * (length values). scratch is a reusable buffer. */
+ * (length values). scratch is a reusable buffer; sum (may be NULL) sees the bytes. */
 int imzml_read_array(int fd, const char *ibd_path, const imzml_array *a, double *out,
-                     unsigned char **scratch, size_t *scratch_size, omsi_error *err);
+                     unsigned char **scratch, size_t *scratch_size, imzml_checksum *sum, omsi_error *err);
 
 #endif

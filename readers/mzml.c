@@ -6,6 +6,7 @@
  * bins. Two streaming passes: the first indexes spectra and builds the
  * axes, each iteration re-reads the file decoding only its type's arrays. */
 #include "readers/mzml_parse.h"
+#include "readers/ppm_axis.h"
 #include "readers/sorted_union.h"
 
 #include <math.h>
@@ -47,6 +48,7 @@ typedef struct mzml_reader {
     size_t n_spectra;
     bool imaging, binned;
     uint64_t n_skipped;              /* empty spectra (zero points), left out */
+    omsi_checksum_state checksum;    /* indexed mzML fileChecksum, verified by the first pass */
     char skipped_ids[512];           /* the first of their ids, comma-separated */
     int64_t min_x, min_y;
     uint64_t nx, ny;
@@ -173,10 +175,31 @@ static int add_spectrum_entry(mzml_reader *r, size_t *cap, spectrum_entry e, oms
     return 0;
 }
 
+/* The fileChecksum verdict of the first pass (which reads every byte
+ * anyway): recorded in the metadata; a mismatch is a warning, or an error
+ * with strict_checksums. */
+static int verify_checksum(mzml_reader *r, omsi_xml *x, omsi_error *err)
+{
+    int state;
+    char actual[41], expected[41];
+    int rc = omsi_xml_file_checksum(x, &state, actual, expected, err);
+    if (rc)
+        return rc;
+    r->checksum = (omsi_checksum_state)state; /* a metadata entry of every selection (mzml_metadata) */
+    if (r->checksum != OMSI_CHECKSUM_MISMATCH)
+        return 0;
+    if (r->opts.strict_checksums)
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: SHA-1 is %s, but its fileChecksum says '%s' (--strict-checksums)",
+                              r->path, actual, expected);
+    omsi_log(r->opts.log, OMSI_LOG_WARNING, "%s: SHA-1 is %s, but its fileChecksum says '%s'", r->path, actual,
+             expected);
+    return 0;
+}
+
 static int first_pass(mzml_reader *r, omsi_error *err)
 {
     mzml_parser p;
-    int rc = mzml_parser_open(&p, r->path, r->opts.memory_limit, err);
+    int rc = mzml_parser_open_checksummed(&p, r->path, r->opts.memory_limit, err);
     if (rc)
         return rc;
     mzml_spectrum s;
@@ -260,6 +283,10 @@ static int first_pass(mzml_reader *r, omsi_error *err)
         omsi_meta_text(&r->metadata, OMSI_COLL_INSTRUMENT, c->name && c->name[0] ? c->name : c->accession,
                        c->value[0] ? c->value : "true", NULL, c->accession);
     }
+    if (rc < 0)
+        omsi_xml_prefer_parse_error(p.x, err);
+    if (rc >= 0)
+        rc = verify_checksum(r, p.x, err);
     mzml_spectrum_free(&s);
     mzml_parser_close(&p);
     if (rc < 0)
@@ -293,7 +320,7 @@ static int plan_axes(mzml_reader *r, omsi_error *err)
             if (!ty->mz)
                 return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
             for (uint64_t k = 0; k < ty->nz; k++)
-                ty->mz[k] = ty->lo * exp((double)k * ty->log_step);
+                ty->mz[k] = ty->lo * exp((double)k * ty->log_step); /* lower edges (readers/ppm_axis.h) */
         } else {
             if (!sorted_union_finish(&ty->axis))
                 return omsi_error_set(err, ty->axis.failed ? OMSI_ERR_NOMEM : OMSI_ERR_UNSUPPORTED,
@@ -453,7 +480,7 @@ static void mzml_info(omsi_reader *base, omsi_dataset_info *out)
     out->ny = r->imaging ? r->ny : 1;
     out->nz = t->nz;
     out->dtype = cube_dtype(r, t);
-    out->mz_dtype = t->any_f64_mz ? OMSI_DT_FLOAT64 : OMSI_DT_FLOAT32;
+    out->mz_dtype = t->any_f64_mz || r->binned ? OMSI_DT_FLOAT64 : OMSI_DT_FLOAT32; /* bin edges: float64 */
     out->n_spectra = t->n_spectra;
     out->n_skipped = r->n_skipped;
     out->not_imaging = !r->imaging;
@@ -495,6 +522,9 @@ static const omsi_metadata *mzml_metadata(omsi_reader *base)
     omsi_meta_free(md);
     *md = fresh;
     const mzml_spectrum *f = &t->first;
+    omsi_meta_text(md, OMSI_COLL_DATASET, "checksum", omsi_checksum_name(r->checksum), NULL, NULL);
+    omsi_meta_describe_last(md, "The file's declared checksum (indexed mzML fileChecksum, SHA-1): ok, mismatch or "
+                                "absent");
     if (!r->binned) {
         omsi_meta_int(md, OMSI_COLL_DATASET, "mz_arrays_sorted_by_reader", (int64_t)t->mz_unsorted, NULL, NULL);
         omsi_meta_describe_last(md, "How many m/z arrays of this scan type were not in increasing order and were "
@@ -530,9 +560,9 @@ static const omsi_metadata *mzml_metadata(omsi_reader *base)
         snprintf(ids, sizeof ids, "%s%s", r->skipped_ids, r->n_skipped > MAX_SKIPPED_IDS ? ", ..." : "");
         omsi_meta_text(md, OMSI_COLL_DATASET, "skipped_spectrum_ids", ids, NULL, NULL);
     }
-    char axis[160];
+    char axis[224];
     if (r->binned)
-        snprintf(axis, sizeof axis, "geometric bins of %g ppm, intensities summed", r->opts.ppm > 0 ? r->opts.ppm : 5);
+        snprintf(axis, sizeof axis, "geometric bins of %g ppm (values: lower edges), intensities summed", r->opts.ppm > 0 ? r->opts.ppm : 5);
     else
         snprintf(axis, sizeof axis, "exact union of the m/z values of the scan type (%llu)", (unsigned long long)t->nz);
     omsi_meta_text(md, OMSI_COLL_DATASET, "mz_axis", axis, NULL, NULL);
@@ -583,7 +613,7 @@ static int mzml_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
         memset(r->accumulate, 0, (size_t)t->nz * sizeof *r->accumulate);
         if (r->binned) {
             for (size_t k = 0; k < s->mz.count; k++) {
-                size_t bin = (size_t)fmin(floor(log(s->mz.values[k] / t->lo) / t->log_step), (double)t->nz - 1);
+                size_t bin = (size_t)ppm_axis_bin(t->mz, t->nz, t->lo, t->log_step, s->mz.values[k]);
                 r->accumulate[bin] += s->intensity.values[k];
             }
         } else {
@@ -629,6 +659,13 @@ static void mzml_close(omsi_reader *base)
     free(r);
 }
 
+static int mzml_checksum(omsi_reader *base, omsi_checksum_state *out, omsi_error *err)
+{
+    (void)err;
+    *out = ((mzml_reader *)base)->checksum;
+    return 0;
+}
+
 static const omsi_reader_ops mzml_ops = {
     .number_of_datasets = mzml_n_datasets,
     .set_dataset_selection = mzml_select,
@@ -638,6 +675,7 @@ static const omsi_reader_ops mzml_ops = {
     .metadata = mzml_metadata,
     .rewind = mzml_rewind,
     .next_spectrum = mzml_next,
+    .checksum = mzml_checksum,
     .close = mzml_close,
 };
 

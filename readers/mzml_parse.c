@@ -1,4 +1,5 @@
 #include "readers/mzml_parse.h"
+#include "readers/numpress.h"
 #include "readers/zlib_array.h"
 
 #include <ctype.h>
@@ -98,7 +99,7 @@ void mzml_spectrum_free(mzml_spectrum *s)
     memset(s, 0, sizeof *s);
 }
 
-int mzml_parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, omsi_error *err)
+static int parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, bool checksum, omsi_error *err)
 {
     memset(p, 0, sizeof *p);
     p->path = path;
@@ -106,7 +107,19 @@ int mzml_parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, om
     omsi_param_groups_init(&p->groups);
     omsi_cv_params_init(&p->file_content);
     omsi_cv_params_init(&p->instrument);
-    return omsi_xml_open_huge(path, omsi_budget_limit(memory_limit), &p->x, err);
+    uint64_t max_text = omsi_budget_limit(memory_limit);
+    return checksum ? omsi_xml_open_huge_checksummed(path, max_text, &p->x, err)
+                    : omsi_xml_open_huge(path, max_text, &p->x, err);
+}
+
+int mzml_parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, omsi_error *err)
+{
+    return parser_open(p, path, memory_limit, false, err);
+}
+
+int mzml_parser_open_checksummed(mzml_parser *p, const char *path, uint64_t memory_limit, omsi_error *err)
+{
+    return parser_open(p, path, memory_limit, true, err);
 }
 
 void mzml_parser_close(mzml_parser *p)
@@ -118,10 +131,12 @@ void mzml_parser_close(mzml_parser *p)
     memset(p, 0, sizeof *p);
 }
 
+/* Numpress with truncation (MS:1003088-90), Numpress with zstd and the
+ * other newer codecs: refused. */
 static const char *const unsupported_compressions[] = {
-    "MS:1002312", "MS:1002313", "MS:1002314", "MS:1002746", "MS:1002747", "MS:1002748", "MS:1003088",
-    "MS:1003089", "MS:1003090", "MS:1003780", "MS:1003781", "MS:1003782", "MS:1003783", "MS:1003784",
-    "MS:1003785", NULL};
+    "MS:1003088", "MS:1003089", "MS:1003090", "MS:1003780", "MS:1003781", "MS:1003782", "MS:1003783",
+    "MS:1003784", "MS:1003785", NULL};
+
 
 /* What one spectrum of `points` values costs us: m/z and intensities as
  * doubles (16 bytes a point), the decoded and inflated bytes of one array
@@ -137,6 +152,87 @@ static int check_spectrum_budget(const mzml_parser *p, const mzml_spectrum *s, u
     return omsi_budget_check(p->memory_limit, bytes, p->path, what, err);
 }
 
+/* MS-Numpress alone (MS:1002312-14) or followed by zlib (MS:1002746-48, or
+ * the plain term with MS:1000574): the codec, or -1 when none. */
+static int numpress_of(const omsi_cv_params *params, bool *zlib)
+{
+    static const char *const plain[] = {"MS:1002312", "MS:1002313", "MS:1002314"};
+    static const char *const with_zlib[] = {"MS:1002746", "MS:1002747", "MS:1002748"};
+    for (int c = 0; c < 3; c++) {
+        if (omsi_cv_find(params, with_zlib[c])) {
+            *zlib = true;
+            return c;
+        }
+        if (omsi_cv_find(params, plain[c]))
+            return c;
+    }
+    return -1;
+}
+
+/* A numpress array: inflated first when zlib follows numpress, then
+ * decoded; the count must be the declared length. */
+static int decode_numpress(mzml_parser *p, const mzml_spectrum *s, bool is_mz, numpress_codec codec, bool zlib,
+                           const unsigned char *raw, size_t raw_len, uint64_t length, bool float64, mzml_array *a,
+                           omsi_error *err)
+{
+    static const char *const names[] = {"linear (MS:1002312)", "pic (MS:1002313)", "slof (MS:1002314)"};
+    const char *what = is_mz ? "m/z" : "intensity";
+    unsigned char *inflated = NULL;
+    const unsigned char *data = raw;
+    size_t data_len = raw_len;
+    int rc = 0;
+    if (length > ((uint64_t)1 << 31))
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: array length %llu is too large", p->path,
+                              s->id, (unsigned long long)length);
+    if (zlib) { /* the declared values bound the numpress bytes */
+        size_t bound = numpress_encode_bound(codec, (size_t)length), got = 0;
+        if ((rc = check_spectrum_budget(p, s, length, bound, err)))
+            return rc;
+        inflated = malloc(bound ? bound : 1);
+        zlib_array_result z = inflated ? zlib_array_inflate(raw, raw_len, inflated, bound, &got) : ZLIB_ARRAY_NOMEM;
+        if (z != ZLIB_ARRAY_OK && z != ZLIB_ARRAY_SHORT) {
+            rc = z == ZLIB_ARRAY_NOMEM ? omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory", p->path)
+                                       : omsi_error_set(err, OMSI_ERR_FORMAT,
+                                                        "%s: spectrum %s: zlib data of the numpress %s array %s",
+                                                        p->path, s->id, what, zlib_array_problem(z));
+            goto done;
+        }
+        data = inflated;
+        data_len = got;
+    }
+    size_t cap = numpress_decode_bound(codec, data_len), got = 0;
+    if (cap < length) {
+        rc = omsi_error_set(err, OMSI_ERR_FORMAT,
+                            "%s: spectrum %s: %zu bytes of numpress %s hold at most %zu values, %llu declared", p->path,
+                            s->id, data_len, names[codec], cap, (unsigned long long)length);
+        goto done;
+    }
+    if ((rc = check_spectrum_budget(p, s, cap, data_len, err)))
+        goto done;
+    if (cap > a->capacity) {
+        double *v = realloc(a->values, (cap ? cap : 1) * sizeof *v);
+        if (!v) {
+            rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        a->values = v;
+        a->capacity = cap;
+    }
+    if (numpress_decode(codec, data, data_len, a->values, &got) != 0)
+        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: the numpress %s data of the %s array is corrupt",
+                            p->path, s->id, names[codec], what);
+    else if (got != length)
+        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: numpress %s decoded %zu %s values, %llu declared",
+                            p->path, s->id, names[codec], got, what, (unsigned long long)length);
+    if (!rc) {
+        a->count = (size_t)length;
+        a->float64 = float64;
+    }
+done:
+    free(inflated);
+    return rc;
+}
+
 /* Decodes one <binaryDataArray>'s text into a (if it is m/z or intensity). */
 static int decode_array(mzml_parser *p, const omsi_cv_params *params, const char *text, size_t len,
                         uint64_t length, mzml_spectrum *s, omsi_error *err)
@@ -150,12 +246,14 @@ static int decode_array(mzml_parser *p, const omsi_cv_params *params, const char
         return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: spectrum %s: compression %s is not supported",
                               p->path, s->id, c->accession);
     bool zlib = omsi_cv_find(params, "MS:1000574") != NULL;
+    int numpress = numpress_of(params, &zlib);
     size_t item;
     int kind; /* 0 f32, 1 f64, 2 i32, 3 i64 */
     if (omsi_cv_find(params, "MS:1000521")) kind = 0, item = 4;
     else if (omsi_cv_find(params, "MS:1000523")) kind = 1, item = 8;
     else if (omsi_cv_find(params, "MS:1000519")) kind = 2, item = 4;
     else if (omsi_cv_find(params, "MS:1000522")) kind = 3, item = 8;
+    else if (numpress >= 0) kind = 1, item = 8; /* numpress decodes to doubles */
     else
         return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: %s array without a data type term",
                               p->path, s->id, is_mz ? "m/z" : "intensity");
@@ -170,6 +268,12 @@ static int decode_array(mzml_parser *p, const omsi_cv_params *params, const char
         return rc == -2 ? omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory")
                         : omsi_error_set(err, OMSI_ERR_FORMAT, "%s: spectrum %s: invalid base64 in the %s array",
                                          p->path, s->id, is_mz ? "m/z" : "intensity");
+    if (numpress >= 0) {
+        rc = decode_numpress(p, s, is_mz, (numpress_codec)numpress, zlib, raw, raw_len, length, item == 8,
+                             is_mz ? &s->mz : &s->intensity, err);
+        free(raw);
+        return rc;
+    }
     uint64_t want;
     if (!omsi_mul_u64(length, item, &want) || want > ((uint64_t)1 << 34)) {
         free(raw);

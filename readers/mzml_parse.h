@@ -43,6 +43,9 @@ typedef struct mzml_parser {
  * text node libxml2 holds): checked from defaultArrayLength, arrayLength
  * and encodedLength before the arrays are read. */
 int mzml_parser_open(mzml_parser *p, const char *path, uint64_t memory_limit, omsi_error *err);
+/* The same, computing the SHA-1 of an indexed mzML's fileChecksum on the
+ * way (omsi_xml_file_checksum on p->x gives the verdict). */
+int mzml_parser_open_checksummed(mzml_parser *p, const char *path, uint64_t memory_limit, omsi_error *err);
 void mzml_parser_close(mzml_parser *p);
 
 /* Reads up to the next spectrum; 1 = *s filled, 0 = no more, < 0 = error.

@@ -2,7 +2,9 @@
 
 #include "base/omsi_budget.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +157,61 @@ too_long:
     return -1;
 }
 
+/* ---- the fileChecksum of an indexed mzML ---- */
+
+static const char checksum_tag[] = "<fileChecksum>";
+
+static void checksum_scan(omsi_xml *x, const unsigned char *buf, size_t n)
+{
+    size_t i = 0;
+    if (x->sum_phase == 0) {
+        size_t tag = sizeof checksum_tag - 1;
+        while (i < n) {
+            if (x->sum_match == 0) { /* between tags: memchr over base64 runs */
+                const unsigned char *lt = memchr(buf + i, '<', n - i);
+                if (!lt) {
+                    i = n;
+                    break;
+                }
+                i = (size_t)(lt - buf);
+            }
+            /* no '<' inside the tag, so a mismatch restarts at 0 or 1 */
+            unsigned char c = buf[i++];
+            x->sum_match = c == (unsigned char)checksum_tag[x->sum_match] ? x->sum_match + 1 : c == '<' ? 1 : 0;
+            if (x->sum_match == tag) {
+                x->sum_phase = 1;
+                break;
+            }
+        }
+        EVP_DigestUpdate(x->sha, buf, i);
+    }
+    for (; x->sum_phase == 1 && i < n; i++) {
+        unsigned char c = buf[i];
+        if (c == '<')
+            x->sum_phase = 2;
+        else if (isxdigit(c) && x->sum_len < 40)
+            x->sum_hex[x->sum_len++] = (char)tolower(c);
+        else if (!isspace(c))
+            x->sum_garbage = true;
+    }
+}
+
+/* Collects the root element's name from its first byte on; only an
+ * <indexedmzML> has a fileChecksum, so any other root stops the digest. */
+static void root_name(omsi_xml *x, const unsigned char *buf, size_t n)
+{
+    size_t len = strlen(x->root);
+    for (size_t i = 0; i < n && !x->root_done; i++) {
+        unsigned char c = buf[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '>' || c == '/' || len + 1 >= sizeof x->root)
+            x->root_done = true;
+        else
+            x->root[len++] = (char)c;
+    }
+    if (x->root_done && x->sha && x->sum_phase == 0 && strcmp(x->root, "indexedmzML") != 0)
+        x->sum_phase = 3;
+}
+
 static int read_cb(void *ctx, char *buf, int len)
 {
     omsi_xml *x = ctx;
@@ -168,11 +225,19 @@ static int read_cb(void *ctx, char *buf, int len)
         omsi_error_errno(&x->refused, OMSI_ERR_IO, errno, "%s", x->path);
         return -1;
     }
-    for (ssize_t i = 0; i < n && x->prolog_state != P_DONE; i++)
+    ssize_t root_from = x->prolog_state == P_DONE ? 0 : -1;
+    for (ssize_t i = 0; i < n && x->prolog_state != P_DONE; i++) {
         if (prolog_byte(x, (unsigned char)buf[i]))
             return -1;
+        if (x->prolog_state == P_DONE)
+            root_from = i; /* the root name's first byte */
+    }
+    if (x->sha && !x->root_done && root_from >= 0)
+        root_name(x, (const unsigned char *)buf + root_from, (size_t)(n - root_from));
     if (x->max_text && check_runs(x, buf, (size_t)n))
         return -1;
+    if (x->sha && x->sum_phase < 2)
+        checksum_scan(x, (const unsigned char *)buf, (size_t)n);
     return (int)n;
 }
 
@@ -185,13 +250,19 @@ static int close_cb(void *ctx)
     return 0;
 }
 
-static int xml_open(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err)
+static int xml_open(const char *path, uint64_t max_text, bool checksum, omsi_xml **out, omsi_error *err)
 {
     *out = NULL;
     omsi_xml *x = calloc(1, sizeof *x);
     if (!x || !(x->path = strdup(path))) {
         free(x);
         return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory", path);
+    }
+    if (checksum && (!(x->sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(x->sha, EVP_sha1(), NULL))) {
+        EVP_MD_CTX_free(x->sha);
+        free(x->path);
+        free(x);
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: cannot start a SHA-1 digest", path);
     }
     x->prolog_line = 1;
     x->max_text = max_text;
@@ -223,12 +294,49 @@ static int xml_open(const char *path, uint64_t max_text, omsi_xml **out, omsi_er
 
 int omsi_xml_open(const char *path, omsi_xml **out, omsi_error *err)
 {
-    return xml_open(path, 0, out, err);
+    return xml_open(path, 0, false, out, err);
 }
 
 int omsi_xml_open_huge(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err)
 {
-    return xml_open(path, max_text ? max_text : 1, out, err);
+    return xml_open(path, max_text ? max_text : 1, false, out, err);
+}
+
+int omsi_xml_open_huge_checksummed(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err)
+{
+    return xml_open(path, max_text ? max_text : 1, true, out, err);
+}
+
+int omsi_xml_file_checksum(omsi_xml *x, int *state, char *actual, char *expected, omsi_error *err)
+{
+    *state = 0;
+    actual[0] = expected[0] = '\0';
+    if (!x->sha)
+        return 0;
+    unsigned char buf[65536];
+    while (x->sum_phase < 2 && x->fd >= 0) { /* the part after where the parse stopped */
+        ssize_t n = read(x->fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", x->path);
+        if (n == 0)
+            break;
+        checksum_scan(x, buf, (size_t)n);
+    }
+    if (x->sum_phase == 0 || x->sum_phase == 3)
+        return 0; /* no fileChecksum: not an indexed mzML */
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(x->sha, md, &len);
+    EVP_MD_CTX_free(x->sha);
+    x->sha = NULL;
+    for (unsigned int i = 0; i < len && i < 20; i++)
+        snprintf(actual + 2 * i, 3, "%02x", md[i]);
+    memcpy(expected, x->sum_hex, x->sum_len);
+    expected[x->sum_len] = '\0';
+    *state = !x->sum_garbage && strcmp(actual, expected) == 0 ? 1 : 2;
+    return 0;
 }
 
 void omsi_xml_close(omsi_xml *x)
@@ -238,6 +346,7 @@ void omsi_xml_close(omsi_xml *x)
     if (x->reader)
         xmlFreeTextReader(x->reader); /* calls close_cb */
     close_cb(x);
+    EVP_MD_CTX_free(x->sha);
     free(x->path);
     free(x);
 }
@@ -307,6 +416,27 @@ char *omsi_xml_attr(const omsi_xml *x, const char *name)
 int omsi_xml_line(const omsi_xml *x)
 {
     return xmlTextReaderGetParserLineNumber(x->reader);
+}
+
+void omsi_xml_prefer_parse_error(omsi_xml *x, omsi_error *err)
+{
+    if (!x || x->first_error[0] || x->refused.message[0] || !err->message[0] || err->status == OMSI_ERR_NOT_FORMAT)
+        return; /* the error is already the parser's (or a byte check's), or not ours to explain */
+    /* only on the error path: the rest of the document is read once */
+    int rc;
+    while ((rc = xmlTextReaderRead(x->reader)) == 1)
+        if (xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_DOCUMENT_TYPE ||
+            xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_ENTITY_REFERENCE)
+            return;
+    if (rc == 0 || (!x->first_error[0] && !x->refused.message[0]))
+        return; /* well-formed: the reader's own error stands */
+    char ours[sizeof err->message];
+    snprintf(ours, sizeof ours, "%s", err->message);
+    int status = err->status;
+    if (x->refused.message[0])
+        omsi_error_set(err, x->refused.status, "%s; before it: %s", x->refused.message, ours);
+    else
+        omsi_error_set(err, status, "%s: malformed XML: %s; before it: %s", x->path, x->first_error, ours);
 }
 
 int omsi_xml_skip(omsi_xml *x, omsi_error *err)

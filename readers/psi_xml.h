@@ -23,6 +23,16 @@ typedef struct omsi_xml {
     uint64_t max_text;     /* longest run of bytes without '<' (0 = libxml2's limits) */
     uint64_t run;
     omsi_error refused;    /* set by the byte checks; reported by omsi_xml_next */
+    /* indexed mzML fileChecksum: SHA-1 of the bytes up to and including the
+     * <fileChecksum> tag, then its hex text (NULL ctx: not tracked) */
+    struct evp_md_ctx_st *sha;
+    int sum_phase;         /* 0 hashing, 1 in the hex text, 2 text ended, 3 not indexed */
+    size_t sum_match;      /* bytes of "<fileChecksum>" matched so far */
+    char sum_hex[41];
+    size_t sum_len;
+    bool sum_garbage;      /* text that is not hex */
+    char root[16];         /* the root element's name, as far as read */
+    bool root_done;        /* root holds it all (then only <indexedmzML> is hashed) */
 } omsi_xml;
 
 /* Opens path for streaming. Heap-allocated so libxml2's error callback can
@@ -36,6 +46,14 @@ int omsi_xml_open(const char *path, omsi_xml **out, omsi_error *err);
  * base64 arrays): XML_PARSE_HUGE, with our own cap instead: no text node
  * or tag (a run of bytes without '<') longer than max_text bytes. */
 int omsi_xml_open_huge(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err);
+/* omsi_xml_open_huge that also hashes for an indexed mzML's fileChecksum
+ * in the same read (mzML 1.1: SHA-1 of the file through the opening
+ * <fileChecksum> tag). */
+int omsi_xml_open_huge_checksummed(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err);
+/* The verdict, after the parse went as far as it needed: reads (without
+ * parsing) whatever libxml2 has not read yet up to the checksum's text.
+ * actual and expected (41 bytes each) get the hex digests ("" when absent). */
+int omsi_xml_file_checksum(omsi_xml *x, int *state, char *actual, char *expected, omsi_error *err);
 void omsi_xml_close(omsi_xml *x);
 
 /* Advances to the next node: 1 = node, 0 = end of document, < 0 = error
@@ -52,6 +70,11 @@ int omsi_xml_depth(const omsi_xml *x);
 char *omsi_xml_attr(const omsi_xml *x, const char *name);
 /* Current line number (for messages). */
 int omsi_xml_line(const omsi_xml *x);
+/* After a reader's own error (err set) on a document that may be malformed:
+ * reads the rest of it, and when libxml2 finds it not well-formed, puts
+ * libxml2's error (file, line, e.g. "Opening and ending tag mismatch")
+ * first and the reader's after it, which was likely a consequence. */
+void omsi_xml_prefer_parse_error(omsi_xml *x, omsi_error *err);
 /* Skips the current element's subtree (cursor ends on its end tag). */
 int omsi_xml_skip(omsi_xml *x, omsi_error *err);
 

@@ -31,6 +31,17 @@ int omsi_reader_check_grid(const char *path, uint64_t nx, uint64_t ny, uint64_t 
                           (double)(image > limit ? image : cube) / 1048576.0, (double)limit / 1048576.0);
 }
 
+const char *omsi_checksum_name(omsi_checksum_state s)
+{
+    return s == OMSI_CHECKSUM_OK ? "ok" : s == OMSI_CHECKSUM_MISMATCH ? "mismatch" : "absent";
+}
+
+int omsi_reader_checksum(omsi_reader *r, omsi_checksum_state *out, omsi_error *err)
+{
+    *out = OMSI_CHECKSUM_ABSENT;
+    return r->ops->checksum ? r->ops->checksum(r, out, err) : 0;
+}
+
 const char *omsi_validity_name(omsi_validity v)
 {
     switch (v) {

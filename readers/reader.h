@@ -75,7 +75,7 @@ typedef struct omsi_open_options {
     uint64_t max_axis_points;     /* refuse an exact axis larger than this; 0 = default */
     bool force_unsigned;          /* Analyze datatype 4 read as uint16 */
     bool bastet_grid;             /* parity options: BASTet's grid/origin rules */
-    bool strict_checksums;        /* a wrong imzML checksum fails the open/iteration */
+    bool strict_checksums;        /* a wrong declared checksum (imzML .ibd, mzML fileChecksum) is an error */
     omsi_calibration calibration; /* Bruker flex: auto (default), plain or hpc */
     uint64_t memory_limit;        /* bytes for everything file content makes us allocate
                                    * (omsi_budget_check); 0 = OMSI_MEMORY_LIMIT_DEFAULT */
@@ -86,6 +86,15 @@ typedef struct omsi_open_options {
 omsi_open_options omsi_open_options_default(void);
 
 typedef struct omsi_reader omsi_reader;
+
+/* A checksum the input declares over its own bytes (imzML: MD5/SHA-1 of the
+ * .ibd; indexed mzML: fileChecksum), verified while the reader streams. */
+typedef enum omsi_checksum_state {
+    OMSI_CHECKSUM_ABSENT = 0, /* none declared (or the format has none) */
+    OMSI_CHECKSUM_OK,
+    OMSI_CHECKSUM_MISMATCH
+} omsi_checksum_state;
+const char *omsi_checksum_name(omsi_checksum_state s); /* "absent", "ok", "mismatch" */
 
 /* Functions of an open reader. Optional ones may be NULL. */
 typedef struct omsi_reader_ops {
@@ -106,6 +115,9 @@ typedef struct omsi_reader_ops {
     /* Random access: copies pixel (x, y) of the selection into buf (nz values);
      * 0 ok, 1 = no spectrum at that pixel (buf zeroed). Optional. */
     int (*read_spectrum)(omsi_reader *r, uint64_t x, uint64_t y, void *buf, omsi_error *err);
+    /* The declared checksum's verdict; reads what the reader has not read yet
+     * (so a checksum is always verified, at most once). Optional: NULL = absent. */
+    int (*checksum)(omsi_reader *r, omsi_checksum_state *out, omsi_error *err);
     void (*close)(omsi_reader *r);
 } omsi_reader_ops;
 
@@ -160,6 +172,8 @@ int omsi_reader_next(omsi_reader *r, omsi_spectrum *out, omsi_error *err);
 int omsi_reader_read_spectrum(omsi_reader *r, uint64_t x, uint64_t y, void *buf,
                               omsi_error *err);
 void omsi_reader_close(omsi_reader *r);
+/* ops->checksum, or ABSENT for readers without checksums. */
+int omsi_reader_checksum(omsi_reader *r, omsi_checksum_state *out, omsi_error *err);
 
 /* Opens path with fmt (or auto-detects when fmt is NULL). */
 int omsi_reader_open(const char *path, const omsi_format *fmt, const omsi_open_options *opts,

@@ -237,6 +237,101 @@ START_TEST(fixture_ppm_binning_keeps_totals)
 }
 END_TEST
 
+/* The bin of m/z on an axis of lower edges, by a plain scan (the
+ * definition in readers/ppm_axis.h), failing when m/z is outside it. */
+static uint64_t bin_by_edges(const double *edges, uint64_t n, double mz)
+{
+    uint64_t b = 0;
+    while (b + 1 < n && edges[b + 1] <= mz)
+        b++;
+    ck_assert_double_ge(mz, edges[b]);
+    if (b + 1 < n)
+        ck_assert_double_lt(mz, edges[b + 1]);
+    return b;
+}
+
+/* ppm axes: float64 lower edges (also for float32 m/z arrays), every
+ * source point summed into the bin whose edges hold it. */
+static const double ppm_widths[] = {20000, 3};
+
+START_TEST(fixture_ppm_points_inside_bins)
+{
+    char *dir = omsi_test_mkdtemp("imzml");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 3;
+    p.ny = 2;
+    p.nz = 60;
+    p.variant = "processed,gaps,mz32";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_imzml(dir, "pb", &p, &path, &err), 0);
+    omsi_open_options o = omsi_open_options_default();
+    o.axis_mode = OMSI_AXIS_BIN_PPM;
+    o.ppm = ppm_widths[_i];
+    omsi_reader *r = open_ok(path, &o);
+    omsi_dataset_info info;
+    uint64_t spectra;
+    double *cube = read_cube(r, &info, &spectra);
+    ck_assert_int_eq(info.mz_dtype, OMSI_DT_FLOAT64);
+    const double *edges = omsi_reader_mz(r);
+    for (uint64_t k = 1; k < info.nz; k++)
+        ck_assert_double_eq_tol(edges[k] / edges[k - 1], 1 + o.ppm * 1e-6, 1e-12);
+    double *want = calloc(info.nz, sizeof *want);
+    ck_assert_ptr_nonnull(want);
+    for (uint64_t x = 0; x < p.nx; x++)
+        for (uint64_t y = 0; y < p.ny; y++) {
+            memset(want, 0, info.nz * sizeof *want);
+            for (uint64_t k = 0; k < p.nz; k++)
+                if ((k + x + y) % 3)
+                    want[bin_by_edges(edges, info.nz, (double)(float)omsi_gen_mz(&p, k))] +=
+                        omsi_gen_intensity(&p, x, y, k);
+            for (uint64_t b = 0; b < info.nz; b++)
+                ck_assert_double_eq_tol(cube[(x * info.ny + y) * info.nz + b], want[b], 1e-9);
+        }
+    free(want);
+    free(cube);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* Spectra with zero points are left out, counted and named (as mzML's). */
+START_TEST(fixture_empty_spectra_skipped)
+{
+    char *dir = omsi_test_mkdtemp("imzml");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 3;
+    p.ny = 4;
+    p.nz = 10;
+    p.variant = "processed,empty=2";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_imzml(dir, "em", &p, &path, &err), 0);
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = open_ok(path, &o);
+    omsi_dataset_info info;
+    uint64_t spectra;
+    double *cube = read_cube(r, &info, &spectra);
+    ck_assert_uint_eq(info.n_skipped, 2);
+    ck_assert_uint_eq(info.n_spectra, 10);
+    ck_assert_uint_eq(spectra, 10);
+    ck_assert_uint_eq(info.nx * info.ny, 12); /* the grid keeps its cells */
+    const omsi_meta_entry *n = omsi_meta_find(omsi_reader_metadata(r), "skipped_spectra");
+    const omsi_meta_entry *ids = omsi_meta_find(omsi_reader_metadata(r), "skipped_spectrum_ids");
+    ck_assert_ptr_nonnull(n);
+    ck_assert_int_eq(n->i, 2);
+    ck_assert_ptr_nonnull(ids);
+    ck_assert_str_eq(ids->text, "10 (3, 3), 11 (3, 4)");
+    free(cube);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 typedef struct broken_case {
     const char *variant;
     omsi_validity validity;   /* what the cheap classifier says */
@@ -550,6 +645,8 @@ int main(void)
     TCase *fixtures = tcase_create("fixtures");
     tcase_add_loop_test(fixtures, fixture_exact_values, 0, sizeof fixture_cases / sizeof fixture_cases[0]);
     tcase_add_test(fixtures, fixture_ppm_binning_keeps_totals);
+    tcase_add_loop_test(fixtures, fixture_ppm_points_inside_bins, 0, sizeof ppm_widths / sizeof ppm_widths[0]);
+    tcase_add_test(fixtures, fixture_empty_spectra_skipped);
     tcase_add_loop_test(fixtures, malformed, 0, sizeof broken_cases / sizeof broken_cases[0]);
     tcase_add_test(fixtures, doctype_in_attribute_refused);
     tcase_add_test(fixtures, far_pixel_refused);

@@ -154,6 +154,125 @@ START_TEST(fixture_exact_values)
 }
 END_TEST
 
+/* MS-Numpress fixtures against the generator's content, within each
+ * codec's documented error: linear stores round(v * fp) with fp =
+ * floor((2^31 - 1) / d), d at most 3 max + 1 (the largest prediction
+ * residual), so |error| <= 0.5 / fp; pic is exact for non-negative
+ * integers; slof stores round(log(v + 1) * fp), fp = 65535 / log(max + 1),
+ * so (v + 1) is off by at most a factor exp(0.5 / fp). */
+static const char *const numpress_variants[] = {"numpress_linear", "numpress_pic", "numpress_slof",
+                                                "numpress_linear,zlib", "numpress_pic,zlib", "numpress_slof,zlib"};
+
+static double numpress_tolerance(const char *variant, double v, double max)
+{
+    if (strstr(variant, "pic"))
+        return 0;
+    if (strstr(variant, "slof"))
+        return (v + 1) * expm1(0.5 / (floor(65535 / log(max + 1)) - 1));
+    return 0.5 / floor(2147483647.0 / (3 * max + 1));
+}
+
+START_TEST(numpress_values)
+{
+    char *dir = omsi_test_mkdtemp("mzml-np");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 4;
+    p.ny = 3;
+    p.nz = 40;
+    p.dtype = OMSI_DT_FLOAT64;
+    p.content = _i % 2 ? OMSI_GEN_REALISTIC : OMSI_GEN_CLOSED; /* up to 250, or up to 32767 */
+    p.variant = numpress_variants[_i];
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_mzml(dir, "np", &p, &path, &err), 0);
+    omsi_reader *r = open_ok(path);
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    ck_assert_uint_eq(info.nz, p.nz);
+    double max = 0, max_mz = omsi_gen_mz(&p, p.nz - 1);
+    for (uint64_t x = 0; x < p.nx; x++)
+        for (uint64_t y = 0; y < p.ny; y++)
+            for (uint64_t k = 0; k < p.nz; k++)
+                max = fmax(max, omsi_gen_intensity(&p, x, y, k));
+    const double *mz = omsi_reader_mz(r);
+    for (uint64_t k = 0; k < p.nz; k++) /* m/z: always linear */
+        ck_assert_double_eq_tol(mz[k], omsi_gen_mz(&p, k), numpress_tolerance("linear", 0, max_mz));
+    omsi_spectrum s;
+    uint64_t count = 0;
+    double worst = 0;
+    while (omsi_reader_next(r, &s, &err) == 1) {
+        for (uint64_t k = 0; k < p.nz; k++) {
+            double want = omsi_gen_intensity(&p, s.x, s.y, k), got = omsi_dtype_get(info.dtype, s.intensities, k);
+            ck_assert_double_le(fabs(got - want), numpress_tolerance(p.variant, want, max));
+            worst = fmax(worst, fabs(got - want));
+        }
+        count++;
+    }
+    ck_assert_uint_eq(count, p.nx * p.ny);
+    /* slof is lossy on these values, so the comparison can see an error
+     * (linear is exact on integers: its fixed point is a whole number) */
+    if (strstr(p.variant, "slof"))
+        ck_assert_double_gt(worst, 0);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* ppm axes: float64 lower edges even for float32 m/z arrays, and every
+ * source point summed into the bin whose edges hold it (readers/ppm_axis.h). */
+static const double ppm_widths[] = {20000, 3};
+
+START_TEST(ppm_points_inside_bins)
+{
+    char *dir = omsi_test_mkdtemp("mzml-ppm");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 3;
+    p.ny = 2;
+    p.nz = 60;
+    p.variant = "coords=ims,gaps,mz32";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_mzml(dir, "pb", &p, &path, &err), 0);
+    omsi_open_options o = omsi_open_options_default();
+    o.axis_mode = OMSI_AXIS_BIN_PPM;
+    o.ppm = ppm_widths[_i];
+    omsi_reader *r = NULL;
+    ck_assert_msg(omsi_format_by_name("mzml")->open(path, &o, &r, &err) == 0, "open: %s", err.message);
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    ck_assert_int_eq(info.mz_dtype, OMSI_DT_FLOAT64);
+    const double *edges = omsi_reader_mz(r);
+    double *want = calloc(info.nz, sizeof *want);
+    ck_assert_ptr_nonnull(want);
+    omsi_spectrum s;
+    uint64_t count = 0;
+    while (omsi_reader_next(r, &s, &err) == 1) {
+        memset(want, 0, info.nz * sizeof *want);
+        for (uint64_t k = 0; k < p.nz; k++) {
+            if ((k + s.x + s.y) % 3 == 0)
+                continue; /* gaps */
+            double mz = (double)(float)omsi_gen_mz(&p, k);
+            uint64_t b = 0;
+            while (b + 1 < info.nz && edges[b + 1] <= mz)
+                b++;
+            ck_assert_double_ge(mz, edges[b]);
+            want[b] += omsi_gen_intensity(&p, s.x, s.y, k);
+        }
+        for (uint64_t b = 0; b < info.nz; b++)
+            ck_assert_double_eq_tol(omsi_dtype_get(info.dtype, s.intensities, b), want[b], 1e-9);
+        count++;
+    }
+    ck_assert_uint_eq(count, p.nx * p.ny);
+    free(want);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static const struct {
     const char *variant;
     omsi_validity validity;
@@ -161,7 +280,7 @@ static const struct {
 } broken[] = {
     {"bad_base64", OMSI_VALID, "invalid base64"},
     {"bad_zlib,scantypes=1", OMSI_VALID, "zlib data"},
-    {"numpress", OMSI_VALID, "MS:1002312 is not supported"},
+    {"numpress", OMSI_VALID, "numpress linear (MS:1002312)"},
     {"truncated", OMSI_INCOMPLETE, "file ends"},
     {"billion_laughs", OMSI_BROKEN, "(DTD) are not allowed"},
     {"external_entity", OMSI_BROKEN, "(DTD) are not allowed"},
@@ -321,6 +440,8 @@ int main(void)
     TCase *fixtures = tcase_create("fixtures");
     tcase_add_loop_test(fixtures, fixture_exact_values, 0, sizeof fixture_variants / sizeof fixture_variants[0]);
     tcase_add_loop_test(fixtures, malformed, 0, sizeof broken / sizeof broken[0]);
+    tcase_add_loop_test(fixtures, numpress_values, 0, sizeof numpress_variants / sizeof numpress_variants[0]);
+    tcase_add_loop_test(fixtures, ppm_points_inside_bins, 0, sizeof ppm_widths / sizeof ppm_widths[0]);
     tcase_add_test(fixtures, doctype_in_attribute_refused);
     tcase_add_test(fixtures, spectrum_over_budget_refused);
     suite_add_tcase(s, fixtures);

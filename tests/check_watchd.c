@@ -56,6 +56,7 @@ START_TEST(config_parses_keys_comments_quotes_and_repeats)
                        "max_attempts = 4\n"
                        "retry_backoff = 7\n"
                        "calibration = plain\n"
+                       "strict_checksums = true\n"
                        "log_level = debug";
     ck_assert_int_eq(watchd_config_parse(&c, text, "t.conf", &err), 0);
     ck_assert_uint_eq(c.watch.count, 2);
@@ -70,6 +71,7 @@ START_TEST(config_parses_keys_comments_quotes_and_repeats)
     ck_assert_double_eq(c.retry_backoff, 7);
     ck_assert_int_eq(c.log_level, OMSI_LOG_DEBUG);
     ck_assert_int_eq(c.calibration, OMSI_CALIBRATION_PLAIN);
+    ck_assert(c.strict_checksums);
     ck_assert_int_eq(watchd_config_validate(&c, &err), 0);
     watchd_config_free(&c);
 }
@@ -84,6 +86,7 @@ START_TEST(config_defaults_and_validation)
     ck_assert_uint_eq(c.workers, 1);
     ck_assert_double_eq(c.poll_seconds, 0);
     ck_assert_int_eq(c.calibration, OMSI_CALIBRATION_AUTO);
+    ck_assert(!c.strict_checksums);
     ck_assert_int_eq(watchd_config_validate(&c, &err), OMSI_ERR_USAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "no drop folder"));
     ck_assert_int_eq(watchd_config_set(&c, "watch", "/a", "--watch", &err), 0);
@@ -110,6 +113,7 @@ START_TEST(config_errors_name_file_and_line)
         {"watch =\n", "x.conf:1: watch needs a path"},
         {"log_level = loud\n", "x.conf:1: log_level must be error, warning"},
         {"calibration = best\n", "x.conf:1: calibration must be auto, plain or hpc, not 'best'"},
+        {"strict_checksums = yes\n", "x.conf:1: strict_checksums must be true or false, not 'yes'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         watchd_config c;

@@ -5,6 +5,7 @@
  * Variants:
  *   processed      an m/z array per spectrum
  *   gaps           (processed) pixel (x, y) lacks bins k with (k + x + y) % 3 == 0
+ *   empty=N        (processed) the last N spectra have zero points
  *   missing=N      pixels with (x * ny + y) % N == N - 1 are not acquired
  *   origin=N       positions start at N + 1 instead of 1
  *   zlib           arrays zlib-compressed (MS:1000574)
@@ -12,6 +13,8 @@
  *   refgroups      array types only via referenceableParamGroups (else the
  *                  arrays repeat them inline after the group reference)
  *   no_uuid        no IMS:1000080
+ *   md5, sha1      declare the .ibd's MD5 (IMS:1000090) or SHA-1 (IMS:1000091)
+ *   bad_checksum   (with md5 or sha1) declare it with its first digit changed
  * Every file is schema-shaped the way pyimzML and MALDIquantForeign need
  * it: every cvParam named, the IMS cv listed, referenceableParamGroups
  * referenced from every array, software, instrument configuration and data
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 #include <zlib.h>
 
 typedef struct gen_array {
@@ -146,8 +150,33 @@ static void write_array_xml(FILE *f, const omsi_gen_params *p, bool is_mz, omsi_
     fprintf(f, "        <binary/>\n      </binaryDataArray>\n");
 }
 
+/* The digest of a whole file as lower-case hex. */
+static int file_digest(const char *path, bool md5, char hex[41], omsi_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int rc = 0;
+    if (!f || !ctx || !EVP_DigestInit_ex(ctx, md5 ? EVP_md5() : EVP_sha1(), NULL)) {
+        rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s: cannot compute its digest", path);
+        goto done;
+    }
+    unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        EVP_DigestUpdate(ctx, buf, n);
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx, md, &len);
+    for (unsigned int i = 0; i < len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+done:
+    EVP_MD_CTX_free(ctx);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
 static void write_header(FILE *f, const omsi_gen_params *p, const unsigned char uuid[16], omsi_dtype mz_t,
-                         omsi_dtype int_t, bool zlib)
+                         omsi_dtype int_t, bool zlib, long *checksum_at)
 {
     if (has(p, "billion_laughs"))
         fputs("<?xml version=\"1.0\"?>\n<!DOCTYPE mzML [\n <!ENTITY a \"aaaaaaaaaa\">\n"
@@ -170,6 +199,13 @@ static void write_header(FILE *f, const omsi_gen_params *p, const unsigned char 
         for (int i = 0; i < 16; i++)
             fprintf(f, "%s%02X", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", uuid[i]);
         fputs("}\"/>\n", f);
+    }
+    if (has(p, "md5") || has(p, "sha1")) { /* the value is filled in once the .ibd is written */
+        bool md5 = has(p, "md5");
+        fprintf(f, "      <cvParam cvRef=\"IMS\" accession=\"%s\" name=\"%s\" value=\"",
+                md5 ? "IMS:1000090" : "IMS:1000091", md5 ? "ibd MD5" : "ibd SHA-1");
+        *checksum_at = ftell(f);
+        fprintf(f, "%0*d\"/>\n", md5 ? 32 : 40, 0);
     }
     fputs("    </fileContent>\n  </fileDescription>\n", f);
     fputs("  <referenceableParamGroupList count=\"2\">\n    <referenceableParamGroup id=\"mzArray\">\n"
@@ -214,6 +250,7 @@ int omsi_gen_imzml(const char *dir, const char *stem, const omsi_gen_params *p, 
     char *xml_name = malloc(n), *ibd_name = malloc(n);
     char *xml_path = NULL, *ibd_path = NULL;
     FILE *xml = NULL, *ibd = NULL;
+    long checksum_at = -1; /* where the declared checksum's hex goes */
     double *mz = malloc((size_t)p->nz * sizeof *mz), *values = malloc((size_t)p->nz * sizeof *values);
     double *sub_mz = malloc((size_t)p->nz * sizeof *sub_mz), *full = malloc((size_t)p->nz * sizeof *full);
     /* looked up once: the variant string is parsed per call */
@@ -257,7 +294,7 @@ int omsi_gen_imzml(const char *dir, const char *stem, const omsi_gen_params *p, 
     gen_array shared_mz = {0};
     if (!processed && (rc = append_array(sink, &pos, mz, (size_t)p->nz, mz_t, zlib, &shared_mz, err)))
         goto close_sink;
-    write_header(xml, p, uuid, mz_t, int_t, zlib);
+    write_header(xml, p, uuid, mz_t, int_t, zlib, &checksum_at);
     uint64_t acquired = 0;
     for (uint64_t x = 0; x < p->nx; x++)
         for (uint64_t y = 0; y < p->ny; y++)
@@ -267,6 +304,8 @@ int omsi_gen_imzml(const char *dir, const char *stem, const omsi_gen_params *p, 
             "    <spectrumList count=\"%llu\" defaultDataProcessingRef=\"dp\">\n",
             (unsigned long long)acquired);
     size_t index = 0;
+    long empty = 0;
+    omsi_gen_variant(p, "empty", 0, &empty);
     for (uint64_t x = 0; x < p->nx && !rc; x++)
         for (uint64_t y = 0; y < p->ny && !rc; y++) {
             if (!pixel_acquired(p, x, y))
@@ -278,6 +317,8 @@ int omsi_gen_imzml(const char *dir, const char *stem, const omsi_gen_params *p, 
                     sub_mz[m] = mz[k];
                     values[m++] = full[k];
                 }
+            if (processed && empty > 0 && index + (uint64_t)empty >= acquired)
+                m = 0; /* a spectrum without points */
             gen_array mz_a = shared_mz, int_a;
             if (processed && (rc = append_array(sink, &pos, sub_mz, m, mz_t, zlib, &mz_a, err)))
                 break;
@@ -307,6 +348,17 @@ close_sink:
     if (sink != ibd)
         fclose(sink);
 done:
+    if (!rc && checksum_at >= 0 && ibd) {
+        char hex[41] = "";
+        if (fflush(ibd) != 0)
+            rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", ibd_path);
+        if (!rc)
+            rc = file_digest(ibd_path, has(p, "md5"), hex, err);
+        if (!rc && has(p, "bad_checksum"))
+            hex[0] = hex[0] == '0' ? '1' : '0';
+        if (!rc && (fseek(xml, checksum_at, SEEK_SET) != 0 || fputs(hex, xml) < 0))
+            rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", xml_path);
+    }
     if (xml && fclose(xml) != 0 && !rc)
         rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", xml_path);
     if (ibd && fclose(ibd) != 0 && !rc)

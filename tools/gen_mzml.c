@@ -10,6 +10,10 @@
  *                  Bruker ids "...0_R00X<x>Y<y>...", IMS:1000050/51 params,
  *                  or none (not imaging)
  *   zlib           zlib-compressed arrays
+ *   numpress_linear, numpress_pic, numpress_slof
+ *                  MS-Numpress arrays encoded with libmsnumpress: m/z always
+ *                  linear, intensities with the named codec (optimal fixed
+ *                  points); with zlib, zlib after numpress (MS:1002746-48)
  *   mz32           float32 m/z arrays (default float64); intensities p->dtype
  *                  (float32 or float64)
  *   gaps           pixel (x, y) lacks bins with (k + x + y) % 3 == 0
@@ -18,9 +22,10 @@
  *                  (counted in spectrumList; readers skip them)
  * Every cvParam is named (MALDIquantForeign needs the name), the IMS cv is
  * listed, and the software and data processing the spectra refer to exist.
- * Broken: bad_base64, bad_zlib, numpress, truncated, billion_laughs,
+ * Broken: bad_base64, bad_zlib, numpress (declared over plain floats), truncated, billion_laughs,
  *   external_entity, duplicate_pixel, count_mismatch. */
 #include "tools/gen.h"
+#include "readers/numpress.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -73,6 +78,26 @@ static int write_array(FILE *f, const omsi_gen_params *p, const double *values, 
     const unsigned char *data = raw;
     uLongf len = (uLongf)(n * item);
     bool zlib = has(p, "zlib") || has(p, "bad_zlib");
+    int codec = has(p, "numpress_linear") ? NUMPRESS_LINEAR
+                : has(p, "numpress_pic")  ? NUMPRESS_PIC
+                : has(p, "numpress_slof") ? NUMPRESS_SLOF
+                                          : -1;
+    if (codec >= 0 && is_mz)
+        codec = NUMPRESS_LINEAR; /* pic and slof are for intensities */
+    if (codec >= 0) { /* numpress replaces the raw bytes (doubles in, whatever the type term) */
+        size_t bytes = 0;
+        unsigned char *np = malloc(numpress_encode_bound((numpress_codec)codec, n) + 1);
+        if (!np || numpress_encode((numpress_codec)codec, values, n, np, &bytes) != 0) {
+            free(raw);
+            free(np);
+            return omsi_error_set(err, OMSI_ERR_INTERNAL, "numpress encoding failed");
+        }
+        free(raw);
+        raw = np;
+        data = raw;
+        len = (uLongf)bytes;
+        f64 = true;
+    }
     if (zlib) {
         uLongf cap = compressBound(len);
         packed = malloc(cap);
@@ -89,8 +114,16 @@ static int write_array(FILE *f, const omsi_gen_params *p, const double *values, 
     fprintf(f, "          <binaryDataArray encodedLength=\"%zu\">\n", ((size_t)len + 2) / 3 * 4);
     fprintf(f, "            <cvParam cvRef=\"MS\" accession=\"%s\" name=\"%s\" value=\"\"/>\n",
             f64 ? "MS:1000523" : "MS:1000521", f64 ? "64-bit float" : "32-bit float");
+    static const char *const numpress_terms[2][3] = {
+        {"MS:1002312\" name=\"MS-Numpress linear prediction compression",
+         "MS:1002313\" name=\"MS-Numpress positive integer compression",
+         "MS:1002314\" name=\"MS-Numpress short logged float compression"},
+        {"MS:1002746\" name=\"MS-Numpress linear prediction compression followed by zlib compression",
+         "MS:1002747\" name=\"MS-Numpress positive integer compression followed by zlib compression",
+         "MS:1002748\" name=\"MS-Numpress short logged float compression followed by zlib compression"}};
     fprintf(f, "            <cvParam cvRef=\"MS\" accession=\"%s\" value=\"\"/>\n",
-            has(p, "numpress") && !is_mz ? "MS:1002312\" name=\"MS-Numpress linear prediction compression"
+            codec >= 0                   ? numpress_terms[zlib][codec]
+            : has(p, "numpress") && !is_mz ? "MS:1002312\" name=\"MS-Numpress linear prediction compression"
             : zlib                       ? "MS:1000574\" name=\"zlib compression"
                                          : "MS:1000576\" name=\"no compression");
     fprintf(f, "            <cvParam cvRef=\"MS\" accession=\"%s\" name=\"%s\" value=\"\"/>\n",

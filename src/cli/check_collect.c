@@ -183,7 +183,12 @@ static int describe_selection(omsi_reader *r, size_t dataset, long region,
                            info.n_skipped && ids && ids->kind == OMSI_META_TEXT ? json_object_new_string(ids->text)
                                                                                 : NULL);
     json_object_object_add(o, "dependencies", describe_dependencies(r));
-    return opts->stats ? add_stats(r, &info, o, err) : 0;
+    int rc = opts->stats ? add_stats(r, &info, o, err) : 0;
+    omsi_checksum_state sum = OMSI_CHECKSUM_ABSENT;
+    if (!rc) /* after the stats pass, which then verified it on the way */
+        rc = omsi_reader_checksum(r, &sum, err);
+    json_object_object_add(o, "checksum", json_object_new_string(omsi_checksum_name(sum)));
+    return rc;
 }
 
 /* Every dataset, and per dataset all regions merged plus each region. */

@@ -118,6 +118,8 @@ static void print_dataset(FILE *f, json_object *d, bool stats)
     if (skipped && json_object_get_int64(skipped) > 0)
         line(f, 4, "skipped", "%s empty spectra (zero points)%s%s", json_object_get_string(skipped),
              get(d, "skipped_spectra") ? ": " : "", str(d, "skipped_spectra"));
+    if (get(d, "checksum"))
+        line(f, 4, "checksum", "%s", str(d, "checksum"));
     print_dependencies(f, get(d, "dependencies"));
     if (stats) {
         json_object *total = get(d, "total_intensity");

@@ -48,6 +48,10 @@ static const char usage_text[] =
     "      --calibration MODE  Bruker flex m/z: auto (default: high-precision\n"
     "                          calibration where the acqu declares it), plain (the\n"
     "                          TOF formula only) or hpc (refuse files without HPC)\n"
+    "      --strict-checksums  a declared checksum that does not match (imzML .ibd\n"
+    "                          MD5/SHA-1, indexed mzML fileChecksum) fails the\n"
+    "                          conversion (default: a warning; the metadata entry\n"
+    "                          checksum says ok, mismatch or absent)\n"
     "      --memory-limit BYTES bound the memory of the whole conversion (suffix\n"
     "                          K, M, G; default 256M); a file that needs more\n"
     "                          (one huge spectrum, an absurd grid) is refused\n"
@@ -88,7 +92,7 @@ static int parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
     enum { OPT_AUTO = 256, OPT_CHUNKING, OPT_NO_CHUNKING, OPT_NO_COMPRESSION, OPT_OVERWRITE,
-           OPT_JSON, OPT_AXIS, OPT_MAX_AXIS, OPT_FORCE_UNSIGNED, OPT_MEMORY_LIMIT, OPT_CALIBRATION,
+           OPT_JSON, OPT_AXIS, OPT_MAX_AXIS, OPT_FORCE_UNSIGNED, OPT_MEMORY_LIMIT, OPT_CALIBRATION, OPT_STRICT_CHECKSUMS,
            OPT_NO_SUMMARIES };
     static const struct option options[] = {
         {"format", required_argument, NULL, 'f'},
@@ -104,6 +108,7 @@ int main(int argc, char **argv)
         {"max-axis", required_argument, NULL, OPT_MAX_AXIS},
         {"force-unsigned", no_argument, NULL, OPT_FORCE_UNSIGNED},
         {"calibration", required_argument, NULL, OPT_CALIBRATION},
+        {"strict-checksums", no_argument, NULL, OPT_STRICT_CHECKSUMS},
         {"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
         {"threads", required_argument, NULL, 'j'},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
@@ -177,6 +182,9 @@ int main(int argc, char **argv)
             }
             break;
         case OPT_FORCE_UNSIGNED: o.reader.force_unsigned = true; break;
+        case OPT_STRICT_CHECKSUMS:
+            o.reader.strict_checksums = true;
+            break;
         case OPT_CALIBRATION:
             if (strcmp(optarg, "auto") == 0) o.reader.calibration = OMSI_CALIBRATION_AUTO;
             else if (strcmp(optarg, "plain") == 0) o.reader.calibration = OMSI_CALIBRATION_PLAIN;

@@ -117,6 +117,14 @@ int watchd_config_set(watchd_config *c, const char *key, const char *value, cons
         return parse_count(value, 1, WATCHD_MAX_WORKERS, &c->workers, origin, key, err);
     if (strcmp(key, "max_attempts") == 0)
         return parse_count(value, 1, 1000, &c->max_attempts, origin, key, err);
+    if (strcmp(key, "strict_checksums") == 0) {
+        if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+            c->strict_checksums = value[0] == 't';
+            return 0;
+        }
+        return omsi_error_set(err, OMSI_ERR_USAGE, "%s: strict_checksums must be true or false, not '%s'", origin,
+                              value);
+    }
     if (strcmp(key, "calibration") == 0) {
         static const char *const names[] = {"auto", "plain", "hpc"}; /* omsi_calibration order */
         for (int i = 0; i < 3; i++)

@@ -24,6 +24,7 @@ typedef struct watchd_config {
     int log_level;             /* OMSI_LOG_* */
     omsi_calibration calibration; /* Bruker flex m/z: auto (default), plain, hpc */
     double classify_timeout;   /* CPU and wall seconds a classification may take */
+    bool strict_checksums;        /* a wrong declared checksum fails the job */
 } watchd_config;
 
 #define WATCHD_DEFAULT_SETTLE 30.0

@@ -158,6 +158,7 @@ static void setup_workers(watchd_daemon *s)
         .max_attempts = s->cfg.max_attempts,
         .retry_backoff = s->cfg.retry_backoff,
         .calibration = s->cfg.calibration,
+        .strict_checksums = s->cfg.strict_checksums,
         .log = &s->log,
     };
 }
@@ -223,7 +224,8 @@ void watchd_daemon_reload(watchd_daemon *s)
                  fresh_catalog, s->catalog_path);
     bool restart_pool = strcmp(output_dir, s->output_dir) != 0 || fresh.workers != s->pool_workers ||
                         fresh.max_attempts != s->cfg.max_attempts ||
-                        fresh.retry_backoff != s->cfg.retry_backoff || fresh.calibration != s->cfg.calibration;
+                        fresh.retry_backoff != s->cfg.retry_backoff || fresh.calibration != s->cfg.calibration ||
+                        fresh.strict_checksums != s->cfg.strict_checksums;
     bool new_roots = roots.count != s->roots.count;
     for (size_t i = 0; !new_roots && i < roots.count; i++)
         new_roots = strcmp(roots.paths[i], s->roots.paths[i]) != 0;

@@ -54,6 +54,7 @@ static bool run_job(omsi_catalog *cat, const omsi_job *job, const watchd_worker_
     opts.convert.log = s->log;
     opts.convert.reader.log = s->log;
     opts.convert.reader.calibration = s->calibration;
+    opts.convert.reader.strict_checksums = s->strict_checksums;
     if (job->format)
         opts.convert.format = job->format;
     omsi_ingest_report report;

@@ -30,6 +30,7 @@ typedef struct watchd_worker_setup {
     unsigned max_attempts;
     double retry_backoff;
     omsi_calibration calibration; /* passed to the readers */
+    bool strict_checksums;
     const omsi_logger *log;
 } watchd_worker_setup;
 
