@@ -52,7 +52,7 @@ bad=$(awk -F, 'NR > 1 { k = NR - 2; if ($1 != 100 + 0.5 * k || $2 != (31 * 11 + 
 run spectrum 1 --x 0 --y 0 --mz-range 110 111 --json > "$work/s.json" || fail "spectrum --json"
 python3 -c 'import json,sys
 j = json.load(open(sys.argv[1]))
-assert j["spectrum"] == "pixel" and j["x"] == 0 and j["y"] == 0, j
+assert j["schema_version"] == 1 and j["spectrum"] == "pixel" and j["x"] == 0 and j["y"] == 0, j
 assert j["mz"] == [110.0, 110.5, 111.0], j["mz"]
 assert j["intensity"] == [(7 * k + 13) % 251 for k in (20, 21, 22)], j["intensity"]' "$work/s.json" || fail "spectrum JSON"
 run spectrum 1 --max -o "$work/max.png" || fail "spectrum --max PNG"
