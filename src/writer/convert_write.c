@@ -41,15 +41,21 @@ typedef struct writer {
     FILE *spill;               /* the cube as raw values (streaming readers), or NULL */
 } writer;
 
-static void report(omsi_write_progress *p, const char *stage)
+/* done of total in stage, at most a few times a second (and always at the end). */
+static void report_units(omsi_write_progress *p, const char *stage, uint64_t done, uint64_t total)
 {
     if (!p->opts->progress)
         return;
     double now = omsi_monotonic_seconds();
-    if (now - p->last_report < 0.5 && p->done != p->total)
+    if (now - p->last_report < 0.2 && done != total)
         return;
     p->last_report = now;
-    p->opts->progress(p->opts->progress_ctx, stage, p->done, p->total);
+    p->opts->progress(p->opts->progress_ctx, stage, done, total);
+}
+
+static void report(omsi_write_progress *p, const char *stage)
+{
+    report_units(p, stage, p->done, p->total);
 }
 
 static bool cancelled(const omsi_convert_options *o) { return o->cancel && *o->cancel; }
@@ -530,6 +536,9 @@ static bool plan_slab(const writer *w, unsigned mask, uint64_t bytes, uint64_t *
 static int run_passes(writer *w, unsigned mask, uint64_t bx, uint64_t bz, bool stats, omsi_error *err)
 {
     const omsi_dataset_info *in = w->info;
+    /* A pass of its own for the image-chunked copy reports its slabs (the
+     * spectra were counted by the first pass). */
+    uint64_t slabs = ((in->nx + bx - 1) / bx) * ((in->nz + bz - 1) / bz), slabs_done = 0;
     for (uint64_t x0 = 0; x0 < in->nx; x0 += bx)
         for (uint64_t z0 = 0; z0 < in->nz; z0 += bz) {
             slab s = {x0, min_u64(bx, in->nx - x0), z0, min_u64(bz, in->nz - z0)};
@@ -545,8 +554,9 @@ static int run_passes(writer *w, unsigned mask, uint64_t bx, uint64_t bz, bool s
             }
             if (rc)
                 return rc;
-            if (mask & 2u)
-                report(w->progress, "image copy");
+            slabs_done++;
+            if ((mask & 2u) && !stats)
+                report_units(w->progress, "image copy (slabs)", slabs_done, slabs);
         }
     return 0;
 }
