@@ -198,15 +198,3 @@ bool sorted_union_finish(sorted_union *u)
     return !u->failed && !u->overflow;
 }
 
-size_t sorted_union_find(const double *values, size_t count, double value)
-{
-    size_t lo = 0, hi = count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (values[mid] < value)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < count ? lo : count - 1;
-}

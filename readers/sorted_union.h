@@ -42,8 +42,6 @@ void sorted_union_add(sorted_union *u, const double *values, size_t n);
 /* Merges what is pending; false on overflow or out of memory. */
 bool sorted_union_finish(sorted_union *u);
 void sorted_union_free(sorted_union *u);
-/* Index of value in the set (it must be one of its values). */
-size_t sorted_union_find(const double *values, size_t count, double value);
 /* The first index >= from whose value is >= value (count if none), found by
  * galloping from `from`: O(log distance), for walking a sorted array along
  * the set. */
