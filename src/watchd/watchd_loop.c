@@ -160,6 +160,7 @@ static void apply_verdict(watchd_daemon *s, watchd_candidate *c, const watchd_ve
         return;
     }
     char *folder = stable_bruker_path(s->cat, c);
+    /* path may point into folder: folder is freed only at the end. */
     const char *path = folder ? folder : c->path ? c->path : c->key;
     if (go ? omsi_catalog_job_enqueue_seen(s->cat, path, watchd_kind_format(c->kind), &seen,
                                            &job_id, &unchanged, &qerr)
@@ -167,30 +168,30 @@ static void apply_verdict(watchd_daemon *s, watchd_candidate *c, const watchd_ve
                                              reason, &job_id, &qerr)) {
         omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", path, qerr.message);
         c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
-        free(folder);
-        return;
+        goto done;
     }
     if (folder)
         omsi_log(&s->log, OMSI_LOG_INFO, "%s: cataloged before as %s; keeping that path", c->path, folder);
-    free(folder);
     c->state = WATCHD_QUEUED;
     if (!go) {
         omsi_job_state st = OMSI_JOB_PENDING;
         if (omsi_catalog_job_state(s->cat, job_id, &st, &qerr) == 0 && st == OMSI_JOB_QUARANTINED)
             omsi_log(&s->log, OMSI_LOG_WARNING, "%s: quarantined (job %lld): %s", path,
                      (long long)job_id, reason);
-        return;
+        goto done;
     }
     if (unchanged) {
         omsi_log(&s->log, OMSI_LOG_DEBUG, "%s: unchanged since job %lld, not queued", path,
                  (long long)job_id);
-        return;
+        goto done;
     }
     s->queued++;
     *queued_any = true;
     omsi_log(&s->log, OMSI_LOG_INFO, "%s: settled (%llu files, %llu bytes), job %lld%s", path,
              (unsigned long long)c->sig.files, (unsigned long long)c->sig.bytes, (long long)job_id,
              v == OMSI_BROKEN ? " (the reader says it is broken)" : "");
+done:
+    free(folder);
 }
 
 /* The verdicts of the classifiers that finished (or ran out of time). A
