@@ -44,6 +44,12 @@ static char *read_text(hid_t file, const char *path)
     return copy;
 }
 
+static int compare(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 START_TEST(noise_level_ignores_peaks)
 {
     double v[300], scratch[255];
@@ -52,6 +58,25 @@ START_TEST(noise_level_ignores_peaks)
     v[150] = 5000;
     ck_assert_double_eq_tol(omsi_noise_level(v, 300, scratch), 11 + 3 * 1.4826, 1e-9);
     ck_assert_double_eq(omsi_noise_level(v, 0, scratch), 0);
+    /* The selection gives what sorting gives, on random arrays with ties. */
+    uint32_t rnd = 7;
+    for (int n = 1; n <= 300; n++) {
+        for (int i = 0; i < n; i++) {
+            rnd = rnd * 1664525u + 1013904223u;
+            v[i] = (double)((rnd >> 8) % (n < 50 ? 5 : 1000));
+        }
+        size_t m = n < 255 ? (size_t)n : 255;
+        double sorted[300];
+        for (size_t i = 0; i < m; i++)
+            sorted[i] = v[(uint64_t)i * (uint64_t)n / m];
+        qsort(sorted, m, sizeof *sorted, compare);
+        double med = m % 2 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+        for (size_t i = 0; i < m; i++)
+            sorted[i] = fabs(sorted[i] - med);
+        qsort(sorted, m, sizeof *sorted, compare);
+        double mad = m % 2 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+        ck_assert_double_eq_tol(omsi_noise_level(v, (uint64_t)n, scratch), med + 3 * 1.4826 * mad, 1e-9);
+    }
 }
 END_TEST
 

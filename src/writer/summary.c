@@ -10,7 +10,7 @@ enum { NOISE_SAMPLES = 255 };
 uint64_t omsi_summary_bytes(uint64_t nx, uint64_t ny, uint64_t nz)
 {
     return nx * ny * 2 * sizeof(double) + nz * (2 * sizeof(double) + sizeof(uint32_t)) +
-           (NOISE_SAMPLES + nz) * sizeof(double);
+           NOISE_SAMPLES * sizeof(double);
 }
 
 int omsi_summary_init(omsi_summary *s, uint64_t nx, uint64_t ny, uint64_t nz, omsi_dtype dtype,
@@ -27,7 +27,7 @@ int omsi_summary_init(omsi_summary *s, uint64_t nx, uint64_t ny, uint64_t nz, om
     s->sum = calloc(bins, sizeof *s->sum);
     s->max = calloc(bins, sizeof *s->max);
     s->above = calloc(bins, sizeof *s->above);
-    s->scratch = malloc((NOISE_SAMPLES + bins) * sizeof *s->scratch);
+    s->scratch = malloc(NOISE_SAMPLES * sizeof *s->scratch);
     if (!s->tic || !s->base_peak || !s->sum || !s->max || !s->above || !s->scratch) {
         omsi_summary_free(s);
         return omsi_error_set(err, OMSI_ERR_NOMEM, "no memory for the summaries of a %llu x %llu x %llu cube",
@@ -60,6 +60,61 @@ static double median_sorted(const double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* The k-th smallest of v[0..n) (v is reordered): quickselect, O(n), so
+ * that the noise level of every spectrum costs a few microseconds. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+static double median_select(double *v, size_t n)
+{
+    double upper = select_kth(v, n, n / 2);
+    if (n % 2)
+        return upper;
+    /* The lower middle is the largest of the lower part. */
+    double lower = v[0];
+    for (size_t i = 1; i < n / 2; i++)
+        lower = v[i] > lower ? v[i] : lower;
+    return (lower + upper) / 2;
+}
+
+/* median + 3 x 1.4826 MAD of the m sampled values in scratch (reordered). */
+static double noise_of_sample(double *scratch, size_t m)
+{
+    double median = median_select(scratch, m);
+    for (size_t i = 0; i < m; i++)
+        scratch[i] = fabs(scratch[i] - median);
+    return median + 3 * 1.4826 * median_select(scratch, m);
+}
+
 double omsi_noise_level(const double *values, uint64_t n, double *scratch)
 {
     if (n == 0)
@@ -67,57 +122,51 @@ double omsi_noise_level(const double *values, uint64_t n, double *scratch)
     size_t m = n < NOISE_SAMPLES ? (size_t)n : NOISE_SAMPLES;
     for (size_t i = 0; i < m; i++)
         scratch[i] = values[(uint64_t)i * n / m];
-    qsort(scratch, m, sizeof *scratch, compare_doubles);
-    double median = median_sorted(scratch, m);
-    for (size_t i = 0; i < m; i++)
-        scratch[i] = fabs(scratch[i] - median);
-    qsort(scratch, m, sizeof *scratch, compare_doubles);
-    return median + 3 * 1.4826 * median_sorted(scratch, m);
-}
-
-/* The spectrum as doubles in one typed loop, so the accumulation below is
- * one plain loop the compiler vectorises. */
-static void to_doubles(omsi_dtype t, const void *in, uint64_t n, double *out)
-{
-#define CONVERT(type)                                                                              \
-    for (uint64_t k = 0; k < n; k++)                                                               \
-        out[k] = (double)((const type *)in)[k];                                                    \
-    break
-    switch (t) {
-    case OMSI_DT_UINT8: CONVERT(uint8_t);
-    case OMSI_DT_INT8: CONVERT(int8_t);
-    case OMSI_DT_UINT16: CONVERT(uint16_t);
-    case OMSI_DT_INT16: CONVERT(int16_t);
-    case OMSI_DT_UINT32: CONVERT(uint32_t);
-    case OMSI_DT_INT32: CONVERT(int32_t);
-    case OMSI_DT_UINT64: CONVERT(uint64_t);
-    case OMSI_DT_INT64: CONVERT(int64_t);
-    case OMSI_DT_FLOAT32: CONVERT(float);
-    case OMSI_DT_FLOAT64: CONVERT(double);
-    }
-#undef CONVERT
+    return noise_of_sample(scratch, m);
 }
 
 void omsi_summary_add(omsi_summary *s, uint64_t x, uint64_t y, const void *values)
 {
-    if (x >= s->nx || y >= s->ny || s->nz == 0)
+    uint64_t n = s->nz;
+    if (x >= s->nx || y >= s->ny || n == 0)
         return;
-    double *v = s->scratch + NOISE_SAMPLES;
-    to_doubles(s->dtype, values, s->nz, v);
-    double noise = omsi_noise_level(v, s->nz, s->scratch);
-    double total = 0, top = v[0];
-    /* Branch-free, so that the compiler vectorises it: the summaries must
-     * stay a few per cent of a conversion. */
+    size_t m = n < NOISE_SAMPLES ? (size_t)n : NOISE_SAMPLES;
+    double total = 0, top = 0, noise = 0;
+    /* One loop per element type over the values as they are (no copy), so
+     * the compiler vectorises it: the summaries must stay a few per cent of
+     * a conversion. */
     double *restrict sum = s->sum, *restrict max = s->max;
     uint32_t *restrict above = s->above;
-    for (uint64_t k = 0; k < s->nz; k++) {
-        double value = v[k];
-        total += value;
-        top = value > top ? value : top;
-        sum[k] += value;
-        max[k] = value > max[k] ? value : max[k];
-        above[k] += value > noise;
+#define SUMMARISE(type)                                                                            \
+    do {                                                                                           \
+        const type *in = values;                                                                   \
+        for (size_t i = 0; i < m; i++)                                                             \
+            s->scratch[i] = (double)in[(uint64_t)i * n / m];                                       \
+        noise = noise_of_sample(s->scratch, m);                                                    \
+        top = (double)in[0];                                                                       \
+        for (uint64_t k = 0; k < n; k++) {                                                         \
+            double value = (double)in[k];                                                          \
+            total += value;                                                                        \
+            top = value > top ? value : top;                                                       \
+            sum[k] += value;                                                                       \
+            max[k] = value > max[k] ? value : max[k];                                              \
+            above[k] += value > noise;                                                             \
+        }                                                                                          \
+    } while (0);                                                                                   \
+    break
+    switch (s->dtype) {
+    case OMSI_DT_UINT8: SUMMARISE(uint8_t);
+    case OMSI_DT_INT8: SUMMARISE(int8_t);
+    case OMSI_DT_UINT16: SUMMARISE(uint16_t);
+    case OMSI_DT_INT16: SUMMARISE(int16_t);
+    case OMSI_DT_UINT32: SUMMARISE(uint32_t);
+    case OMSI_DT_INT32: SUMMARISE(int32_t);
+    case OMSI_DT_UINT64: SUMMARISE(uint64_t);
+    case OMSI_DT_INT64: SUMMARISE(int64_t);
+    case OMSI_DT_FLOAT32: SUMMARISE(float);
+    case OMSI_DT_FLOAT64: SUMMARISE(double);
     }
+#undef SUMMARISE
     s->tic[x * s->ny + y] = total;
     s->base_peak[x * s->ny + y] = top;
     s->spectra++;

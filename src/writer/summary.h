@@ -22,7 +22,7 @@ typedef struct omsi_summary {
     double *max;        /* nz */
     uint32_t *above;    /* nz: pixels above their noise level in that bin */
     uint64_t spectra;   /* spectra added */
-    double *scratch;    /* the noise sample of one spectrum */
+    double *scratch;    /* the noise sample of one spectrum (255 values) */
 } omsi_summary;
 
 /* Bytes omsi_summary_init allocates for a shape (for the memory budget). */
