@@ -18,6 +18,8 @@ int omsi_cat_fail(omsi_catalog *cat, omsi_error *err, const char *what);
 int omsi_cat_exec(omsi_catalog *cat, const char *sql, omsi_error *err);
 /* Prepares sql; on failure sets err. */
 int omsi_cat_prepare(omsi_catalog *cat, const char *sql, sqlite3_stmt **out, omsi_error *err);
+/* A malloc'ed copy of a text column ("" for NULL); NULL only when out of memory. */
+char *omsi_cat_column_dup(sqlite3_stmt *st, int column);
 /* Wall-clock unix seconds. */
 double omsi_cat_now(void);
 

@@ -244,3 +244,9 @@ bool omsi_catalog_is_read_only(const omsi_catalog *cat)
 {
     return cat->read_only;
 }
+
+char *omsi_cat_column_dup(sqlite3_stmt *st, int column)
+{
+    const unsigned char *t = sqlite3_column_text(st, column);
+    return strdup(t ? (const char *)t : "");
+}

@@ -4,12 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_text(sqlite3_stmt *st, int column)
-{
-    const unsigned char *t = sqlite3_column_text(st, column);
-    return strdup(t ? (const char *)t : "");
-}
-
 int omsi_catalog_locate(omsi_catalog *cat, int64_t source_id, unsigned dataset_index,
                         omsi_dataset_location *out, omsi_error *err)
 {
@@ -32,9 +26,9 @@ int omsi_catalog_locate(omsi_catalog *cat, int64_t source_id, unsigned dataset_i
         if (index++ != dataset_index)
             continue;
         out->dataset_id = sqlite3_column_int64(st, 0);
-        out->output_path = dup_text(st, 1);
-        out->hdf5_path = dup_text(st, 2);
-        out->name = dup_text(st, 3);
+        out->output_path = omsi_cat_column_dup(st, 1);
+        out->hdf5_path = omsi_cat_column_dup(st, 2);
+        out->name = omsi_cat_column_dup(st, 3);
         out->nx = sqlite3_column_int64(st, 4);
         out->ny = sqlite3_column_int64(st, 5);
         out->nz = sqlite3_column_int64(st, 6);

@@ -23,12 +23,6 @@ void omsi_verify_report_free(omsi_verify_report *r)
     memset(r, 0, sizeof *r);
 }
 
-static char *dup_text(sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    return strdup(t ? (const char *)t : "");
-}
-
 /* What is wrong with one output file, or NULL; *detail gets why. */
 static const char *check_output(const char *output, const char *sha256, char **detail,
                                 omsi_error *err)
@@ -89,8 +83,8 @@ int omsi_catalog_verify(omsi_catalog *cat, omsi_verify_report *report, omsi_erro
         omsi_output_problem *p = &report->problems[report->count++];
         *p = (omsi_output_problem){
             .source_id = sqlite3_column_int64(st, 0), .output_id = sqlite3_column_int64(st, 1),
-            .current = sqlite3_column_int(st, 2) != 0, .path = dup_text(st, 3),
-            .format = dup_text(st, 4), .output = dup_text(st, 5), .problem = problem, .detail = detail,
+            .current = sqlite3_column_int(st, 2) != 0, .path = omsi_cat_column_dup(st, 3),
+            .format = omsi_cat_column_dup(st, 4), .output = omsi_cat_column_dup(st, 5), .problem = problem, .detail = detail,
         };
         if (!p->path || !p->format || !p->output || !p->detail)
             rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
@@ -139,7 +133,7 @@ static int newest_output(omsi_catalog *cat, int64_t source_id, int64_t *id, char
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
-        *path = dup_text(st, 1);
+        *path = omsi_cat_column_dup(st, 1);
         *marked = sqlite3_column_int(st, 2) != 0;
         if (!*path)
             rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");

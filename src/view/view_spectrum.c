@@ -31,7 +31,7 @@ int omsi_view_mean_max(const omsi_view *v, size_t max_block_bytes, double *mean,
     uint64_t rows = max_block_bytes / per_x;
     int rc = 0;
     double *sum = calloc(nz, sizeof *sum), *block = NULL;
-    uint64_t start[3] = {0, 0, 0}, count[3] = {1, ny, nz};
+    uint64_t count[3] = {1, ny, nz};
     if (rows == 0) { /* one x row does not fit: read it in y pieces */
         rows = 1;
         count[1] = max_block_bytes / (nz * sizeof(double));
@@ -63,7 +63,6 @@ int omsi_view_mean_max(const omsi_view *v, size_t max_block_bytes, double *mean,
             }
         }
     }
-    (void)start;
     if (!rc && mean)
         for (uint64_t z = 0; z < nz; z++)
             mean[z] = sum[z] / (double)(nx * ny);
