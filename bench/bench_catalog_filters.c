@@ -239,22 +239,24 @@ int main(int argc, char **argv)
     int rc = omsi_catalog_open(path, OMSI_CATALOG_READ_WRITE, &cat, &err);
     if (!rc) {
         /* Filling is not what is measured: no fsync per recorded source. */
-        rc = omsi_cat_exec(cat, "PRAGMA synchronous = OFF", &err);
+        if (omsi_cat_dialect(cat) == OMSI_DB_SQLITE)
+            rc = omsi_cat_exec(cat, "PRAGMA synchronous = OFF", &err);
     }
     double t0 = now_ms();
-    sqlite3_stmt *st = NULL;
+    omsi_db_stmt *st = NULL;
     long existing = 0;
-    if (!rc && sqlite3_prepare_v2(cat->db, "SELECT COUNT(*) FROM datasets", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        existing = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    if (!rc && omsi_db_prepare(cat->db, "SELECT COUNT(*) FROM datasets", &st, &err) == 0 &&
+        omsi_db_step(st, &err) == OMSI_DB_ROW)
+        existing = (long)omsi_db_column_int64(st, 0);
+    omsi_db_finalize(st);
     if (!rc && existing > 0) {
         n = existing; /* --catalog FILE of an earlier --keep run: reuse it */
         rc = omsi_cat_exec(cat, "ANALYZE", &err);
     } else if (!rc) {
         fprintf(stderr, "filling %s with %ld datasets...\n", path, n);
         /* Filling is set-up, not what is measured: no fsync per ingest. */
-        rc = omsi_cat_exec(cat, "PRAGMA synchronous = OFF", &err);
+        if (omsi_cat_dialect(cat) == OMSI_DB_SQLITE)
+            rc = omsi_cat_exec(cat, "PRAGMA synchronous = OFF", &err);
         if (!rc)
             rc = fill(cat, n, n_peaks, &err);
     }

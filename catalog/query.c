@@ -12,15 +12,30 @@ typedef struct sql_builder {
     char sql[4096];
     size_t len;
     struct {
-        enum { BIND_TEXT, BIND_TEXT_N, BIND_DOUBLE, BIND_INT } kind;
+        enum { BIND_TEXT, BIND_DOUBLE, BIND_INT } kind;
         const char *text;
-        int text_len;
         double d;
         int64_t i;
     } binds[64];
     int n_binds;
-    bool overflow;
+    char *owned[64]; /* copies of texts given with a length */
+    int n_owned;
+    bool overflow, nomem;
+    omsi_db_dialect dialect;
 } sql_builder;
+
+static void builder_init(sql_builder *b, omsi_db_dialect dialect)
+{
+    memset(b, 0, sizeof *b);
+    b->dialect = dialect;
+}
+
+static void builder_free(sql_builder *b)
+{
+    for (int i = 0; i < b->n_owned; i++)
+        free(b->owned[i]);
+    b->n_owned = 0;
+}
 
 static void add(sql_builder *b, const char *text)
 {
@@ -45,9 +60,18 @@ static void bind_text(sql_builder *b, const char *text, int len)
 {
     if (!room(b))
         return;
-    b->binds[b->n_binds].kind = len < 0 ? BIND_TEXT : BIND_TEXT_N;
+    if (len >= 0) {
+        /* The interface binds NUL-terminated text: a copy of the part. */
+        char *copy = b->n_owned < (int)(sizeof b->owned / sizeof b->owned[0]) ? strndup(text, (size_t)len) : NULL;
+        if (!copy) {
+            b->nomem = true;
+            return;
+        }
+        b->owned[b->n_owned++] = copy;
+        text = copy;
+    }
+    b->binds[b->n_binds].kind = BIND_TEXT;
     b->binds[b->n_binds].text = text;
-    b->binds[b->n_binds].text_len = len;
     b->n_binds++;
 }
 
@@ -67,22 +91,37 @@ static void bind_int(sql_builder *b, int64_t i)
     b->binds[b->n_binds++].i = i;
 }
 
-static int prepare_bound(omsi_catalog *cat, sql_builder *b, sqlite3_stmt **st, omsi_error *err)
+static int prepare_bound(omsi_catalog *cat, sql_builder *b, omsi_db_stmt **st, omsi_error *err)
 {
+    *st = NULL;
+    if (b->nomem)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
     if (b->overflow)
         return omsi_error_set(err, OMSI_ERR_USAGE, "query too complex");
     int rc = omsi_cat_prepare(cat, b->sql, st, err);
     for (int i = 0; i < b->n_binds && !rc; i++) {
         switch (b->binds[i].kind) {
-        case BIND_TEXT: sqlite3_bind_text(*st, i + 1, b->binds[i].text, -1, SQLITE_STATIC); break;
-        case BIND_TEXT_N:
-            sqlite3_bind_text(*st, i + 1, b->binds[i].text, b->binds[i].text_len, SQLITE_STATIC);
-            break;
-        case BIND_DOUBLE: sqlite3_bind_double(*st, i + 1, b->binds[i].d); break;
-        case BIND_INT: sqlite3_bind_int64(*st, i + 1, b->binds[i].i); break;
+        case BIND_TEXT: rc = omsi_cat_bind(cat, *st, i + 1, err, "t", b->binds[i].text); break;
+        case BIND_DOUBLE: rc = omsi_cat_bind(cat, *st, i + 1, err, "d", b->binds[i].d); break;
+        case BIND_INT: rc = omsi_cat_bind(cat, *st, i + 1, err, "i", b->binds[i].i); break;
         }
     }
     return rc;
+}
+
+/* "col LIKE ?" for a like_pattern: SQLite's LIKE is case-insensitive for
+ * ASCII (and keeps its index plans); PostgreSQL's is not, so there both
+ * sides are lowered. */
+static void add_like(sql_builder *b, const char *column)
+{
+    if (b->dialect == OMSI_DB_POSTGRESQL) {
+        add(b, "lower(");
+        add(b, column);
+        add(b, ") LIKE lower(?) ESCAPE '\\'");
+    } else {
+        add(b, column);
+        add(b, " LIKE ? ESCAPE '\\'");
+    }
 }
 
 /* FTS5 query from free words: each word quoted, so punctuation in user
@@ -158,20 +197,22 @@ enum { SELECTIVE_BELOW = 2000 };
 
 static bool selective_dataset_filter(omsi_catalog *cat, const omsi_query *q)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(cat->db,
-                           "SELECT COUNT(*) FROM (SELECT 1 FROM datasets WHERE (?1 = 0 OR (mz_min <= ?2 "
-                           "AND mz_max >= ?3)) AND n_pixels >= ?4 LIMIT ?5)",
-                           -1, &st, NULL) != SQLITE_OK)
+    /* PostgreSQL's planner weighs the indexes by its statistics itself. */
+    if (omsi_cat_dialect(cat) == OMSI_DB_POSTGRESQL)
+        return true;
+    omsi_db_stmt *st = NULL;
+    omsi_error ignored = {0};
+    if (omsi_db_prepare(cat->db,
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM datasets WHERE (? = 0 OR (mz_min <= ? "
+                        "AND mz_max >= ?)) AND n_pixels >= ? LIMIT ?) AS t",
+                        &st, &ignored))
         return false;
     double tol = q->mz * q->ppm * 1e-6;
-    sqlite3_bind_int(st, 1, q->has_mz);
-    sqlite3_bind_double(st, 2, q->mz + tol);
-    sqlite3_bind_double(st, 3, q->mz - tol);
-    sqlite3_bind_int64(st, 4, q->min_pixels);
-    sqlite3_bind_int(st, 5, SELECTIVE_BELOW);
-    bool selective = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) < SELECTIVE_BELOW;
-    sqlite3_finalize(st);
+    bool selective = omsi_cat_bind(cat, st, 1, &ignored, "iddii", (int64_t)q->has_mz, q->mz + tol,
+                                   q->mz - tol, (int64_t)q->min_pixels, (int64_t)SELECTIVE_BELOW) == 0 &&
+                     omsi_db_step(st, &ignored) == OMSI_DB_ROW &&
+                     omsi_db_column_int64(st, 0) < SELECTIVE_BELOW;
+    omsi_db_finalize(st);
     return selective;
 }
 
@@ -180,14 +221,13 @@ static void limit_clause(sql_builder *b, const omsi_query *q)
     /* One row more than asked tells whether the result was truncated. */
     add(b, " LIMIT ? OFFSET ?");
     /* (INT64_MAX is "no limit" as well: limit + 1 would overflow.) */
-    bind_int(b, q->limit > 0 && q->limit < INT64_MAX ? q->limit + 1 : -1);
+    bind_int(b, q->limit > 0 && q->limit < INT64_MAX ? q->limit + 1 : INT64_MAX);
     bind_int(b, q->offset);
 }
 
-static const char *column_text(sqlite3_stmt *st, int i)
+static const char *column_text(omsi_db_stmt *st, int i)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return (const char *)t;
+    return omsi_db_column_text(st, i);
 }
 
 /* SQL of the ORDER BY fields (omsi_sort_field order). */
@@ -233,10 +273,17 @@ static int build_dataset_query(omsi_catalog *cat, const omsi_query *q, bool coun
          * dataset is its match (SQLite takes the bare columns from the
          * MAX row). The joins then follow primary keys. */
         double tol = q->peak * q->ppm * 1e-6;
-        add(b, ", p.mz, p.intensity, p.coverage FROM (SELECT dataset_id, mz, MAX(intensity) AS "
-                "intensity, coverage FROM peaks WHERE mz BETWEEN ? AND ? AND intensity >= ? AND "
-                "coverage >= ? GROUP BY dataset_id) p CROSS JOIN datasets d ON d.id = p.dataset_id "
-                "JOIN sources s ON s.id = d.source_id ");
+        if (b->dialect == OMSI_DB_POSTGRESQL)
+            /* No bare columns there: the strongest row of each dataset. */
+            add(b, ", p.mz, p.intensity, p.coverage FROM (SELECT DISTINCT ON (dataset_id) dataset_id, mz, "
+                    "intensity, coverage FROM peaks WHERE mz BETWEEN ? AND ? AND intensity >= ? AND "
+                    "coverage >= ? ORDER BY dataset_id, intensity DESC, id) p CROSS JOIN datasets d ON "
+                    "d.id = p.dataset_id JOIN sources s ON s.id = d.source_id ");
+        else
+            add(b, ", p.mz, p.intensity, p.coverage FROM (SELECT dataset_id, mz, MAX(intensity) AS "
+                    "intensity, coverage FROM peaks WHERE mz BETWEEN ? AND ? AND intensity >= ? AND "
+                    "coverage >= ? GROUP BY dataset_id) p CROSS JOIN datasets d ON d.id = p.dataset_id "
+                    "JOIN sources s ON s.id = d.source_id ");
         bind_double(b, q->peak - tol);
         bind_double(b, q->peak + tol);
         bind_double(b, q->min_intensity);
@@ -248,7 +295,7 @@ static int build_dataset_query(omsi_catalog *cat, const omsi_query *q, bool coun
         add(b, ", NULL, NULL, NULL FROM sources s JOIN datasets d ON d.source_id = s.id ");
     }
     add(b, "JOIN experiments e ON e.id = d.experiment_id "
-            "JOIN output_files o ON o.id = e.output_id WHERE 1");
+            "JOIN output_files o ON o.id = e.output_id WHERE 1 = 1");
     if (!q->all_versions)
         add(b, " AND s.superseded_by IS NULL");
     if (q->n_formats) {
@@ -295,9 +342,12 @@ static int build_dataset_query(omsi_catalog *cat, const omsi_query *q, bool coun
         const char *like = pattern(qs, q->instrument);
         if (!like)
             return OMSI_ERR_NOMEM;
-        add(b, " AND s.id IN (SELECT m.source_id FROM metadata m WHERE m.collection = 'instrument' "
-                "AND m.value LIKE ? ESCAPE '\\' UNION ALL SELECT m.source_id FROM metadata m WHERE "
-                "m.collection = 'instrument' AND m.value IN ('true', '') AND m.key LIKE ? ESCAPE '\\')");
+        add(b, " AND s.id IN (SELECT m.source_id FROM metadata m WHERE m.collection = 'instrument' AND ");
+        add_like(b, "m.value");
+        add(b, " UNION ALL SELECT m.source_id FROM metadata m WHERE "
+                "m.collection = 'instrument' AND m.value IN ('true', '') AND ");
+        add_like(b, "m.key");
+        add(b, ")");
         bind_text(b, like, -1);
         bind_text(b, like, -1);
     }
@@ -325,7 +375,7 @@ static int build_dataset_query(omsi_catalog *cat, const omsi_query *q, bool coun
                 const char *like = pattern(qs, o->value);
                 if (!like)
                     return OMSI_ERR_NOMEM;
-                add(b, "m.value LIKE ? ESCAPE '\\'");
+                add_like(b, "m.value");
                 bind_text(b, like, -1);
             } else {
                 add(b, "m.value = ?");
@@ -335,14 +385,20 @@ static int build_dataset_query(omsi_catalog *cat, const omsi_query *q, bool coun
         add(b, "))");
     }
     if (q->text) {
-        qs->fts = fts_query(q->text);
+        bool pg = b->dialect == OMSI_DB_POSTGRESQL;
+        qs->fts = pg ? omsi_cat_pg_tsquery(q->text) : fts_query(q->text);
         if (!qs->fts)
             return OMSI_ERR_NOMEM;
-        add(b, " AND s.id IN (SELECT rowid FROM search WHERE search MATCH ?)");
-        bind_text(b, qs->fts, -1);
+        if (pg && !qs->fts[0]) {
+            add(b, " AND 1 = 0"); /* no word: matches nothing, as the empty fts5 phrase */
+        } else {
+            add(b, pg ? " AND s.id IN (SELECT source_id FROM search WHERE tsv @@ to_tsquery('simple', ?))"
+                      : " AND s.id IN (SELECT rowid FROM search WHERE search MATCH ?)");
+            bind_text(b, qs->fts, -1);
+        }
     }
     if (count) {
-        add(b, ")");
+        add(b, ") AS t");
         return 0;
     }
     /* Source ids are given in ingest order, so "newest first" is id order:
@@ -361,15 +417,17 @@ static int build_dataset_query(omsi_catalog *cat, const omsi_query *q, bool coun
 /* Runs a COUNT(*) statement. */
 static int run_count(omsi_catalog *cat, sql_builder *b, int64_t *count, omsi_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    omsi_db_stmt *st = NULL;
     int rc = prepare_bound(cat, b, &st, err);
     if (!rc) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            *count = sqlite3_column_int64(st, 0);
+        int step = omsi_db_step(st, err);
+        if (step == OMSI_DB_ROW)
+            *count = omsi_db_column_int64(st, 0);
         else
-            rc = omsi_cat_fail(cat, err, "query");
+            rc = step < 0 ? omsi_cat_fail(cat, err, "query")
+                          : omsi_error_set(err, OMSI_ERR_DB, "%s: query: no count", cat->name);
     }
-    sqlite3_finalize(st);
+    omsi_db_finalize(st);
     return rc;
 }
 
@@ -378,7 +436,7 @@ static void build_jobs_query(const omsi_query *q, bool count, sql_builder *b);
 int omsi_catalog_query_count(omsi_catalog *cat, const omsi_query *q, int64_t *count, omsi_error *err)
 {
     sql_builder b;
-    memset(&b, 0, sizeof b);
+    builder_init(&b, omsi_cat_dialect(cat));
     query_strings qs = {0};
     *count = 0;
     int rc = 0;
@@ -389,6 +447,7 @@ int omsi_catalog_query_count(omsi_catalog *cat, const omsi_query *q, int64_t *co
     if (!rc)
         rc = run_count(cat, &b, count, err);
     query_strings_free(&qs);
+    builder_free(&b);
     return rc;
 }
 
@@ -397,21 +456,22 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
                        bool *truncated, omsi_error *err)
 {
     sql_builder b;
-    memset(&b, 0, sizeof b);
+    builder_init(&b, omsi_cat_dialect(cat));
     query_strings qs = {0};
     *truncated = false;
     if (build_dataset_query(cat, q, false, &b, &qs)) {
         query_strings_free(&qs);
+        builder_free(&b);
         return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
     }
-    sqlite3_stmt *st = NULL;
+    omsi_db_stmt *st = NULL;
     int rc = prepare_bound(cat, &b, &st, err);
     int64_t count = 0;
     while (!rc) {
-        int step = sqlite3_step(st);
-        if (step == SQLITE_DONE)
+        int step = omsi_db_step(st, err);
+        if (step == OMSI_DB_DONE)
             break;
-        if (step != SQLITE_ROW) {
+        if (step < 0) {
             rc = omsi_cat_fail(cat, err, "query");
             break;
         }
@@ -420,31 +480,32 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
             break;
         }
         omsi_query_row r = {
-            .source_id = sqlite3_column_int64(st, 0), .dataset_id = sqlite3_column_int64(st, 1),
+            .source_id = omsi_db_column_int64(st, 0), .dataset_id = omsi_db_column_int64(st, 1),
             .path = column_text(st, 2), .format = column_text(st, 3), .output = column_text(st, 4),
             .hdf5_path = column_text(st, 5), .name = column_text(st, 6), .dtype = column_text(st, 7),
-            .nx = sqlite3_column_int64(st, 8), .ny = sqlite3_column_int64(st, 9),
-            .nz = sqlite3_column_int64(st, 10), .spectra = sqlite3_column_int64(st, 11),
-            .version = sqlite3_column_int64(st, 12), .mz_min = sqlite3_column_double(st, 13),
-            .mz_max = sqlite3_column_double(st, 14), .total_intensity = sqlite3_column_double(st, 15),
-            .ingested_at = sqlite3_column_double(st, 16),
-            .has_peak = sqlite3_column_type(st, 17) != SQLITE_NULL,
-            .peak_mz = sqlite3_column_double(st, 17), .peak_intensity = sqlite3_column_double(st, 18),
-            .peak_coverage = sqlite3_column_double(st, 19),
+            .nx = omsi_db_column_int64(st, 8), .ny = omsi_db_column_int64(st, 9),
+            .nz = omsi_db_column_int64(st, 10), .spectra = omsi_db_column_int64(st, 11),
+            .version = omsi_db_column_int64(st, 12), .mz_min = omsi_db_column_double(st, 13),
+            .mz_max = omsi_db_column_double(st, 14), .total_intensity = omsi_db_column_double(st, 15),
+            .ingested_at = omsi_db_column_double(st, 16),
+            .has_peak = !omsi_db_column_is_null(st, 17),
+            .peak_mz = omsi_db_column_double(st, 17), .peak_intensity = omsi_db_column_double(st, 18),
+            .peak_coverage = omsi_db_column_double(st, 19),
         };
         count++;
         rc = row(ctx, &r);
     }
-    sqlite3_finalize(st);
+    omsi_db_finalize(st);
     query_strings_free(&qs);
+    builder_free(&b);
     return rc;
 }
 
 static void build_jobs_query(const omsi_query *q, bool count, sql_builder *b)
 {
-    add(b, count ? "SELECT COUNT(*) FROM jobs WHERE 1"
+    add(b, count ? "SELECT COUNT(*) FROM jobs WHERE 1 = 1"
                  : "SELECT id, source_path, state, attempts, last_error, created_at, next_attempt_at, "
-                   "COALESCE(source_id, 0) FROM jobs WHERE 1");
+                   "COALESCE(source_id, 0) FROM jobs WHERE 1 = 1");
     if (q->state) {
         add(b, " AND state = ?");
         bind_text(b, q->state, -1);
@@ -468,17 +529,17 @@ int omsi_catalog_query_jobs(omsi_catalog *cat, const omsi_query *q,
                             bool *truncated, omsi_error *err)
 {
     sql_builder b;
-    memset(&b, 0, sizeof b);
+    builder_init(&b, omsi_cat_dialect(cat));
     build_jobs_query(q, false, &b);
-    sqlite3_stmt *st = NULL;
+    omsi_db_stmt *st = NULL;
     int rc = prepare_bound(cat, &b, &st, err);
     int64_t count = 0;
     *truncated = false;
     while (!rc) {
-        int step = sqlite3_step(st);
-        if (step == SQLITE_DONE)
+        int step = omsi_db_step(st, err);
+        if (step == OMSI_DB_DONE)
             break;
-        if (step != SQLITE_ROW) {
+        if (step < 0) {
             rc = omsi_cat_fail(cat, err, "query");
             break;
         }
@@ -487,14 +548,15 @@ int omsi_catalog_query_jobs(omsi_catalog *cat, const omsi_query *q,
             break;
         }
         omsi_job_row r = {
-            .id = sqlite3_column_int64(st, 0), .source_path = column_text(st, 1),
-            .state = column_text(st, 2), .attempts = sqlite3_column_int(st, 3),
-            .last_error = column_text(st, 4), .created_at = sqlite3_column_double(st, 5),
-            .next_attempt_at = sqlite3_column_double(st, 6), .source_id = sqlite3_column_int64(st, 7),
+            .id = omsi_db_column_int64(st, 0), .source_path = column_text(st, 1),
+            .state = column_text(st, 2), .attempts = (int)omsi_db_column_int64(st, 3),
+            .last_error = column_text(st, 4), .created_at = omsi_db_column_double(st, 5),
+            .next_attempt_at = omsi_db_column_double(st, 6), .source_id = omsi_db_column_int64(st, 7),
         };
         count++;
         rc = row(ctx, &r);
     }
-    sqlite3_finalize(st);
+    omsi_db_finalize(st);
+    builder_free(&b);
     return rc;
 }

@@ -8,41 +8,36 @@ int omsi_cat_record_summaries(omsi_catalog *cat, int64_t dataset_id, const omsi_
 {
     if (!d->analysis_path[0])
         return 0;
-    sqlite3_stmt *peak = NULL, *thumb = NULL, *update = NULL;
-    int rc = omsi_cat_prepare(cat, "INSERT INTO peaks (dataset_id, mz, intensity, coverage) VALUES (?1, ?2, ?3, ?4)",
+    omsi_db_stmt *peak = NULL, *thumb = NULL, *update = NULL;
+    int rc = omsi_cat_prepare(cat, "INSERT INTO peaks (dataset_id, mz, intensity, coverage) VALUES (?, ?, ?, ?)",
                               &peak, err);
     if (!rc)
-        rc = omsi_cat_prepare(cat, "INSERT INTO thumbnails (dataset_id, width, height, png) VALUES (?1, ?2, ?3, ?4)",
+        rc = omsi_cat_prepare(cat, "INSERT INTO thumbnails (dataset_id, width, height, png) VALUES (?, ?, ?, ?)",
                               &thumb, err);
     if (!rc)
-        rc = omsi_cat_prepare(cat, "UPDATE datasets SET analysis_path = ?2, n_peaks = ?3 WHERE id = ?1", &update,
+        rc = omsi_cat_prepare(cat, "UPDATE datasets SET analysis_path = ?, n_peaks = ? WHERE id = ?", &update,
                               err);
     for (size_t i = 0; !rc && i < d->n_peaks; i++) {
-        sqlite3_bind_int64(peak, 1, dataset_id);
-        sqlite3_bind_double(peak, 2, d->peaks[i].mz);
-        sqlite3_bind_double(peak, 3, d->peaks[i].intensity);
-        sqlite3_bind_double(peak, 4, d->peaks[i].coverage);
-        if (sqlite3_step(peak) != SQLITE_DONE)
-            rc = omsi_cat_fail(cat, err, "recording a peak");
-        sqlite3_reset(peak);
+        rc = omsi_cat_bind(cat, peak, 1, err, "iddd", dataset_id, d->peaks[i].mz, d->peaks[i].intensity,
+                           d->peaks[i].coverage);
+        if (!rc)
+            rc = omsi_cat_step_done(cat, peak, "recording a peak", err);
     }
     if (!rc && d->thumbnail_png) {
-        sqlite3_bind_int64(thumb, 1, dataset_id);
-        sqlite3_bind_int64(thumb, 2, d->thumbnail_width);
-        sqlite3_bind_int64(thumb, 3, d->thumbnail_height);
-        sqlite3_bind_blob64(thumb, 4, d->thumbnail_png, d->thumbnail_bytes, SQLITE_STATIC);
-        if (sqlite3_step(thumb) != SQLITE_DONE)
-            rc = omsi_cat_fail(cat, err, "recording a thumbnail");
+        rc = omsi_cat_bind(cat, thumb, 1, err, "iii", dataset_id, (int64_t)d->thumbnail_width,
+                           (int64_t)d->thumbnail_height);
+        if (!rc && omsi_db_bind_blob(thumb, 4, d->thumbnail_png, d->thumbnail_bytes, err))
+            rc = omsi_cat_fail(cat, err, "binding a value");
+        if (!rc)
+            rc = omsi_cat_step_done(cat, thumb, "recording a thumbnail", err);
     }
     if (!rc) {
-        sqlite3_bind_int64(update, 1, dataset_id);
-        sqlite3_bind_text(update, 2, d->analysis_path, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(update, 3, (int64_t)d->n_peaks);
-        if (sqlite3_step(update) != SQLITE_DONE)
-            rc = omsi_cat_fail(cat, err, "recording the summaries");
+        rc = omsi_cat_bind(cat, update, 1, err, "tii", d->analysis_path, (int64_t)d->n_peaks, dataset_id);
+        if (!rc)
+            rc = omsi_cat_step_done(cat, update, "recording the summaries", err);
     }
-    sqlite3_finalize(peak);
-    sqlite3_finalize(thumb);
-    sqlite3_finalize(update);
+    omsi_db_finalize(peak);
+    omsi_db_finalize(thumb);
+    omsi_db_finalize(update);
     return rc;
 }

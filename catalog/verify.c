@@ -55,20 +55,20 @@ static const char *check_output(const char *output, const char *sha256, char **d
 int omsi_catalog_verify(omsi_catalog *cat, omsi_verify_report *report, omsi_error *err)
 {
     memset(report, 0, sizeof *report);
-    sqlite3_stmt *st;
+    omsi_db_stmt *st;
     int rc = omsi_cat_prepare(cat,
-                              "SELECT s.id, o.id, s.superseded_by IS NULL, s.path, s.format, o.path, "
+                              "SELECT s.id, o.id, CASE WHEN s.superseded_by IS NULL THEN 1 ELSE 0 END, s.path, s.format, o.path, "
                               "o.sha256 FROM output_files o JOIN sources s ON s.id = o.source_id "
                               "ORDER BY s.id, o.id",
                               &st, err);
     if (rc)
         return rc;
-    int step;
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int step = OMSI_DB_DONE;
+    while (!rc && (step = omsi_db_step(st, err)) == OMSI_DB_ROW) {
         report->checked++;
         char *detail = NULL;
-        const char *output = (const char *)sqlite3_column_text(st, 5);
-        const char *sha = (const char *)sqlite3_column_text(st, 6);
+        const char *output = omsi_db_column_text(st, 5);
+        const char *sha = omsi_db_column_text(st, 6);
         const char *problem = check_output(output ? output : "", sha ? sha : "", &detail, err);
         if (!problem)
             continue;
@@ -82,16 +82,16 @@ int omsi_catalog_verify(omsi_catalog *cat, omsi_verify_report *report, omsi_erro
         report->problems = grown;
         omsi_output_problem *p = &report->problems[report->count++];
         *p = (omsi_output_problem){
-            .source_id = sqlite3_column_int64(st, 0), .output_id = sqlite3_column_int64(st, 1),
-            .current = sqlite3_column_int(st, 2) != 0, .path = omsi_cat_column_dup(st, 3),
+            .source_id = omsi_db_column_int64(st, 0), .output_id = omsi_db_column_int64(st, 1),
+            .current = omsi_db_column_int64(st, 2) != 0, .path = omsi_cat_column_dup(st, 3),
             .format = omsi_cat_column_dup(st, 4), .output = omsi_cat_column_dup(st, 5), .problem = problem, .detail = detail,
         };
         if (!p->path || !p->format || !p->output || !p->detail)
             rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step < 0)
         rc = omsi_cat_fail(cat, err, "reading the output files");
-    sqlite3_finalize(st);
+    omsi_db_finalize(st);
     if (rc)
         omsi_verify_report_free(report);
     return rc;
@@ -101,15 +101,14 @@ int omsi_catalog_verify_repair(omsi_catalog *cat, const omsi_output_problem *p, 
                                omsi_error *err)
 {
     *job_id = 0;
-    sqlite3_stmt *st;
-    int rc = omsi_cat_prepare(cat, "UPDATE output_files SET problem = ?2 WHERE id = ?1", &st, err);
+    omsi_db_stmt *st;
+    int rc = omsi_cat_prepare(cat, "UPDATE output_files SET problem = ? WHERE id = ?", &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, p->output_id);
-    sqlite3_bind_text(st, 2, p->problem, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = omsi_cat_fail(cat, err, "marking the output file");
-    sqlite3_finalize(st);
+    rc = omsi_cat_bind(cat, st, 1, err, "ti", p->problem, p->output_id);
+    if (!rc)
+        rc = omsi_cat_step_done(cat, st, "marking the output file", err);
+    omsi_db_finalize(st);
     if (!rc && p->current)
         rc = omsi_catalog_job_enqueue(cat, p->path, p->format, job_id, err);
     return rc;
@@ -119,28 +118,28 @@ int omsi_catalog_verify_repair(omsi_catalog *cat, const omsi_output_problem *p, 
 static int newest_output(omsi_catalog *cat, int64_t source_id, int64_t *id, char **path,
                          bool *marked, omsi_error *err)
 {
-    sqlite3_stmt *st;
+    omsi_db_stmt *st;
     *id = 0;
     *path = NULL;
     *marked = false;
     int rc = omsi_cat_prepare(cat,
-                              "SELECT id, path, problem IS NOT NULL FROM output_files "
-                              "WHERE source_id = ?1 ORDER BY id DESC LIMIT 1",
+                              "SELECT id, path, CASE WHEN problem IS NOT NULL THEN 1 ELSE 0 END FROM output_files "
+                              "WHERE source_id = ? ORDER BY id DESC LIMIT 1",
                               &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, source_id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
+    rc = omsi_cat_bind(cat, st, 1, err, "i", source_id);
+    int step = rc ? OMSI_DB_DONE : omsi_db_step(st, err);
+    if (!rc && step == OMSI_DB_ROW) {
+        *id = omsi_db_column_int64(st, 0);
         *path = omsi_cat_column_dup(st, 1);
-        *marked = sqlite3_column_int(st, 2) != 0;
+        *marked = omsi_db_column_int64(st, 2) != 0;
         if (!*path)
             rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
-    } else if (step != SQLITE_DONE) {
+    } else if (!rc && step < 0) {
         rc = omsi_cat_fail(cat, err, "looking up the output file");
     }
-    sqlite3_finalize(st);
+    omsi_db_finalize(st);
     return rc;
 }
 
@@ -162,14 +161,14 @@ int omsi_catalog_restore_output(omsi_catalog *cat, int64_t source_id, const omsi
                                 bool *already, omsi_error *err)
 {
     *already = false;
-    int rc = omsi_cat_exec(cat, "BEGIN IMMEDIATE", err);
+    int rc = omsi_cat_begin(cat, err);
     if (rc)
         return rc;
     bool usable = false;
     int64_t id = 0;
     char *path = NULL;
     bool marked;
-    sqlite3_stmt *st = NULL;
+    omsi_db_stmt *st = NULL;
     /* Under the write lock: a concurrent ingest may have restored it first
      * (to another name: the recorded name is ours when we published under
      * it, the file there having been missing). */
@@ -185,39 +184,33 @@ int omsi_catalog_restore_output(omsi_catalog *cat, int64_t source_id, const omsi
                             (long long)source_id);
     if (!rc)
         rc = omsi_cat_prepare(cat,
-                              "UPDATE output_files SET path = ?2, bytes = ?3, sha256 = ?4, created_at = ?5, "
-                              "seconds = ?6, problem = NULL WHERE id = ?1",
+                              "UPDATE output_files SET path = ?, bytes = ?, sha256 = ?, created_at = ?, "
+                              "seconds = ?, problem = NULL WHERE id = ?",
                               &st, err);
     if (!rc) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_text(st, 2, o->path, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (int64_t)o->bytes);
-        sqlite3_bind_text(st, 4, o->sha256, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 5, omsi_cat_now());
-        sqlite3_bind_double(st, 6, o->seconds);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = omsi_cat_fail(cat, err, "recording the restored output file");
-        sqlite3_finalize(st);
+        rc = omsi_cat_bind(cat, st, 1, err, "titddi", o->path, (int64_t)o->bytes, o->sha256, omsi_cat_now(),
+                           o->seconds, id);
+        if (!rc)
+            rc = omsi_cat_step_done(cat, st, "recording the restored output file", err);
+        omsi_db_finalize(st);
         st = NULL;
     }
     if (!rc && o->job_id > 0)
         rc = omsi_cat_prepare(cat,
-                              "UPDATE jobs SET state = 'done', finished_at = ?2, source_id = ?3, "
-                              "last_error = NULL WHERE id = ?1",
+                              "UPDATE jobs SET state = 'done', finished_at = ?, source_id = ?, "
+                              "last_error = NULL WHERE id = ?",
                               &st, err);
     if (!rc && st) {
-        sqlite3_bind_int64(st, 1, o->job_id);
-        sqlite3_bind_double(st, 2, omsi_cat_now());
-        sqlite3_bind_int64(st, 3, source_id);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = omsi_cat_fail(cat, err, "marking the job done");
+        rc = omsi_cat_bind(cat, st, 1, err, "dii", omsi_cat_now(), source_id, o->job_id);
+        if (!rc)
+            rc = omsi_cat_step_done(cat, st, "marking the job done", err);
     }
 done:
-    sqlite3_finalize(st);
+    omsi_db_finalize(st);
     free(path);
     if (!rc)
-        rc = omsi_cat_exec(cat, "COMMIT", err);
+        rc = omsi_cat_commit(cat, err);
     if (rc)
-        sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+        omsi_cat_rollback(cat);
     return rc;
 }

@@ -63,7 +63,7 @@ START_TEST(schema_and_pragmas)
     omsi_catalog *c = open_rw("a.sqlite");
     omsi_catalog_close(c);
     /* one version per sql/NNNN_*.sql migration */
-    ck_assert_int_eq(scalar("a.sqlite", "PRAGMA user_version"), (long long)omsi_catalog_migrations_count);
+    ck_assert_int_eq(scalar("a.sqlite", "PRAGMA user_version"), (long long)omsi_db_sqlite_driver.migrations_count);
     char *p = cat_path("a.sqlite");
     sqlite3 *db;
     sqlite3_open(p, &db);
@@ -79,7 +79,7 @@ START_TEST(schema_and_pragmas)
     /* Opening again does not migrate twice. */
     c = open_rw("a.sqlite");
     omsi_catalog_close(c);
-    ck_assert_int_eq(scalar("a.sqlite", "PRAGMA user_version"), (long long)omsi_catalog_migrations_count);
+    ck_assert_int_eq(scalar("a.sqlite", "PRAGMA user_version"), (long long)omsi_db_sqlite_driver.migrations_count);
     free(p);
 }
 END_TEST

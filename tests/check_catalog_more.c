@@ -4,6 +4,7 @@
  * re-ingest of unchanged and changed datasets, the job state machine, a
  * reader during a write (WAL), and bad, read-only and corrupt catalogs. */
 #include "catalog/catalog_internal.h"
+#include "catalog/db_sqlite.h"
 #include "ingest/ingest.h"
 #include "tools/gen.h"
 #include "catalog/query.h"
@@ -13,6 +14,7 @@
 #include "base/omsi_proc.h"
 
 #include <math.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,31 +57,31 @@ static omsi_catalog *fresh_catalog(void)
 /* First column of the first row of sql as an integer (-1 when no row). */
 static int64_t sql_int(omsi_catalog *cat, const char *sql)
 {
-    sqlite3_stmt *st;
-    ck_assert_msg(sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-                  sqlite3_errmsg(cat->db));
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
+    omsi_db_stmt *st;
+    omsi_error err = {0};
+    ck_assert_msg(omsi_db_prepare(cat->db, sql, &st, &err) == 0, "%s: %s", sql, err.message);
+    int64_t v = omsi_db_step(st, &err) == OMSI_DB_ROW ? omsi_db_column_int64(st, 0) : -1;
+    omsi_db_finalize(st);
     return v;
 }
 
 /* First column of the first row as text, into a static-size buffer. */
 static void sql_text(omsi_catalog *cat, const char *sql, char *out, size_t size)
 {
-    sqlite3_stmt *st;
-    ck_assert_msg(sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-                  sqlite3_errmsg(cat->db));
+    omsi_db_stmt *st;
+    omsi_error err = {0};
+    ck_assert_msg(omsi_db_prepare(cat->db, sql, &st, &err) == 0, "%s: %s", sql, err.message);
     out[0] = '\0';
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    if (omsi_db_step(st, &err) == OMSI_DB_ROW && omsi_db_column_text(st, 0))
+        snprintf(out, size, "%s", omsi_db_column_text(st, 0));
+    omsi_db_finalize(st);
 }
 
 static void sql_exec(omsi_catalog *cat, const char *sql)
 {
-    char *msg = NULL;
-    int rc = sqlite3_exec(cat->db, sql, NULL, NULL, &msg);
-    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+    omsi_error err = {0};
+    int rc = omsi_db_exec(cat->db, sql, &err);
+    ck_assert_msg(rc == 0, "%s: %s", sql, err.message);
 }
 
 /* A synthetic conversion result: one experiment, datasets added one by one. */
@@ -155,8 +157,8 @@ START_TEST(open_migrates_with_pragmas)
 {
     char *path = temp_path("cat.sqlite");
     omsi_catalog *cat = open_rw(path);
-    ck_assert_int_eq(sql_int(cat, "PRAGMA user_version"), (int64_t)omsi_catalog_migrations_count);
-    ck_assert_int_ge((int64_t)omsi_catalog_migrations_count, 1);
+    ck_assert_int_eq(sql_int(cat, "PRAGMA user_version"), (int64_t)omsi_db_sqlite_driver.migrations_count);
+    ck_assert_int_ge((int64_t)omsi_db_sqlite_driver.migrations_count, 1);
     char mode[32];
     sql_text(cat, "PRAGMA journal_mode", mode, sizeof mode);
     ck_assert_str_eq(mode, "wal");
@@ -174,7 +176,7 @@ START_TEST(open_migrates_with_pragmas)
     omsi_catalog_close(cat);
     /* Re-opening does not re-run migrations; read-only open works at the current version. */
     cat = open_rw(path);
-    ck_assert_int_eq(sql_int(cat, "PRAGMA user_version"), (int64_t)omsi_catalog_migrations_count);
+    ck_assert_int_eq(sql_int(cat, "PRAGMA user_version"), (int64_t)omsi_db_sqlite_driver.migrations_count);
     omsi_catalog_close(cat);
     omsi_error err = {0};
     ck_assert_int_eq(omsi_catalog_open(path, OMSI_CATALOG_READ_ONLY, &cat, &err), 0);
@@ -365,8 +367,8 @@ START_TEST(crash_mid_record_leaves_nothing)
         omsi_error err = {0};
         if (omsi_catalog_open(path, OMSI_CATALOG_READ_WRITE, &child, &err))
             _exit(1);
-        sqlite3_create_function(child->db, "die_now", 0, SQLITE_UTF8, NULL, die_now, NULL, NULL);
-        sqlite3_exec(child->db,
+        sqlite3_create_function(omsi_db_sqlite_handle(child->db), "die_now", 0, SQLITE_UTF8, NULL, die_now, NULL, NULL);
+        sqlite3_exec(omsi_db_sqlite_handle(child->db),
                      "CREATE TEMP TRIGGER crash AFTER INSERT ON main.dependencies "
                      "BEGIN SELECT die_now(); END",
                      NULL, NULL, NULL);
@@ -1095,7 +1097,7 @@ START_TEST(reader_during_write)
     omsi_error err = {0};
     ck_assert_int_eq(omsi_catalog_open(path, OMSI_CATALOG_READ_ONLY, &reader, &err), 0);
     probe p = {.reader = reader};
-    sqlite3_create_function(writer->db, "probe_reader", 0, SQLITE_UTF8, &p, probe_reader, NULL, NULL);
+    sqlite3_create_function(omsi_db_sqlite_handle(writer->db), "probe_reader", 0, SQLITE_UTF8, &p, probe_reader, NULL, NULL);
     sql_exec(writer, "CREATE TEMP TRIGGER probe AFTER INSERT ON main.datasets "
                      "BEGIN SELECT probe_reader(); END");
     two_dataset_result(&r, "/out/b.h5");
