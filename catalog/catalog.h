@@ -24,6 +24,11 @@ typedef enum omsi_catalog_mode {
  * /var/lib/omsi-catalog/catalog.sqlite. Returned string is static or the argument. */
 const char *omsi_catalog_default_path(const char *explicit_path);
 
+/* True for a PostgreSQL catalog (a postgresql:// or postgres:// URI);
+ * anything else is the path of an SQLite file. */
+bool omsi_catalog_is_uri(const char *target);
+
+/* Opens path: an SQLite file, or a PostgreSQL database given by URI. */
 int omsi_catalog_open(const char *path, omsi_catalog_mode mode, omsi_catalog **out,
                       omsi_error *err);
 void omsi_catalog_close(omsi_catalog *cat);
@@ -53,6 +58,11 @@ typedef struct omsi_job {
     int attempts;
     char *last_error;
     double next_attempt_at; /* unix seconds */
+    /* Set by a claim that took the job over from a lease that expired:
+     * the host and pid of the worker that held it (its partial file is
+     * to be removed); NULL and 0 otherwise. */
+    char *stale_host;
+    pid_t stale_pid;
 } omsi_job;
 
 void omsi_job_free(omsi_job *job);
@@ -91,9 +101,10 @@ typedef struct omsi_job_owner {
     pid_t pid;
     uint64_t start;        /* /proc/PID/stat start time; 0 if unknown */
 } omsi_job_owner;
-/* The owners of the running jobs of daemon workers (*owners to free()); the
+/* The owners of the running jobs of daemon workers on this host
+ * (omsi_proc_host; or recorded without a host) (*owners to free()); the
  * jobs of manual ingests (omsi_catalog_job_start) are not listed: those
- * processes are no daemon's to wait for or kill. */
+ * processes are no daemon's to wait for or kill, nor are other hosts'. */
 int omsi_catalog_job_running_owners(omsi_catalog *cat, omsi_job_owner **owners, size_t *count,
                                     omsi_error *err);
 
@@ -102,12 +113,27 @@ int omsi_catalog_job_running_owners(omsi_catalog *cat, omsi_job_owner **owners, 
 int omsi_catalog_job_enqueue(omsi_catalog *cat, const char *source_path, const char *format,
                              int64_t *job_id, omsi_error *err);
 /* Takes the oldest job that is pending, or failed with next_attempt_at <= now,
- * and marks it running (attempts + 1), owned by this process (pid and start
- * time). Returns 1 with *job filled, 0 if none. */
+ * or running under a lease that expired before now (its host died: *job
+ * says whose it was), and marks it running (attempts + 1), owned by this
+ * process (host, pid and start time) under a lease until now +
+ * lease_seconds (<= 0: no lease, the job never expires). Several hosts may
+ * claim at once: each job goes to one (PostgreSQL: SELECT ... FOR UPDATE
+ * SKIP LOCKED; SQLite: the write lock). Returns 1 with *job filled, 0 if
+ * none. */
+int omsi_catalog_job_claim_lease(omsi_catalog *cat, double now, double lease_seconds, omsi_job *job,
+                                 omsi_error *err);
+/* omsi_catalog_job_claim_lease without a lease. */
 int omsi_catalog_job_claim(omsi_catalog *cat, double now, omsi_job *job, omsi_error *err);
-/* At start-up: jobs left running by a dead process (or with no recorded
- * owner) go back to pending; a job whose recorded owner still runs (same pid
- * and start time: a manual ingest) stays running. */
+/* Extends the lease of a job this process holds to now + lease_seconds.
+ * Returns 1, or 0 when the job is no longer this process's (its lease
+ * expired and another host took it over: stop converting it). */
+int omsi_catalog_job_renew(omsi_catalog *cat, int64_t job_id, double now, double lease_seconds,
+                           omsi_error *err);
+/* At start-up: this host's jobs (or jobs recorded without a host) left
+ * running by a dead process (or with no recorded owner) go back to
+ * pending; a job whose recorded owner still runs (same pid and start time:
+ * a manual ingest) stays running. Other hosts' running jobs are theirs
+ * until their lease expires. */
 int omsi_catalog_job_requeue_running(omsi_catalog *cat, int *count, omsi_error *err);
 int omsi_catalog_job_done(omsi_catalog *cat, int64_t job_id, omsi_error *err);
 /* Records the error; state becomes failed with next_attempt_at = now +

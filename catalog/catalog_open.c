@@ -16,6 +16,8 @@ const char *omsi_catalog_default_path(const char *explicit_path)
     return env && *env ? env : OMSI_CATALOG_DEFAULT_PATH;
 }
 
+bool omsi_catalog_is_uri(const char *target) { return omsi_db_target_is_uri(target); }
+
 double omsi_cat_wall_clock(void) { return omsi_cat_now(); }
 
 double omsi_cat_now(void)

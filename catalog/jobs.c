@@ -25,11 +25,18 @@ void omsi_job_free(omsi_job *job)
     free(job->source_path);
     free(job->format);
     free(job->last_error);
+    free(job->stale_host);
     memset(job, 0, sizeof *job);
 }
 
+/* A job this process may still change: its own (pid and host), or one
+ * without a recorded owner or host. A worker whose lease expired and was
+ * taken over by another host must not change the new owner's job. */
+#define OWNED_BY_ME "(owner_pid IS NULL OR host IS NULL OR (owner_pid = ? AND host = ?))"
+
 /* Runs one UPDATE or DELETE on a job. Its parameters, in order, are what
- * binds says: 'i' the job id, 't' text, 'd' number (e.g. "tdi"). */
+ * binds says: 'i' the job id, 't' text, 'd' number, 'p' this pid, 'h' this
+ * host (e.g. "tdiph"). */
 static int update_job(omsi_catalog *cat, const char *sql, const char *binds, int64_t id,
                       const char *text, double number, int *changes, omsi_error *err)
 {
@@ -37,9 +44,13 @@ static int update_job(omsi_catalog *cat, const char *sql, const char *binds, int
     int rc = omsi_cat_prepare(cat, sql, &st, err);
     if (rc)
         return rc;
+    char host[OMSI_HOST_MAX];
+    omsi_proc_host(host);
     for (int i = 0; binds[i] && !rc; i++)
         rc = binds[i] == 'i'   ? omsi_cat_bind(cat, st, i + 1, err, "i", id)
              : binds[i] == 't' ? omsi_cat_bind(cat, st, i + 1, err, "t", text)
+             : binds[i] == 'p' ? omsi_cat_bind(cat, st, i + 1, err, "i", (int64_t)getpid())
+             : binds[i] == 'h' ? omsi_cat_bind(cat, st, i + 1, err, "t", host)
                                : omsi_cat_bind(cat, st, i + 1, err, "d", number);
     if (!rc)
         rc = omsi_cat_step_done(cat, st, "updating a job", err);
@@ -212,8 +223,8 @@ int omsi_catalog_job_start(omsi_catalog *cat, const char *source_path, const cha
     omsi_db_stmt *st;
     int rc = omsi_cat_prepare(cat,
                               "INSERT INTO jobs (source_path, format, state, attempts, created_at, "
-                              "started_at, owner_pid, owner_start, owner_manual) "
-                              "VALUES (?, ?, 'running', 1, ?, ?, ?, ?, 1) RETURNING id",
+                              "started_at, owner_pid, owner_start, owner_manual, host) "
+                              "VALUES (?, ?, 'running', 1, ?, ?, ?, ?, 1, ?) RETURNING id",
                               &st, err);
     if (rc)
         return rc;
@@ -224,13 +235,17 @@ int omsi_catalog_job_start(omsi_catalog *cat, const char *source_path, const cha
     rc = omsi_cat_bind(cat, st, 1, err, "ttddi", source_path, format, now, now, (int64_t)getpid());
     if (!rc)
         rc = start ? omsi_cat_bind(cat, st, 6, err, "i", start) : omsi_cat_bind(cat, st, 6, err, "n");
+    char host[OMSI_HOST_MAX];
+    if (!rc)
+        rc = omsi_cat_bind(cat, st, 7, err, "t", omsi_proc_host(host));
     if (!rc)
         rc = insert_returning(cat, st, "adding a job", job_id, err);
     omsi_db_finalize(st);
     return rc;
 }
 
-int omsi_catalog_job_claim(omsi_catalog *cat, double now, omsi_job *job, omsi_error *err)
+int omsi_catalog_job_claim_lease(omsi_catalog *cat, double now, double lease_seconds, omsi_job *job,
+                                 omsi_error *err)
 {
     memset(job, 0, sizeof *job);
     omsi_db_stmt *pick = NULL, *mark = NULL;
@@ -238,13 +253,22 @@ int omsi_catalog_job_claim(omsi_catalog *cat, double now, omsi_job *job, omsi_er
     if (rc)
         return rc;
     int found = 0;
+    /* A running job is claimable once its lease expired: its host died (or
+     * lost the catalog longer than the lease). PostgreSQL: other hosts'
+     * claims skip the row this one locked instead of waiting for it. */
     rc = omsi_cat_prepare(cat,
-                          "SELECT id, source_path, format, attempts, last_error FROM jobs "
-                          "WHERE state = 'pending' OR (state = 'failed' AND next_attempt_at <= ?) "
-                          "ORDER BY next_attempt_at, id LIMIT 1",
+                          omsi_cat_dialect(cat) == OMSI_DB_POSTGRESQL
+                              ? "SELECT id, source_path, format, attempts, last_error, state, host, owner_pid "
+                                "FROM jobs WHERE state = 'pending' OR (state = 'failed' AND next_attempt_at <= ?) "
+                                "OR (state = 'running' AND lease_expires_at < ?) "
+                                "ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+                              : "SELECT id, source_path, format, attempts, last_error, state, host, owner_pid "
+                                "FROM jobs WHERE state = 'pending' OR (state = 'failed' AND next_attempt_at <= ?) "
+                                "OR (state = 'running' AND lease_expires_at < ?) "
+                                "ORDER BY next_attempt_at, id LIMIT 1",
                           &pick, err);
     if (!rc)
-        rc = omsi_cat_bind(cat, pick, 1, err, "d", now);
+        rc = omsi_cat_bind(cat, pick, 1, err, "dd", now, now);
     if (rc)
         goto done;
     int step = omsi_db_step(pick, err);
@@ -260,22 +284,37 @@ int omsi_catalog_job_claim(omsi_catalog *cat, double now, omsi_job *job, omsi_er
     job->attempts = (int)omsi_db_column_int64(pick, 3) + 1;
     job->last_error = omsi_cat_column_dup_null(pick, 4);
     job->state = OMSI_JOB_RUNNING;
-    if (!job->source_path) {
+    const char *state = omsi_db_column_text(pick, 5);
+    bool taken_over = state && strcmp(state, "running") == 0;
+    if (taken_over) {
+        job->stale_host = omsi_cat_column_dup(pick, 6);
+        job->stale_pid = (pid_t)omsi_db_column_int64(pick, 7);
+    }
+    if (!job->source_path || (taken_over && !job->stale_host)) {
         rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
         goto done;
     }
     rc = omsi_cat_prepare(cat,
                           "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
-                          "started_at = ?, owner_pid = ?, owner_start = ? WHERE id = ?",
+                          "started_at = ?, owner_pid = ?, owner_start = ?, host = ?, lease_expires_at = ? "
+                          "WHERE id = ?",
                           &mark, err);
-    /* Who runs it: a restarted daemon must not take it while this lives. */
+    /* Who runs it: a restarted daemon must not take it while this lives,
+     * another host not before the lease expires. */
     int64_t start = own_start();
+    char host[OMSI_HOST_MAX];
+    omsi_proc_host(host);
     if (!rc)
         rc = omsi_cat_bind(cat, mark, 1, err, "di", now, (int64_t)getpid());
     if (!rc)
         rc = start ? omsi_cat_bind(cat, mark, 3, err, "i", start) : omsi_cat_bind(cat, mark, 3, err, "n");
     if (!rc)
-        rc = omsi_cat_bind(cat, mark, 4, err, "i", job->id);
+        rc = omsi_cat_bind(cat, mark, 4, err, "t", host);
+    if (!rc)
+        rc = lease_seconds > 0 ? omsi_cat_bind(cat, mark, 5, err, "d", now + lease_seconds)
+                               : omsi_cat_bind(cat, mark, 5, err, "n");
+    if (!rc)
+        rc = omsi_cat_bind(cat, mark, 6, err, "i", job->id);
     if (!rc)
         rc = omsi_cat_step_done(cat, mark, "marking a job running", err);
     if (!rc)
@@ -295,6 +334,22 @@ done:
     return found;
 }
 
+int omsi_catalog_job_claim(omsi_catalog *cat, double now, omsi_job *job, omsi_error *err)
+{
+    return omsi_catalog_job_claim_lease(cat, now, 0, job, err);
+}
+
+int omsi_catalog_job_renew(omsi_catalog *cat, int64_t job_id, double now, double lease_seconds,
+                           omsi_error *err)
+{
+    int changes = 0;
+    int rc = update_job(cat,
+                        "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND state = 'running' "
+                        "AND owner_pid = ? AND host = ?",
+                        "diph", job_id, NULL, now + lease_seconds, &changes, err);
+    return rc ? rc : changes > 0;
+}
+
 int omsi_catalog_job_requeue_running(omsi_catalog *cat, int *count, omsi_error *err)
 {
     if (count)
@@ -303,9 +358,14 @@ int omsi_catalog_job_requeue_running(omsi_catalog *cat, int *count, omsi_error *
     int rc = omsi_cat_begin(cat, err);
     if (rc)
         return rc;
+    /* Other hosts' jobs are theirs: pids mean nothing here. */
     rc = omsi_cat_prepare(cat,
-                          "SELECT id, owner_pid, COALESCE(owner_start, 0) FROM jobs WHERE state = 'running'",
+                          "SELECT id, owner_pid, COALESCE(owner_start, 0) FROM jobs WHERE state = 'running' "
+                          "AND (host IS NULL OR host = ?)",
                           &st, err);
+    char host[OMSI_HOST_MAX];
+    if (!rc)
+        rc = omsi_cat_bind(cat, st, 1, err, "t", omsi_proc_host(host));
     int step = OMSI_DB_DONE, changes = 0;
     /* The ids first: the updates must not run while the select is open. */
     int64_t *ids = NULL;
@@ -355,8 +415,10 @@ int omsi_catalog_job_done(omsi_catalog *cat, int64_t job_id, omsi_error *err)
     int rc = omsi_cat_begin(cat, err);
     if (rc)
         return rc;
-    rc = update_job(cat, "UPDATE jobs SET state = 'done', last_error = NULL, finished_at = ? WHERE id = ?",
-                    "di", job_id, NULL, omsi_cat_now(), NULL, err);
+    rc = update_job(cat,
+                    "UPDATE jobs SET state = 'done', last_error = NULL, finished_at = ?, lease_expires_at = NULL "
+                    "WHERE id = ? AND " OWNED_BY_ME,
+                    "diph", job_id, NULL, omsi_cat_now(), NULL, err);
     /* A bounded history: the newest OMSI_JOB_HISTORY finished jobs per path. */
     if (rc == 0)
         rc = update_job(cat,
@@ -381,10 +443,16 @@ int omsi_catalog_job_running_owners(omsi_catalog *cat, omsi_job_owner **owners, 
     omsi_db_stmt *st;
     int rc = omsi_cat_prepare(cat,
                               "SELECT id, owner_pid, COALESCE(owner_start, 0) FROM jobs "
-                              "WHERE state = 'running' AND owner_pid IS NOT NULL AND owner_manual = 0",
+                              "WHERE state = 'running' AND owner_pid IS NOT NULL AND owner_manual = 0 "
+                              "AND (host IS NULL OR host = ?)",
                               &st, err);
     if (rc)
         return rc;
+    char host[OMSI_HOST_MAX];
+    if ((rc = omsi_cat_bind(cat, st, 1, err, "t", omsi_proc_host(host)))) {
+        omsi_db_finalize(st);
+        return rc;
+    }
     size_t cap = 0;
     int step;
     while ((step = omsi_db_step(st, err)) == OMSI_DB_ROW) {
@@ -436,12 +504,14 @@ int omsi_catalog_job_fail(omsi_catalog *cat, int64_t job_id, const char *error, 
     double delay = backoff_seconds * ldexp(1.0, attempts - 1 > 30 ? 30 : attempts - 1);
     rc = omsi_cat_prepare(cat,
                           "UPDATE jobs SET state = ?, last_error = ?, next_attempt_at = ?, "
-                          "finished_at = ? WHERE id = ?",
+                          "finished_at = ?, lease_expires_at = NULL WHERE id = ? AND " OWNED_BY_ME,
                           &st, err);
     if (rc)
         return rc;
-    rc = omsi_cat_bind(cat, st, 1, err, "ttddi", quarantine ? "quarantined" : "failed",
-                       error ? error : "unknown error", quarantine ? 0 : now + delay, now, job_id);
+    char host[OMSI_HOST_MAX];
+    rc = omsi_cat_bind(cat, st, 1, err, "ttddiit", quarantine ? "quarantined" : "failed",
+                       error ? error : "unknown error", quarantine ? 0 : now + delay, now, job_id,
+                       (int64_t)getpid(), omsi_proc_host(host));
     if (!rc)
         rc = omsi_cat_step_done(cat, st, "recording a job failure", err);
     omsi_db_finalize(st);
@@ -453,8 +523,8 @@ int omsi_catalog_job_abandon(omsi_catalog *cat, int64_t job_id, omsi_error *err)
     return update_job(cat,
                       "UPDATE jobs SET state = 'pending', "
                       "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END "
-                      "WHERE id = ? AND state = 'running'",
-                      "i", job_id, NULL, 0, NULL, err);
+                      "WHERE id = ? AND state = 'running' AND " OWNED_BY_ME,
+                      "iph", job_id, NULL, 0, NULL, err);
 }
 
 int omsi_catalog_job_defer(omsi_catalog *cat, int64_t job_id, const char *reason, double when,
@@ -463,8 +533,8 @@ int omsi_catalog_job_defer(omsi_catalog *cat, int64_t job_id, const char *reason
     return update_job(cat,
                       "UPDATE jobs SET state = 'failed', "
                       "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
-                      "last_error = ?, next_attempt_at = ? WHERE id = ? AND state = 'running'",
-                      "tdi", job_id, reason ? reason : "incomplete", when, NULL, err);
+                      "last_error = ?, next_attempt_at = ? WHERE id = ? AND state = 'running' AND " OWNED_BY_ME,
+                      "tdiph", job_id, reason ? reason : "incomplete", when, NULL, err);
 }
 
 int omsi_catalog_job_state(omsi_catalog *cat, int64_t job_id, omsi_job_state *state,

@@ -1,9 +1,12 @@
 #include "catalog/record.h"
 #include "catalog/catalog_internal.h"
 
+#include "base/omsi_proc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int omsi_catalog_find_source(omsi_catalog *cat, const char *path, const char *fingerprint,
                              int64_t *source_id, int *latest_version, omsi_error *err)
@@ -50,13 +53,13 @@ static int prepare_all(omsi_catalog *cat, inserts *s, omsi_error *err)
         const char *sql;
     } list[] = {
         {&s->source, "INSERT INTO sources (path, format, size_bytes, n_files, fingerprint, version, "
-                     "first_seen, ingested_at, n_datasets, bytes_out) VALUES (?, ?, ?, ?, ?, ?, "
-                     "COALESCE((SELECT MIN(first_seen) FROM sources WHERE path = ?), ?), ?, ?, ?) "
+                     "first_seen, ingested_at, n_datasets, bytes_out, host) VALUES (?, ?, ?, ?, ?, ?, "
+                     "COALESCE((SELECT MIN(first_seen) FROM sources WHERE path = ?), ?), ?, ?, ?, ?) "
                      "RETURNING id"},
         {&s->supersede, "UPDATE sources SET superseded_by = ? WHERE path = ? AND id <> ? "
                         "AND superseded_by IS NULL"},
-        {&s->output, "INSERT INTO output_files (source_id, path, bytes, sha256, created_at, seconds) "
-                     "VALUES (?, ?, ?, ?, ?, ?) RETURNING id"},
+        {&s->output, "INSERT INTO output_files (source_id, path, bytes, sha256, created_at, seconds, host) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"},
         {&s->experiment, "INSERT INTO experiments (source_id, output_id, entry_index, identifier) "
                          "VALUES (?, ?, ?, ?) RETURNING id"},
         {&s->dataset, "INSERT INTO datasets (experiment_id, source_id, hdf5_path, name, source_dataset, "
@@ -74,8 +77,11 @@ static int prepare_all(omsi_catalog *cat, inserts *s, omsi_error *err)
         {&s->search, omsi_cat_dialect(cat) == OMSI_DB_POSTGRESQL
                          ? "INSERT INTO search (source_id, names, metadata) VALUES (?, ?, ?)"
                          : "INSERT INTO search (rowid, names, metadata) VALUES (?, ?, ?)"},
-        {&s->job, "UPDATE jobs SET state = 'done', finished_at = ?, source_id = ?, last_error = NULL "
-                  "WHERE id = ?"},
+        /* Only while the job is still this process's: a worker whose lease
+         * expired and was taken over records nothing (the new owner does). */
+        {&s->job, "UPDATE jobs SET state = 'done', finished_at = ?, source_id = ?, last_error = NULL, "
+                  "lease_expires_at = NULL WHERE id = ? AND (owner_pid IS NULL OR host IS NULL OR "
+                  "(owner_pid = ? AND host = ?))"},
     };
     for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
         int rc = omsi_cat_prepare(cat, list[i].sql, list[i].st, err);
@@ -170,10 +176,12 @@ static int record_all(omsi_catalog *cat, inserts *s, const omsi_record_source *s
 {
     double now = omsi_cat_now();
     int64_t sid = 0, output_id = 0;
-    int rc = omsi_cat_bind(cat, s->source, 1, err, "ttiititddii", src->path, src->format,
+    char host[OMSI_HOST_MAX];
+    omsi_proc_host(host);
+    int rc = omsi_cat_bind(cat, s->source, 1, err, "ttiititddiit", src->path, src->format,
                            (int64_t)src->size_bytes, (int64_t)src->n_files, src->fingerprint,
                            (int64_t)version, src->path, now, now, (int64_t)res->n_datasets,
-                           (int64_t)res->bytes_out);
+                           (int64_t)res->bytes_out, host);
     if (!rc)
         rc = step_id(cat, s->source, "recording the source", &sid, err);
     if (!rc)
@@ -181,8 +189,8 @@ static int record_all(omsi_catalog *cat, inserts *s, const omsi_record_source *s
     if (!rc)
         rc = step_done(cat, s->supersede, "marking older versions", err);
     if (!rc)
-        rc = omsi_cat_bind(cat, s->output, 1, err, "ititdd", sid, res->output_path,
-                           (int64_t)res->bytes_out, src->output_sha256, now, res->seconds);
+        rc = omsi_cat_bind(cat, s->output, 1, err, "ititddt", sid, res->output_path,
+                           (int64_t)res->bytes_out, src->output_sha256, now, res->seconds, host);
     if (!rc)
         rc = step_id(cat, s->output, "recording the output file", &output_id, err);
     if (rc)
@@ -256,9 +264,13 @@ static int record_all(omsi_catalog *cat, inserts *s, const omsi_record_source *s
         rc = step_done(cat, s->search, "indexing the source for text search", err);
     }
     if (!rc && src->job_id > 0) {
-        rc = omsi_cat_bind(cat, s->job, 1, err, "dii", now, sid, src->job_id);
+        rc = omsi_cat_bind(cat, s->job, 1, err, "diiit", now, sid, src->job_id, (int64_t)getpid(), host);
         if (!rc)
             rc = step_done(cat, s->job, "marking the job done", err);
+        if (!rc && omsi_db_changes(cat->db) == 0)
+            rc = omsi_error_set(err, OMSI_ERR_CANCELLED,
+                                "%s: job %lld was taken over by another host (its lease expired); not recorded",
+                                src->path, (long long)src->job_id);
     }
 done:
     free(dataset_ids);

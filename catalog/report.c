@@ -64,8 +64,8 @@ int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, o
     json_object *sources;
     int rc = rows_json(cat,
                        "SELECT id AS source_id, path, format, version, size_bytes, n_files, fingerprint, "
-                       "first_seen, ingested_at, superseded_by FROM sources WHERE id = ?",
-                       "ittiiitddi", source_id, &sources, err);
+                       "first_seen, ingested_at, superseded_by, host FROM sources WHERE id = ?",
+                       "ittiiitddit", source_id, &sources, err);
     if (rc)
         return rc;
     if (json_object_array_length(sources) == 0) {
@@ -75,8 +75,8 @@ int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, o
     json_object *source = json_object_get(json_object_array_get_idx(sources, 0));
     json_object_put(sources);
     rc = attach(cat, source, "output_files",
-                "SELECT path, bytes, sha256, created_at, seconds FROM output_files WHERE source_id = ?",
-                "titdd", source_id, err);
+                "SELECT path, bytes, sha256, created_at, seconds, host FROM output_files WHERE source_id = ?",
+                "titddt", source_id, err);
     json_object *experiments = NULL;
     if (!rc)
         rc = rows_json(cat,
@@ -137,9 +137,9 @@ int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, o
                     "ttttt", source_id, err);
     if (!rc)
         rc = attach(cat, source, "jobs",
-                    "SELECT id AS job_id, state, attempts, last_error, created_at, started_at, finished_at "
+                    "SELECT id AS job_id, state, attempts, last_error, created_at, started_at, finished_at, host "
                     "FROM jobs WHERE source_path = (SELECT path FROM sources WHERE id = ?) ORDER BY id",
-                    "itittdd", source_id, err);
+                    "itittddt", source_id, err);
     if (!rc)
         rc = attach(cat, source, "versions",
                     "SELECT id AS source_id, version, fingerprint, ingested_at FROM sources "

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool omsi_proc_start_time(pid_t pid, uint64_t *start)
 {
@@ -41,4 +42,24 @@ bool omsi_proc_alive(pid_t pid, uint64_t start)
     if (pid <= 0 || !omsi_proc_start_time(pid, &now))
         return false;
     return start == 0 || now == start;
+}
+
+const char *omsi_proc_host(char buf[OMSI_HOST_MAX])
+{
+    const char *env = getenv("OMSI_HOST");
+    if (env && *env)
+        snprintf(buf, OMSI_HOST_MAX, "%s", env);
+    else if (gethostname(buf, OMSI_HOST_MAX) != 0)
+        buf[0] = '\0';
+    buf[OMSI_HOST_MAX - 1] = '\0';
+    if (!buf[0])
+        snprintf(buf, OMSI_HOST_MAX, "localhost");
+    for (char *p = buf; *p; p++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '_' || c == '-';
+        if (!ok)
+            *p = '_';
+    }
+    return buf;
 }

@@ -4,6 +4,7 @@
 #include "catalog/fingerprint.h"
 #include "catalog/record.h"
 #include "catalog/verify.h"
+#include "base/omsi_proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,19 +46,21 @@ static char *output_stem(const char *output_dir, const char *path, const char *f
 /* A fresh hidden name in the output folder that this attempt owns: the
  * conversion is renamed onto it, then published under a name no one else
  * holds (publish()). Named like the writer's own temporary files
- * (".<name>.h5.partial-<pid>-XXXXXX"), so that what a killed process leaves
- * is recognised and removed as such, and what a live one holds is kept
- * (omsi-watchd does that at start). */
+ * (".<name>.h5.partial-<pid>.<host>-XXXXXX"), so that what a killed process
+ * leaves is recognised and removed as such, what a live one holds is kept
+ * (omsi-watchd does that at start), and what another host's worker holds in
+ * a shared output folder is left to the host that takes its job over. */
 static char *make_staging(const char *output_dir, const char *stem, omsi_error *err)
 {
     const char *base = stem + strlen(output_dir) + 1;
-    size_t n = strlen(output_dir) + strlen(base) + 48;
+    size_t n = strlen(output_dir) + strlen(base) + 48 + OMSI_HOST_MAX;
     char *staged = malloc(n);
     if (!staged) {
         omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    snprintf(staged, n, "%s/.%s.h5.partial-%ld-XXXXXX", output_dir, base, (long)getpid());
+    char host[OMSI_HOST_MAX];
+    snprintf(staged, n, "%s/.%s.h5.partial-%ld.%s-XXXXXX", output_dir, base, (long)getpid(), omsi_proc_host(host));
     int fd = mkstemp(staged);
     if (fd < 0) {
         omsi_error_errno(err, OMSI_ERR_IO, errno, "cannot create a file in %s", output_dir);

@@ -33,7 +33,9 @@ static const char usage_text[] =
     "  -w, --watch DIR...      a drop folder, watched recursively (repeatable;\n"
     "                          extra arguments are drop folders too)\n"
     "  -o, --output-dir DIR    where the .h5 files are written\n"
-    "      --catalog FILE      the SQLite catalog (default: $OMSI_CATALOG, else\n"
+    "      --catalog FILE      the SQLite catalog, or a PostgreSQL URI\n"
+    "                          (postgresql://user@host/db) shared by several\n"
+    "                          hosts (default: $OMSI_CATALOG, else\n"
     "                          /var/lib/omsi-catalog/catalog.sqlite)\n"
     "  -s, --settle SECONDS    quiet time before a dataset is taken (default 30)\n"
     "  -j, --workers N         conversion processes (default 1)\n"
@@ -44,6 +46,10 @@ static const char usage_text[] =
     "      --max-attempts N    failures before a job is quarantined (default 5)\n"
     "      --retry-backoff SECONDS, --backoff SECONDS\n"
     "                          first retry delay, doubled each time (default 60)\n"
+    "      --lease-seconds SECONDS\n"
+    "                          a running job's lease, renewed every third of it;\n"
+    "                          when its host dies, another host takes the job\n"
+    "                          once it expired (default 60)\n"
     "      --classify-timeout-seconds SECONDS, --classify-timeout SECONDS\n"
     "                          CPU and wall time allowed to decide whether a\n"
     "                          settled dataset is complete; past it the dataset\n"
@@ -84,7 +90,7 @@ static int add_setting(watchd_invocation *cli, const char *key, const char *valu
 /* 0 ok, 2 usage error, 3 = --help/--version printed (exit 0). */
 static int parse_args(int argc, char **argv, watchd_invocation *cli, const char **check_config)
 {
-    enum { OPT_CATALOG = 256, OPT_POLL, OPT_ONCE, OPT_MAX_ATTEMPTS, OPT_BACKOFF, OPT_CLASSIFY_TIMEOUT,
+    enum { OPT_CATALOG = 256, OPT_POLL, OPT_ONCE, OPT_MAX_ATTEMPTS, OPT_BACKOFF, OPT_LEASE, OPT_CLASSIFY_TIMEOUT,
            OPT_CHECK_CONFIG };
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
@@ -98,6 +104,7 @@ static int parse_args(int argc, char **argv, watchd_invocation *cli, const char 
         {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
         {"retry-backoff", required_argument, NULL, OPT_BACKOFF},
         {"backoff", required_argument, NULL, OPT_BACKOFF},
+        {"lease-seconds", required_argument, NULL, OPT_LEASE},
         {"classify-timeout-seconds", required_argument, NULL, OPT_CLASSIFY_TIMEOUT},
         {"classify-timeout", required_argument, NULL, OPT_CLASSIFY_TIMEOUT},
         {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
@@ -120,6 +127,7 @@ static int parse_args(int argc, char **argv, watchd_invocation *cli, const char 
         case OPT_POLL: rc = add_setting(cli, "poll", optarg); break;
         case OPT_MAX_ATTEMPTS: rc = add_setting(cli, "max_attempts", optarg); break;
         case OPT_BACKOFF: rc = add_setting(cli, "retry_backoff", optarg); break;
+        case OPT_LEASE: rc = add_setting(cli, "lease_seconds", optarg); break;
         case OPT_CLASSIFY_TIMEOUT: rc = add_setting(cli, "classify_timeout_seconds", optarg); break;
         case OPT_ONCE: cli->once = true; break;
         case OPT_CHECK_CONFIG: *check_config = optarg; break;

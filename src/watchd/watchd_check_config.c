@@ -58,6 +58,8 @@ static void check_folder(check_report *r, const char *key, const char *dir, int 
 
 static void check_catalog(check_report *r, const char *catalog)
 {
+    if (omsi_catalog_is_uri(catalog))
+        return; /* a PostgreSQL database: nothing on this host's disk to check */
     char *dir = omsi_path_dirname(catalog);
     if (!dir) {
         problem(r, "out of memory");

@@ -19,6 +19,7 @@ void watchd_config_init(watchd_config *c)
     c->workers = WATCHD_DEFAULT_WORKERS;
     c->max_attempts = WATCHD_DEFAULT_MAX_ATTEMPTS;
     c->retry_backoff = WATCHD_DEFAULT_RETRY_BACKOFF;
+    c->lease_seconds = WATCHD_DEFAULT_LEASE;
     c->log_level = OMSI_LOG_INFO;
     c->classify_timeout = WATCHD_DEFAULT_CLASSIFY_TIMEOUT;
 }
@@ -111,6 +112,8 @@ int watchd_config_set(watchd_config *c, const char *key, const char *value, cons
         return parse_seconds(value, 0, &c->poll_seconds, origin, key, err);
     if (strcmp(key, "retry_backoff") == 0)
         return parse_seconds(value, 0, &c->retry_backoff, origin, key, err);
+    if (strcmp(key, "lease_seconds") == 0)
+        return parse_seconds(value, 1, &c->lease_seconds, origin, key, err);
     if (strcmp(key, "classify_timeout_seconds") == 0)
         return parse_seconds(value, 0.1, &c->classify_timeout, origin, key, err);
     if (strcmp(key, "workers") == 0)

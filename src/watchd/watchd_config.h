@@ -14,13 +14,14 @@
 typedef struct watchd_config {
     omsi_path_list watch;      /* drop folders (key `watch`, repeatable) */
     char *output_dir;          /* where .h5 files go */
-    char *catalog;             /* SQLite catalog; NULL = omsi_catalog_default_path */
+    char *catalog;             /* SQLite path or postgresql:// URI; NULL = omsi_catalog_default_path */
     double settle_seconds;     /* quiet time before a dataset counts as complete */
     double settle_bruker;      /* the same for Bruker spot trees; < 0: 4 x settle_seconds */
     unsigned workers;          /* conversion processes */
     double poll_seconds;       /* > 0: poll instead of inotify (network filesystems) */
     unsigned max_attempts;     /* failures before quarantine */
     double retry_backoff;      /* first retry delay, doubled each failure */
+    double lease_seconds;      /* a running job's lease; another host may take it once expired */
     int log_level;             /* OMSI_LOG_* */
     omsi_calibration calibration; /* Bruker flex m/z: auto (default), plain, hpc */
     double classify_timeout;   /* CPU and wall seconds a classification may take */
@@ -34,6 +35,9 @@ typedef struct watchd_config {
 #define WATCHD_DEFAULT_WORKERS 1u
 #define WATCHD_DEFAULT_MAX_ATTEMPTS 5u
 #define WATCHD_DEFAULT_RETRY_BACKOFF 60.0
+/* A worker renews its job's lease every third of it: a host that dies
+ * loses its jobs to the others after at most this long. */
+#define WATCHD_DEFAULT_LEASE 60.0
 #define WATCHD_MAX_WORKERS 256u
 #define WATCHD_DEFAULT_CLASSIFY_TIMEOUT 60.0
 

@@ -1,5 +1,6 @@
 /* omsi-watchd start-up, SIGHUP reload and shut-down (watchd_daemon.h). */
 #include "watchd/watchd_daemon.h"
+#include "watchd/watchd_partials.h"
 
 #include "base/omsi_proc.h"
 
@@ -82,33 +83,6 @@ bool watchd_path_inside(const omsi_path_list *roots, const char *output_dir)
     return false;
 }
 
-/* Temporary files of conversions killed hard (kill -9, power loss):
- * ".<name>.h5.partial-<pid>-XXXXXX" in the output folder. One whose writer
- * still runs (a manual ingest, a worker that outlived its daemon) is kept. */
-static void remove_stale_partials(const char *output_dir, const omsi_logger *log)
-{
-    DIR *d = opendir(output_dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *mark = strstr(e->d_name, ".h5.partial-");
-        if (e->d_name[0] != '.' || !mark)
-            continue;
-        char *end;
-        long pid = strtol(mark + strlen(".h5.partial-"), &end, 10);
-        if (*end == '-' && pid > 0 && omsi_proc_alive((pid_t)pid, 0)) {
-            omsi_log(log, OMSI_LOG_INFO, "%s/%s: kept, its writer (pid %ld) is running", output_dir,
-                     e->d_name, pid);
-            continue;
-        }
-        if (unlinkat(dirfd(d), e->d_name, 0) == 0)
-            omsi_log(log, OMSI_LOG_NOTICE, "%s/%s: removed the partial file of an interrupted conversion",
-                     output_dir, e->d_name);
-    }
-    closedir(d);
-}
-
 /* Workers of a daemon killed alone (kill -9 of the main process) live on
  * for a while: PR_SET_PDEATHSIG sends them SIGTERM and they cancel, but
  * until they exit their jobs and partial files are theirs. Waits for every
@@ -157,6 +131,7 @@ static void setup_workers(watchd_daemon *s)
         .output_dir = s->output_dir,
         .max_attempts = s->cfg.max_attempts,
         .retry_backoff = s->cfg.retry_backoff,
+        .lease_seconds = s->cfg.lease_seconds,
         .calibration = s->cfg.calibration,
         .strict_checksums = s->cfg.strict_checksums,
         .log = &s->log,
@@ -305,7 +280,7 @@ int watchd_daemon_run(const watchd_invocation *cli)
         omsi_log(&s.log, OMSI_LOG_NOTICE, "%d interrupted job(s) back to pending", requeued);
     omsi_catalog_close(s.cat); /* never open across a fork (see decide) */
     s.cat = NULL;
-    remove_stale_partials(s.output_dir, &s.log);
+    watchd_remove_stale_partials(s.output_dir, &s.log);
 
     /* Signals arrive through a signalfd; workers restore them after fork. */
     sigset_t mask;

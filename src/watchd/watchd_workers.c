@@ -1,5 +1,7 @@
 /* The worker pool (see watchd_workers.h). */
 #include "watchd/watchd_workers.h"
+#include "watchd/watchd_lease.h"
+#include "watchd/watchd_partials.h"
 
 #include "catalog/catalog.h"
 #include "ingest/ingest.h"
@@ -22,15 +24,21 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Set by SIGTERM/SIGINT in a worker; the converter polls it. A signal
- * handler can only reach a static object. */
+/* Set by SIGTERM/SIGINT in a worker. A signal handler can only reach a
+ * static object. job_cancel, which the converter polls, is raised by the
+ * same signals and by the lease thread when the job was taken over. */
 static volatile sig_atomic_t worker_stop;
+static volatile sig_atomic_t job_cancel;
 
 static void on_stop(int sig)
 {
     (void)sig;
     worker_stop = 1;
+    job_cancel = 1;
 }
+
+/* Retry delays while the catalog is unreachable: 1 s doubling up to 30 s. */
+#define WORKER_OUTAGE_MAX_DELAY 30.0
 
 /* Waits for a wake byte or timeout; returns false once the pipe is closed. */
 static bool wait_for_work(int fd, int timeout_ms)
@@ -50,7 +58,8 @@ static bool run_job(omsi_catalog *cat, const omsi_job *job, const watchd_worker_
     omsi_ingest_options opts = {.output_dir = s->output_dir,
                                 .convert = omsi_convert_options_default(),
                                 .job_id = job->id}; /* done in the recording transaction */
-    opts.convert.cancel = &worker_stop;
+    job_cancel = worker_stop;
+    opts.convert.cancel = &job_cancel;
     opts.convert.log = s->log;
     opts.convert.reader.log = s->log;
     opts.convert.reader.calibration = s->calibration;
@@ -61,7 +70,24 @@ static bool run_job(omsi_catalog *cat, const omsi_job *job, const watchd_worker_
     omsi_error err = {0}, db_err = {0};
     omsi_log(s->log, OMSI_LOG_INFO, "job %lld: converting %s (attempt %d)", (long long)job->id,
              job->source_path, job->attempts);
+    if (job->stale_host) {
+        omsi_log(s->log, OMSI_LOG_NOTICE, "job %lld: taken over from host %s (pid %ld): its lease expired",
+                 (long long)job->id, job->stale_host, (long)job->stale_pid);
+        watchd_remove_partials_of(s->output_dir, job->stale_host, job->stale_pid, s->log);
+    }
+    watchd_lease lease = {0};
+    if (s->lease_seconds > 0 &&
+        watchd_lease_start(&lease, s->catalog_path, job->id, s->lease_seconds, &job_cancel, s->log, &err))
+        omsi_log(s->log, OMSI_LOG_WARNING, "%s", err.message); /* converts on; the lease may expire */
     int rc = omsi_ingest_path(cat, job->source_path, &opts, &report, &err);
+    watchd_lease_stop(&lease);
+    if (lease.lost && !worker_stop) {
+        /* Another host converts it now: nothing of ours was recorded. */
+        omsi_log(s->log, OMSI_LOG_NOTICE, "job %lld: %s: left to the host that took it over",
+                 (long long)job->id, job->source_path);
+        omsi_ingest_report_free(&report);
+        return true;
+    }
     if (rc == 0) {
         static const char *const outcome[] = {"new", "new version", "unchanged", "restored"};
         omsi_log(s->log, OMSI_LOG_NOTICE, "job %lld: %s: %s, %llu dataset(s)%s%s",
@@ -102,28 +128,55 @@ static bool run_job(omsi_catalog *cat, const omsi_job *job, const watchd_worker_
     return true;
 }
 
+/* Logs the start of a catalog outage (once) and the delay before the
+ * next try, doubling up to WORKER_OUTAGE_MAX_DELAY. */
+static double outage(const watchd_worker_setup *s, bool *down, double delay, const omsi_error *err)
+{
+    if (!*down)
+        omsi_log(s->log, OMSI_LOG_ERR, "worker: the catalog is unreachable, retrying with backoff: %s",
+                 err->message);
+    *down = true;
+    return delay <= 0 ? 1.0 : delay * 2 > WORKER_OUTAGE_MAX_DELAY ? WORKER_OUTAGE_MAX_DELAY : delay * 2;
+}
+
 /* The worker process: exits 0 when stopped or drained, 1 if a job failed
- * or the catalog could not be used. */
+ * or the catalog could not be used. While the catalog is unreachable it
+ * claims (and so converts) nothing: it retries with a fresh connection,
+ * backing off, and logs one line when the outage starts and one when it
+ * ends. */
 static int worker_main(int wake_fd, const watchd_worker_setup *s)
 {
     omsi_catalog *cat = NULL;
     omsi_error err = {0};
-    if (omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &cat, &err)) {
-        omsi_log(s->log, OMSI_LOG_ERR, "worker: %s", err.message);
-        return 1;
-    }
-    bool failed = false, open_pipe = true;
+    bool failed = false, open_pipe = true, down = false;
+    double delay = 0;
     while (!worker_stop) {
-        omsi_job job;
-        int claimed = omsi_catalog_job_claim(cat, now_seconds(), &job, &err);
-        if (claimed < 0) {
-            omsi_log(s->log, OMSI_LOG_ERR, "worker: %s", err.message);
+        if (!cat && omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &cat, &err)) {
+            cat = NULL;
             failed = true;
+            delay = outage(s, &down, delay, &err);
             if (!open_pipe)
                 break;
-            wait_for_work(wake_fd, 1000);
+            wait_for_work(wake_fd, (int)(delay * 1000));
             continue;
         }
+        omsi_job job;
+        int claimed = omsi_catalog_job_claim_lease(cat, now_seconds(), s->lease_seconds, &job, &err);
+        if (claimed < 0) {
+            /* A fresh connection next time (PostgreSQL: the old one may be dead). */
+            omsi_catalog_close(cat);
+            cat = NULL;
+            failed = true;
+            delay = outage(s, &down, delay, &err);
+            if (!open_pipe)
+                break;
+            wait_for_work(wake_fd, (int)(delay * 1000));
+            continue;
+        }
+        if (down)
+            omsi_log(s->log, OMSI_LOG_NOTICE, "worker: the catalog is reachable again");
+        down = false;
+        delay = 0;
         if (claimed == 0) {
             if (!open_pipe)
                 break;

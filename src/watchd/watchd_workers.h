@@ -29,6 +29,7 @@ typedef struct watchd_worker_setup {
     const char *output_dir;
     unsigned max_attempts;
     double retry_backoff;
+    double lease_seconds;         /* of a claimed job, renewed while it runs */
     omsi_calibration calibration; /* passed to the readers */
     bool strict_checksums;
     const omsi_logger *log;
