@@ -214,3 +214,21 @@ done:
         omsi_cat_rollback(cat);
     return rc;
 }
+
+int omsi_catalog_output_recorded(omsi_catalog *cat, const char *path, bool *recorded, omsi_error *err)
+{
+    *recorded = false;
+    omsi_db_stmt *st;
+    int rc = omsi_cat_prepare(cat, "SELECT id FROM output_files WHERE path = ? LIMIT 1", &st, err);
+    if (!rc)
+        rc = omsi_cat_bind(cat, st, 1, err, "t", path);
+    if (!rc) {
+        int step = omsi_db_step(st, err);
+        if (step < 0)
+            rc = omsi_cat_fail(cat, err, "looking up an output file");
+        else
+            *recorded = step == OMSI_DB_ROW;
+    }
+    omsi_db_finalize(st);
+    return rc;
+}

@@ -43,6 +43,9 @@ int omsi_catalog_verify_repair(omsi_catalog *cat, const omsi_output_problem *p, 
  * marked broken, and a regular file at its path. */
 int omsi_catalog_output_usable(omsi_catalog *cat, int64_t source_id, bool *usable, omsi_error *err);
 
+/* *recorded: some output_files row has this path. */
+int omsi_catalog_output_recorded(omsi_catalog *cat, const char *path, bool *recorded, omsi_error *err);
+
 typedef struct omsi_restored_output {
     const char *path;
     uint64_t bytes;

@@ -275,7 +275,7 @@ static pid_t dead_pid(void)
 START_TEST(partials_of_dead_writers)
 {
     omsi_logger log = omsi_logger_make("test", OMSI_LOG_ERR);
-    char name[7][128];
+    char name[8][160];
     pid_t dead = dead_pid();
     snprintf(name[0], sizeof name[0], ".a.h5.partial-%ld.host-a-Ab12Cd", (long)dead);
     snprintf(name[1], sizeof name[1], ".a.h5.partial-%ld.host-b-Ab12Cd", (long)dead);
@@ -284,11 +284,14 @@ START_TEST(partials_of_dead_writers)
     snprintf(name[4], sizeof name[4], ".d.h5.partial-%ld.host-a-Ee55Ff", (long)getpid());
     snprintf(name[5], sizeof name[5], "a-0123456789ab.h5");
     snprintf(name[6], sizeof name[6], ".e.h5.partial-%ld.host-b-Gg66Hh", (long)getpid());
-    for (int i = 0; i < 7; i++)
+    /* The writer's own temporary file beside name[0]. */
+    snprintf(name[7], sizeof name[7], ".%.100s.partial-%ld-Ii77Jj", name[0], (long)dead);
+    for (int i = 0; i < 8; i++)
         touch(name[i]);
     /* A retaking host removes exactly the dead worker's (host, pid) files. */
     watchd_remove_partials_of(test_dir, "host-a", dead, &log);
     ck_assert(!exists(name[0]));
+    ck_assert(!exists(name[7]));
     for (int i = 1; i < 7; i++)
         ck_assert_msg(exists(name[i]), "%s", name[i]);
     /* At start, host B removes its own and host-less ones of dead writers,

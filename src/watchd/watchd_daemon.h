@@ -26,6 +26,8 @@
 /* A dataset the reader still calls incomplete this many settle times after
  * its last change is quarantined with the reader's reason (docs/watchd.md). */
 #define WATCHD_STUCK_FACTOR 10.0
+/* Longest wait between two tries while the catalog is unreachable. */
+#define WATCHD_CATALOG_RETRY_MAX 60.0
 
 typedef struct watchd_daemon {
     watchd_invocation cli;
@@ -45,6 +47,12 @@ typedef struct watchd_daemon {
     watchd_worker_setup setup;
     watchd_classifiers classify; /* children asking the readers; never this process */
     double classify_retry_at;    /* after a failed fork: monotonic seconds */
+    /* The catalog outage in progress (it cannot be opened or written): no
+     * dataset is classified or queued before catalog_retry_at (monotonic
+     * seconds; the delay doubles up to WATCHD_CATALOG_RETRY_MAX); the
+     * drop folders' state is kept meanwhile. */
+    bool catalog_down;
+    double catalog_down_since, catalog_retry_at, catalog_delay;
     watchd_notifier notifier;
     int sigfd;
     bool stopping;

@@ -125,6 +125,30 @@ static bool same_signature(watchd_signature a, watchd_signature b)
     return a.files == b.files && a.bytes == b.bytes && a.mtime_ns == b.mtime_ns;
 }
 
+/* The catalog failed: one log line when an outage starts, then tries
+ * again after 1, 2, 4 ... WATCHD_CATALOG_RETRY_MAX seconds. */
+static void catalog_failed(watchd_daemon *s, const char *path, const omsi_error *err, double now)
+{
+    if (!s->catalog_down) {
+        omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s; the catalog is unreachable: datasets wait, retrying with backoff",
+                 path, err->message);
+        s->catalog_down = true;
+        s->catalog_down_since = now;
+        s->catalog_delay = 0.5;
+    }
+    s->catalog_delay = s->catalog_delay * 2 > WATCHD_CATALOG_RETRY_MAX ? WATCHD_CATALOG_RETRY_MAX
+                                                                       : s->catalog_delay * 2;
+    s->catalog_retry_at = now + s->catalog_delay;
+}
+
+static void catalog_ok(watchd_daemon *s, double now)
+{
+    if (s->catalog_down)
+        omsi_log(&s->log, OMSI_LOG_NOTICE, "the catalog is reachable again (after %.0f s)",
+                 now - s->catalog_down_since);
+    s->catalog_down = false;
+}
+
 /* Applies one classifier's verdict on c: queue it, quarantine it, or park it
  * until it changes. Opens s->cat when something must be recorded (the
  * caller closes it). */
@@ -154,8 +178,13 @@ static void apply_verdict(watchd_daemon *s, watchd_candidate *c, const watchd_ve
                  now - c->changed_at, WATCHD_STUCK_FACTOR, why->message);
     /* The parent holds the catalog open only while it records: an open
      * SQLite connection must never be inherited by a forked child. */
+    if (s->catalog_down && now < s->catalog_retry_at) {
+        c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again after the outage */
+        return;
+    }
     if (!s->cat && omsi_catalog_open(s->catalog_path, OMSI_CATALOG_READ_WRITE, &s->cat, &qerr)) {
-        omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", c->path ? c->path : c->key, qerr.message);
+        s->cat = NULL;
+        catalog_failed(s, c->path ? c->path : c->key, &qerr, now);
         c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
         return;
     }
@@ -166,10 +195,14 @@ static void apply_verdict(watchd_daemon *s, watchd_candidate *c, const watchd_ve
                                            &job_id, &unchanged, &qerr)
            : omsi_catalog_job_quarantine_now(s->cat, path, watchd_kind_format(c->kind), &seen,
                                              reason, &job_id, &qerr)) {
-        omsi_log(&s->log, OMSI_LOG_ERR, "%s: %s", path, qerr.message);
+        catalog_failed(s, path, &qerr, now);
+        /* A fresh connection next time (PostgreSQL: this one may be dead). */
+        omsi_catalog_close(s->cat);
+        s->cat = NULL;
         c->state = go ? WATCHD_WAITING : WATCHD_INCOMPLETE; /* again next round */
         goto done;
     }
+    catalog_ok(s, now);
     if (folder)
         omsi_log(&s->log, OMSI_LOG_INFO, "%s: cataloged before as %s; keeping that path", c->path, folder);
     c->state = WATCHD_QUEUED;
@@ -246,7 +279,9 @@ static int decide(watchd_daemon *s, double now, omsi_error *err)
     omsi_path_list_free(&recheck);
     if (rc)
         return rc;
-    for (size_t i = 0; i < s->table.count && now >= s->classify_retry_at; i++) {
+    /* While the catalog is out, nothing could be recorded: no verdicts. */
+    bool catalog_wait = s->catalog_down && now < s->catalog_retry_at;
+    for (size_t i = 0; i < s->table.count && now >= s->classify_retry_at && !catalog_wait; i++) {
         watchd_candidate *c = &s->table.items[i];
         bool stuck;
         if (!due_for_classification(s, c, now, &stuck) || watchd_classify_busy(&s->classify, c->key))

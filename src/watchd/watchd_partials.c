@@ -23,8 +23,19 @@ static bool parse_partial(const char *name, long *pid, char host[OMSI_HOST_MAX])
     host[0] = '\0';
     if (*end == '-')
         return true;
-    const char *last = strrchr(end, '-'); /* before the mkstemp suffix */
-    if (*end != '.' || !last || last == end + 1 || (size_t)(last - end - 1) >= OMSI_HOST_MAX)
+    if (*end != '.')
+        return false;
+    /* The host ends at the last '-' (the mkstemp suffix follows) before the
+     * end, or before the writer's own ".partial-<pid>-XXXXXX" that it adds
+     * to a temporary file beside this one. */
+    const char *limit = strstr(end, ".partial-");
+    if (!limit)
+        limit = end + strlen(end);
+    const char *last = NULL;
+    for (const char *p = end + 1; p < limit; p++)
+        if (*p == '-')
+            last = p;
+    if (!last || last == end + 1 || (size_t)(last - end - 1) >= OMSI_HOST_MAX)
         return false;
     memcpy(host, end + 1, (size_t)(last - end - 1));
     host[last - end - 1] = '\0';
