@@ -239,9 +239,18 @@ out:
     return 0;
 }
 
+static void note_changes(pg_db *db, PGresult *res);
+
 static int pg_exec(omsi_db *base, const char *sql, omsi_error *err)
 {
-    return run((pg_db *)base, sql, NULL, err);
+    pg_db *db = (pg_db *)base;
+    PGresult *res = NULL;
+    int rc = run(db, sql, &res, err);
+    if (rc)
+        return rc;
+    note_changes(db, res); /* of the last statement, when several */
+    PQclear(res);
+    return 0;
 }
 
 /* ---- placeholders ------------------------------------------------------ */
