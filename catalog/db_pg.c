@@ -118,7 +118,10 @@ static int fail(pg_db *db, const PGresult *res, omsi_error *err)
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (PQstatus(db->conn) == CONNECTION_BAD || sqlstate_is_outage(state))
         db->lost = true;
-    const char *msg = res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
+    /* The server's primary message, without its "ERROR:  " and detail lines. */
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!msg || !*msg)
+        msg = res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
     if (db->lost)
         return set_message(err, OMSI_ERR_DB_UNAVAILABLE, db->password, "PostgreSQL connection lost", msg);
     return set_message(err, OMSI_ERR_DB, db->password, NULL, msg);
