@@ -18,8 +18,14 @@
 # server binaries are absent.
 set -u
 
+# The server binaries: $OMSI_PG_BINDIR when set (only there), else the
+# newest /usr/lib/postgresql/*/bin (Debian), else initdb on the PATH.
 bindir() {
-    for d in ${OMSI_PG_BINDIR:-} $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r) ; do
+    if [ -n "${OMSI_PG_BINDIR:-}" ]; then
+        [ -x "$OMSI_PG_BINDIR/initdb" ] && [ -x "$OMSI_PG_BINDIR/pg_ctl" ] && { echo "$OMSI_PG_BINDIR"; return 0; }
+        return 1
+    fi
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r) ; do
         [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && { echo "$d"; return 0; }
     done
     d=$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")
