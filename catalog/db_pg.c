@@ -7,6 +7,11 @@
  * rows (SQLite allows it; libpq's single-row mode would not). Callers bound
  * their result sizes with LIMIT.
  *
+ * A statement run a second time (reset, rebind, step: the insert loops
+ * of record) is prepared on the server then, and run by name from there
+ * on, saving the parse and plan of each row; a statement run once costs
+ * one round trip, as PQexecParams.
+ *
  * Values: parameters go as text (integers in decimal, doubles with %.17g,
  * which reads back to the same double) with their type (int8, float8;
  * text is left for the server to infer from the context), blobs as binary
@@ -43,6 +48,7 @@ typedef struct pg_db {
     bool read_only;
     bool lost;          /* the connection broke: every later call fails at once */
     int64_t changes;
+    unsigned long statements; /* names the server-side prepared statements */
     char *password;     /* from the target, to scrub from messages; NULL if none */
 } pg_db;
 
@@ -63,6 +69,10 @@ typedef struct pg_stmt {
     int row;            /* the current row, -1 before the first */
     unsigned char **blobs; /* decoded bytea of the current row, per column */
     size_t *blob_sizes;
+    int runs;           /* executions so far */
+    bool prepared;      /* name is prepared on the server, for prepared_types */
+    char name[32];
+    Oid *prepared_types;
 } pg_stmt;
 
 /* ---- messages ---------------------------------------------------------- */
@@ -430,10 +440,25 @@ static int pg_prepare(omsi_db *base, const char *sql, omsi_db_stmt **out, omsi_e
     return 0;
 }
 
+/* Drops the server's prepared statement (not inside a failed transaction,
+ * where the server would refuse: it then lives until the connection ends). */
+static void deallocate(pg_stmt *st)
+{
+    pg_db *db = st->db;
+    if (st->prepared && !db->lost && PQtransactionStatus(db->conn) != PQTRANS_INERROR) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
+        PQclear(PQexec(db->conn, sql));
+    }
+    st->prepared = false;
+}
+
 static void pg_finalize(omsi_db_stmt *base)
 {
     pg_stmt *st = (pg_stmt *)base;
     clear_result(st);
+    deallocate(st);
+    free(st->prepared_types);
     for (int i = 0; i < st->n_params; i++)
         free(st->params[i].value);
     free(st->params);
@@ -541,7 +566,24 @@ static int execute(pg_stmt *st, omsi_error *err)
         formats[i] = st->params[i].format;
         types[i] = st->params[i].type;
     }
-    res = PQexecParams(db->conn, st->sql, n, types, values, lengths, formats, 0);
+    /* From the second run on: prepared once per set of parameter types. */
+    if (st->runs++ > 0 &&
+        (!st->prepared || (n > 0 && memcmp(st->prepared_types, types, (size_t)n * sizeof *types) != 0))) {
+        deallocate(st);
+        if (!st->prepared_types && n > 0)
+            st->prepared_types = malloc((size_t)n * sizeof *types);
+        if (st->prepared_types || n == 0) {
+            snprintf(st->name, sizeof st->name, "omsi_%lu", ++db->statements);
+            PGresult *prep = PQprepare(db->conn, st->name, st->sql, n, types);
+            st->prepared = prep && PQresultStatus(prep) == PGRES_COMMAND_OK;
+            PQclear(prep);
+            if (st->prepared && n > 0)
+                memcpy(st->prepared_types, types, (size_t)n * sizeof *types);
+        }
+    }
+    /* Not prepared (first run, or the server refused: it says why below). */
+    res = st->prepared ? PQexecPrepared(db->conn, st->name, n, values, lengths, formats, 0)
+                       : PQexecParams(db->conn, st->sql, n, types, values, lengths, formats, 0);
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY) {
         rc = fail(db, res, err);

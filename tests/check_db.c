@@ -81,6 +81,8 @@ static char *uri_with(const char *uri, const char *param)
     return out;
 }
 
+static int64_t count_rows(omsi_db *db, const char *table);
+
 /* ---- values -------------------------------------------------------------- */
 
 START_TEST(int64_extremes)
@@ -249,6 +251,41 @@ START_TEST(placeholders)
     ck_assert_str_eq(omsi_db_column_text(st, 1), "one");
     ck_assert_str_eq(omsi_db_column_text(st, 2), "twoone");
     omsi_db_finalize(st);
+    omsi_db_close(db);
+}
+END_TEST
+
+/* One statement run again and again with other values and types (the
+ * PostgreSQL driver prepares it on the server from the second run). */
+START_TEST(rerun_rebind)
+{
+    const backend *b = &backends[_i];
+    omsi_db *db = open_db(b, false);
+    omsi_error err = {0};
+    omsi_db_stmt *st = prep(db, "SELECT ?, ? || 'x'");
+    for (int round = 0; round < 4; round++) {
+        switch (round % 3) {
+        case 0: ck_assert_int_eq(omsi_db_bind_int64(st, 1, 5 + round, &err), 0); break;
+        case 1: ck_assert_int_eq(omsi_db_bind_text(st, 1, "abc", &err), 0); break;
+        default: ck_assert_int_eq(omsi_db_bind_double(st, 1, 2.5, &err), 0); break;
+        }
+        ck_assert_int_eq(omsi_db_bind_text(st, 2, round ? "w" : "v", &err), 0);
+        ck_assert_msg(omsi_db_step(st, &err) == OMSI_DB_ROW, "round %d: %s", round, err.message);
+        switch (round % 3) {
+        case 0: ck_assert_int_eq(omsi_db_column_int64(st, 0), 5 + round); break;
+        case 1: ck_assert_str_eq(omsi_db_column_text(st, 0), "abc"); break;
+        default: ck_assert(omsi_db_column_double(st, 0) == 2.5); break;
+        }
+        ck_assert_str_eq(omsi_db_column_text(st, 1), round ? "wx" : "vx");
+        ck_assert_int_eq(step(st), OMSI_DB_DONE);
+        ck_assert_int_eq(omsi_db_reset(st, &err), 0);
+        /* Prepared from the second run on, one at a time. */
+        if (is_pg(b))
+            ck_assert_int_eq(count_rows(db, "pg_prepared_statements"), round > 0);
+    }
+    omsi_db_finalize(st);
+    if (is_pg(b)) /* and dropped with the statement */
+        ck_assert_int_eq(count_rows(db, "pg_prepared_statements"), 0);
     omsi_db_close(db);
 }
 END_TEST
@@ -850,6 +887,7 @@ static Suite *db_suite(int pg_index)
     tcase_add_loop_test(tc, text_utf8_quotes_null, 0, n_backends);
     tcase_add_loop_test(tc, placeholders, 0, n_backends);
     tcase_add_loop_test(tc, pg_placeholders, 0, n_backends);
+    tcase_add_loop_test(tc, rerun_rebind, 0, n_backends);
     tcase_add_loop_test(tc, blobs, 0, n_backends);
     tcase_add_loop_test(tc, returning_and_changes, 0, n_backends);
     tcase_add_loop_test(tc, transactions, 0, n_backends);
