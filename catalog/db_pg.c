@@ -86,22 +86,22 @@ static int set_message(omsi_error *err, omsi_status status, const char *password
         msg = "unknown error";
     while (*msg == '\n' || *msg == ' ')
         msg++;
-    char line[1024];
     size_t n = strcspn(msg, "\n");
-    if (n >= sizeof line)
-        n = sizeof line - 1;
-    memcpy(line, msg, n);
-    line[n] = '\0';
-    while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    if (password && *password) {
-        size_t pl = strlen(password);
-        char *hit;
-        while ((hit = strstr(line, password)) != NULL) {
-            memmove(hit + 3, hit + pl, strlen(hit + pl) + 1);
-            memcpy(hit, "***", 3);
+    while (n > 0 && (msg[n - 1] == ' ' || msg[n - 1] == '\r'))
+        n--;
+    char line[1024];
+    size_t pl = password ? strlen(password) : 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 4 < sizeof line;) {
+        if (pl && i + pl <= n && memcmp(msg + i, password, pl) == 0) {
+            memcpy(line + o, "***", 3);
+            o += 3;
+            i += pl;
+        } else {
+            line[o++] = msg[i++];
         }
     }
+    line[o] = '\0';
     return omsi_error_set(err, status, "%s%s%s", what ? what : "", what ? ": " : "", line);
 }
 
@@ -686,7 +686,13 @@ static int64_t pg_column_int64(omsi_db_stmt *base, int column)
     if (type == PG_BOOLOID)
         return *v == 't';
     if (type == PG_FLOAT4OID || type == PG_FLOAT8OID || type == PG_NUMERICOID) {
-        /* Truncated toward zero and clamped, as SQLite converts a REAL. */
+        /* A whole numeric (sum() of bigint) exactly; else truncated toward
+         * zero and clamped, as SQLite converts a REAL. */
+        char *end;
+        errno = 0;
+        long long whole = strtoll(v, &end, 10);
+        if (!*end && end != v && errno == 0)
+            return whole;
         double d = strtod(v, NULL);
         if (isnan(d))
             return 0;
@@ -701,7 +707,12 @@ static int64_t pg_column_int64(omsi_db_stmt *base, int column)
 
 static const char *pg_column_text(omsi_db_stmt *base, int column)
 {
-    return value_of((pg_stmt *)base, column);
+    pg_stmt *st = (pg_stmt *)base;
+    const char *v = value_of(st, column);
+    /* A comparison reads as SQLite gives it: "1" or "0", not "t" or "f". */
+    if (v && PQftype(st->res, column) == PG_BOOLOID)
+        return *v == 't' ? "1" : "0";
+    return v;
 }
 
 static const void *pg_column_blob(omsi_db_stmt *base, int column, size_t *size)

@@ -109,8 +109,20 @@ START_TEST(int64_extremes)
                       b->driver->name, i, omsi_db_column_int64(sel, 0), values[i]);
         /* A comparison's result reads as an integer on both (bool on PostgreSQL). */
         ck_assert_int_eq(omsi_db_column_int64(sel, 1), i == 0);
+        ck_assert_str_eq(omsi_db_column_text(sel, 1), i == 0 ? "1" : "0");
     }
     ck_assert_int_eq(step(sel), OMSI_DB_DONE);
+    omsi_db_finalize(sel);
+    /* A sum above 2^53 stays exact (PostgreSQL sums bigint as numeric). */
+    sel = prep(db, "SELECT sum(v) FROM t WHERE v > 1 AND v < ?");
+    ck_assert_int_eq(omsi_db_bind_int64(sel, 1, INT64_MAX, &err), 0);
+    ck_assert_int_eq(step(sel), OMSI_DB_ROW);
+    ck_assert_int_eq(omsi_db_column_int64(sel, 0), INT32_MAX + (int64_t)1);
+    omsi_db_finalize(sel);
+    exec_ok(db, "INSERT INTO t (n, v) VALUES (100, 9007199254740993), (101, 2)");
+    sel = prep(db, "SELECT sum(v) FROM t WHERE n >= 100");
+    ck_assert_int_eq(step(sel), OMSI_DB_ROW);
+    ck_assert_int_eq(omsi_db_column_int64(sel, 0), 9007199254740995LL);
     omsi_db_finalize(sel);
     omsi_db_close(db);
 }
@@ -530,6 +542,11 @@ START_TEST(pg_open_errors)
     ck_assert_msg(strstr(err.message, "s3cretpw") == NULL, "%s", err.message);
     ck_assert_msg(strchr(err.message, '\n') == NULL, "%s", err.message);
     ck_assert_ptr_nonnull(strstr(err.message, "nonexistent-omsi-dir"));
+    /* A one-letter password in a message is starred, without a loop. */
+    ck_assert_int_eq(omsi_db_pg_driver.open("postgresql://omsi:q@/omsi_test?host=/nowhere-q-dir-q", false, &db,
+                                            &err),
+                     OMSI_ERR_DB_UNAVAILABLE);
+    ck_assert_msg(strstr(err.message, "/nowhere-***-dir-***/") != NULL, "%s", err.message);
     /* A malformed URI is the user's mistake. */
     ck_assert_int_eq(omsi_db_pg_driver.open("postgresql://omsi:s3cretpw@/db?no_such_option=1", false, &db, &err),
                      OMSI_ERR_USAGE);
