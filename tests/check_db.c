@@ -867,15 +867,18 @@ START_TEST(pg_migrations_concurrent)
     exec_ok(admin, "SET search_path TO omsi_mig");
     omsi_db_stmt *st = prep(admin, "INSERT INTO search (source_id, names, metadata) VALUES (?, ?, ?)");
     ck_assert_int_eq(omsi_db_bind_int64(st, 1, 42, &err), 0);
-    ck_assert_int_eq(omsi_db_bind_text(st, 2, "Kidney_Section2 region-A", &err), 0);
-    ck_assert_int_eq(omsi_db_bind_text(st, 3, "instrument Orbitrap Elite", &err), 0);
+    ck_assert_int_eq(omsi_db_bind_text(st, 2, "/drop/lab1/Kidney_Section2.imzML imzml region-A", &err), 0);
+    ck_assert_int_eq(omsi_db_bind_text(st, 3, "instrument Orbitrap Elite; KÜVETTE 25µm", &err), 0);
     ck_assert_int_eq(step(st), OMSI_DB_DONE);
     omsi_db_finalize(st);
     st = prep(admin, "SELECT source_id FROM search WHERE tsv @@ to_tsquery('simple', ?)");
-    const char *queries[] = {"orbitrap & elite", "kidney:*", "region", "absent"};
-    for (int i = 0; i < 4; i++) {
+    /* Words inside a path and after punctuation, a prefix, Unicode case. */
+    const char *queries[] = {"orbitrap & elite", "kid:*", "kidney & section2 & lab1", "region & a", "küvette",
+                             "25µm", "absent"};
+    int n_found = 6;
+    for (int i = 0; i < (int)(sizeof queries / sizeof queries[0]); i++) {
         ck_assert_int_eq(omsi_db_bind_text(st, 1, queries[i], &err), 0);
-        if (i < 3) {
+        if (i < n_found) {
             ck_assert_msg(step(st) == OMSI_DB_ROW, "%s", queries[i]);
             ck_assert_int_eq(omsi_db_column_int64(st, 0), 42);
         }

@@ -93,8 +93,12 @@ fi
 chmod 700 "$dir"
 owner_name >"$dir/user"
 
-as_owner "$bin/initdb" -D "$dir/data" --auth=trust -E UTF8 --locale=C -U "$(owner_name)" --no-sync \
-    >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed in $dir"; }
+# C.UTF-8: byte order, with Unicode case folding for the text search (as
+# fts5 folds); plain C where the system lacks it.
+as_owner "$bin/initdb" -D "$dir/data" --auth=trust -E UTF8 --locale=C.UTF-8 -U "$(owner_name)" --no-sync \
+    >"$dir/initdb.log" 2>&1 ||
+    { rm -rf "$dir/data"; as_owner "$bin/initdb" -D "$dir/data" --auth=trust -E UTF8 --locale=C -U "$(owner_name)" \
+        --no-sync >"$dir/initdb.log" 2>&1; } || { cat "$dir/initdb.log" >&2; die "initdb failed in $dir"; }
 # fsync off and small buffers: nothing here needs to survive a crash.
 as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 30 \
     -o "-k $dir -h '' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=40" \

@@ -130,14 +130,17 @@ CREATE INDEX metadata_dataset ON metadata(dataset_id);
 --   INSERT INTO search (source_id, names, metadata) VALUES (?, ?, ?)
 -- and searched with
 --   s.id IN (SELECT source_id FROM search WHERE tsv @@ to_tsquery('simple', ?))
--- ('simple': lower-cased words, no stemming or stop words, like unicode61).
--- Like the fts5 table it has no foreign key: a source's document is written
--- and kept exactly as on SQLite.
+-- Words as fts5's unicode61 cuts them: punctuation and spaces separate
+-- (PostgreSQL's parser would keep a path such as /drop/Kidney_2.imzML as one
+-- token, so "kidney" would not find it), then 'simple' lower-cases them
+-- without stemming or stop words. Like the fts5 table it has no foreign
+-- key: a source's document is written and kept exactly as on SQLite.
 CREATE TABLE search (
     source_id bigint PRIMARY KEY,
     names     text,
     metadata  text,
     tsv       tsvector GENERATED ALWAYS AS
-              (to_tsvector('simple', coalesce(names, '') || ' ' || coalesce(metadata, ''))) STORED
+              (to_tsvector('simple', regexp_replace(coalesce(names, '') || ' ' || coalesce(metadata, ''),
+                                                    '[[:punct:][:space:]]+', ' ', 'g'))) STORED
 );
 CREATE INDEX search_tsv ON search USING gin (tsv);
