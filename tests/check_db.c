@@ -11,6 +11,7 @@
  * the server binaries are absent). */
 #include "catalog/db.h"
 #include "catalog/migrations_pg.h"
+#include "tests/test_pg.h"
 #include "tests/test_support.h"
 
 #include <check.h>
@@ -69,16 +70,6 @@ static int step(omsi_db_stmt *st)
     int rc = omsi_db_step(st, &err);
     ck_assert_msg(rc >= 0, "step: %s", err.message);
     return rc;
-}
-
-/* A URI with one more query parameter (key=value, value URI-encoded). */
-static char *uri_with(const char *uri, const char *param)
-{
-    size_t n = strlen(uri) + strlen(param) + 2;
-    char *out = malloc(n);
-    ck_assert_ptr_nonnull(out);
-    snprintf(out, n, "%s%c%s", uri, strchr(uri, '?') ? '&' : '?', param);
-    return out;
 }
 
 static int64_t count_rows(omsi_db *db, const char *table);
@@ -806,9 +797,8 @@ static void assert_same_lines(const char *got, const char *want)
 
 START_TEST(pg_migrations_concurrent)
 {
+    char *uri = omsi_test_pg_schema_uri(pg_uri, "omsi_mig");
     omsi_db *admin = open_db(&backends[_i], false);
-    exec_ok(admin, "DROP SCHEMA IF EXISTS omsi_mig CASCADE; CREATE SCHEMA omsi_mig");
-    char *uri = uri_with(pg_uri, "options=-csearch_path%3Domsi_mig");
 
     /* Two processes open the new catalog at once. */
     pid_t pids[2];
@@ -926,91 +916,22 @@ static Suite *db_suite(int pg_index)
     return s;
 }
 
-/* Starts a cluster with tests/pg_cluster.sh in a new folder (*dir_out);
- * returns its URI (malloc'ed), or NULL with the reason printed. */
-static char *start_cluster(char **dir_out, bool *broken)
-{
-    *dir_out = NULL;
-    *broken = false;
-    const char *script = getenv("OMSI_PG_CLUSTER");
-    char fallback[4096];
-    if (!script || !*script) {
-        const char *src = getenv("OMSI_SRCDIR");
-        snprintf(fallback, sizeof fallback, "%s/tests/pg_cluster.sh", src && *src ? src : ".");
-        script = fallback;
-    }
-    char cmd[8400];
-    snprintf(cmd, sizeof cmd, "sh '%s' available", script);
-    if (system(cmd) != 0)
-        return NULL; /* it said why */
-    /* /tmp, not $TMPDIR: the socket's path must stay short, and the
-     * postgres user must reach it. */
-    char templ[] = "/tmp/omsi-pg.XXXXXX";
-    char *dir = mkdtemp(templ);
-    if (!dir) {
-        printf("SKIP: PostgreSQL half: cannot create a folder in /tmp\n");
-        return NULL;
-    }
-    snprintf(cmd, sizeof cmd, "sh '%s' start '%s' %ld", script, dir, (long)getpid());
-    FILE *p = popen(cmd, "r");
-    char uri[4096] = "";
-    if (p) {
-        if (!fgets(uri, sizeof uri, p))
-            uri[0] = '\0';
-        if (pclose(p) != 0)
-            uri[0] = '\0';
-    }
-    uri[strcspn(uri, "\n")] = '\0';
-    if (!*uri) {
-        printf("FAIL: tests/pg_cluster.sh could not start a cluster in %s\n", dir);
-        rmdir(dir);
-        *broken = true;
-        return NULL;
-    }
-    *dir_out = strdup(dir);
-    return strdup(uri);
-}
-
-static void stop_cluster(const char *dir)
-{
-    const char *script = getenv("OMSI_PG_CLUSTER");
-    char cmd[8400];
-    if (script && *script)
-        snprintf(cmd, sizeof cmd, "sh '%s' stop '%s'", script, dir);
-    else
-        snprintf(cmd, sizeof cmd, "sh '%s/tests/pg_cluster.sh' stop '%s'",
-                 getenv("OMSI_SRCDIR") ? getenv("OMSI_SRCDIR") : ".", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "check_db: could not stop the cluster in %s\n", dir);
-}
-
 int main(void)
 {
     /* At merge with the SQLite driver (branch dbport): add
      *   backends[n_backends++] = (backend){&omsi_db_sqlite_driver, <temp file>};
      * here, so that every case runs on both. */
-    char *cluster_dir = NULL;
-    char *started = NULL;
-    const char *env = getenv("OMSI_TEST_PG_URI");
-    int pg_index = -1;
-    bool broken = false;
-    if (env && *env)
-        pg_uri = env;
-    else
-        pg_uri = started = start_cluster(&cluster_dir, &broken);
-    if (broken)
+    omsi_test_pg pg;
+    int pg_rc = omsi_test_pg_start(&pg);
+    if (pg_rc != 0 && pg_rc != OMSI_TEST_SKIP)
         return 1; /* the server is installed but does not start: a failure */
-    if (pg_uri) {
+    int pg_index = -1;
+    if (pg_rc == 0) {
+        pg_uri = pg.uri;
         pg_index = n_backends;
-        backends[n_backends++] = (backend){&omsi_db_pg_driver, pg_uri};
-    } else {
-        printf("SKIP: check_db: the PostgreSQL half (set OMSI_TEST_PG_URI or install postgresql)\n");
+        backends[n_backends++] = (backend){&omsi_db_pg_driver, pg.uri};
     }
     int rc = n_backends ? omsi_test_run(db_suite(pg_index), true) : OMSI_TEST_SKIP;
-    if (cluster_dir) {
-        stop_cluster(cluster_dir);
-        free(cluster_dir);
-    }
-    free(started);
+    omsi_test_pg_stop(&pg);
     return rc;
 }
