@@ -109,6 +109,7 @@ const char *omsi_status_name(omsi_status status)
     case OMSI_ERR_HDF5: return "hdf5";
     case OMSI_ERR_DB: return "db";
     case OMSI_ERR_INTERNAL: return "internal";
+    case OMSI_ERR_DB_UNAVAILABLE: return "db-unavailable";
     }
     return "unknown";
 }

@@ -20,8 +20,9 @@ typedef enum omsi_status {
     OMSI_ERR_INCOMPLETE = -7,  /* dataset still being written (companions missing, short file) */
     OMSI_ERR_CANCELLED = -8,   /* stopped by a signal or a cancel flag */
     OMSI_ERR_HDF5 = -9,        /* the HDF5 library reported an error */
-    OMSI_ERR_DB = -10,         /* the SQLite catalog reported an error */
-    OMSI_ERR_INTERNAL = -11    /* a bug: an invariant did not hold */
+    OMSI_ERR_DB = -10,         /* the catalog database reported an error */
+    OMSI_ERR_INTERNAL = -11,   /* a bug: an invariant did not hold */
+    OMSI_ERR_DB_UNAVAILABLE = -12 /* cannot reach the catalog server (outage, lost connection): retry later */
 } omsi_status;
 
 /* A longer message keeps its start and end: the middle becomes "...". */
