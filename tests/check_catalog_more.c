@@ -11,6 +11,7 @@
 #include "catalog/record.h"
 #include "catalog/report.h"
 #include "tests/test_support.h"
+#include "tests/test_pg.h"
 #include "base/omsi_proc.h"
 
 #include <math.h>
@@ -26,6 +27,11 @@
 /* ---- helpers ---- */
 
 static char *test_dir;
+/* The PostgreSQL server (set by main() before the runner forks), and in a
+ * test of the "postgresql" case the URI of its empty schema: the tests that
+ * are not about SQLite itself run on both backends. */
+static const char *pg_uri;
+static char *pg_target;
 
 static void setup(void) { test_dir = omsi_test_mkdtemp("catalog"); }
 static void teardown(void)
@@ -33,9 +39,25 @@ static void teardown(void)
     omsi_test_rmtree(test_dir);
     free(test_dir);
     test_dir = NULL;
+    free(pg_target);
+    pg_target = NULL;
 }
 
-static char *temp_path(const char *name) { return omsi_path_join(test_dir, name); }
+static void setup_pg(void)
+{
+    setup();
+    char schema[64];
+    snprintf(schema, sizeof schema, "catalog_more_%ld", (long)getpid());
+    pg_target = omsi_test_pg_schema_uri(pg_uri, schema);
+}
+
+/* A path in the test folder; on PostgreSQL, for "cat.sqlite", the schema. */
+static char *temp_path(const char *name)
+{
+    if (pg_target && strcmp(name, "cat.sqlite") == 0)
+        return strdup(pg_target);
+    return omsi_path_join(test_dir, name);
+}
 
 static omsi_catalog *open_rw(const char *path)
 {
@@ -860,7 +882,8 @@ START_TEST(ingest_unchanged_and_new_version)
     ck_assert_str_eq(text, "img:3:1:64");
     sql_text(cat, "SELECT nx || 'x' || ny || 'x' || nz || ':' || mz_min || ':' || spectra FROM datasets",
              text, sizeof text);
-    ck_assert_str_eq(text, "3x2x20:100.0:6");
+    /* (A double as text: "100.0" on SQLite, "100" on PostgreSQL.) */
+    ck_assert_str_eq(text, pg_target ? "3x2x20:100:6" : "3x2x20:100.0:6");
     /* The same content again: nothing converted, nothing recorded. */
     ck_assert_msg(omsi_ingest_path(cat, path, &opts, &rep, &err) == 0, "%s", err.message);
     ck_assert_int_eq(rep.outcome, OMSI_INGEST_UNCHANGED);
@@ -1252,7 +1275,30 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, corrupt_catalog);
     tcase_add_test(tc, read_only_catalog);
     suite_add_tcase(s, tc);
+    if (pg_uri) {
+        TCase *pg = tcase_create("postgresql");
+        tcase_add_checked_fixture(pg, setup_pg, teardown);
+        tcase_set_timeout(pg, 120);
+        tcase_add_test(pg, query_every_filter);
+        tcase_add_test(pg, query_min_spectra);
+        tcase_add_test(pg, query_job_state);
+        tcase_add_test(pg, ingest_unchanged_and_new_version);
+        tcase_add_test(pg, jobs_state_machine);
+        tcase_add_test(pg, manual_job_owner);
+        suite_add_tcase(s, pg);
+    }
     return s;
 }
 
-int main(void) { return omsi_test_run(catalog_suite(), false); }
+int main(void)
+{
+    omsi_test_pg pg;
+    int pg_rc = omsi_test_pg_start(&pg);
+    if (pg_rc != 0 && pg_rc != OMSI_TEST_SKIP)
+        return 1; /* the server is installed but does not start: a failure */
+    if (pg_rc == 0)
+        pg_uri = pg.uri;
+    int rc = omsi_test_run(catalog_suite(), false);
+    omsi_test_pg_stop(&pg);
+    return rc;
+}
