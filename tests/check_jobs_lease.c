@@ -3,11 +3,12 @@
  * ownership checks that keep a worker whose job was taken over from
  * changing or recording it, the host-aware restart requeue, and the
  * partial files a retaking host removes. On SQLite always; on PostgreSQL
- * too when $OMSI_TEST_PG_URI names a database. */
+ * too when there is a server (tests/test_pg.h). */
 #include "base/omsi_util.h"
 #include "catalog/catalog_internal.h"
 #include "catalog/record.h"
 #include "catalog/report.h"
+#include "tests/test_pg.h"
 #include "tests/test_support.h"
 #include "watchd/watchd_partials.h"
 
@@ -19,6 +20,8 @@
 #include <unistd.h>
 
 static char *test_dir;
+/* The PostgreSQL server, set by main() before the runner forks (NULL: none). */
+static const char *pg_uri;
 
 static void setup(void) { test_dir = omsi_test_mkdtemp("lease"); }
 static void teardown(void)
@@ -29,23 +32,17 @@ static void teardown(void)
     unsetenv("OMSI_HOST");
 }
 
-/* The catalog of a test: a fresh SQLite file, or the PostgreSQL database
- * (emptied of jobs and sources first). */
+/* The catalog of a test: a fresh SQLite file, or an empty schema on the
+ * PostgreSQL server. */
 static omsi_catalog *open_catalog(bool pg)
 {
-    char *path = omsi_path_join(test_dir, "cat.sqlite");
+    char schema[64];
+    snprintf(schema, sizeof schema, "lease_%ld", (long)getpid());
+    char *target = pg ? omsi_test_pg_schema_uri(pg_uri, schema) : omsi_path_join(test_dir, "cat.sqlite");
     omsi_catalog *cat = NULL;
     omsi_error err = {0};
-    const char *target = pg ? getenv("OMSI_TEST_PG_URI") : path;
     ck_assert_msg(omsi_catalog_open(target, OMSI_CATALOG_READ_WRITE, &cat, &err) == 0, "%s", err.message);
-    free(path);
-    if (pg) {
-        ck_assert_msg(omsi_db_exec(cat->db,
-                                   "DELETE FROM search; DELETE FROM jobs; UPDATE sources SET superseded_by = NULL; "
-                                   "DELETE FROM sources;",
-                                   &err) == 0,
-                      "%s", err.message);
-    }
+    free(target);
     return cat;
 }
 
@@ -217,14 +214,7 @@ static void lease_cycle(bool pg)
 START_TEST(lease_claim_renew_expire_retake_sqlite) { lease_cycle(false); }
 END_TEST
 
-START_TEST(lease_claim_renew_expire_retake_pg)
-{
-    if (!getenv("OMSI_TEST_PG_URI") || !*getenv("OMSI_TEST_PG_URI")) {
-        fprintf(stderr, "lease test on PostgreSQL skipped: OMSI_TEST_PG_URI is not set\n");
-        return;
-    }
-    lease_cycle(true);
-}
+START_TEST(lease_claim_renew_expire_retake_pg) { lease_cycle(true); }
 END_TEST
 
 /* A job without a lease (omsi_catalog_job_claim, a manual ingest) never
@@ -313,11 +303,23 @@ static Suite *lease_suite(void)
     TCase *tc = tcase_create("lease");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, lease_claim_renew_expire_retake_sqlite);
-    tcase_add_test(tc, lease_claim_renew_expire_retake_pg);
+    if (pg_uri)
+        tcase_add_test(tc, lease_claim_renew_expire_retake_pg);
     tcase_add_test(tc, no_lease_never_expires);
     tcase_add_test(tc, partials_of_dead_writers);
     suite_add_tcase(s, tc);
     return s;
 }
 
-int main(void) { return omsi_test_run(lease_suite(), false); }
+int main(void)
+{
+    omsi_test_pg pg;
+    int pg_rc = omsi_test_pg_start(&pg);
+    if (pg_rc != 0 && pg_rc != OMSI_TEST_SKIP)
+        return 1; /* the server is installed but does not start: a failure */
+    if (pg_rc == 0)
+        pg_uri = pg.uri;
+    int rc = omsi_test_run(lease_suite(), false);
+    omsi_test_pg_stop(&pg);
+    return rc;
+}
