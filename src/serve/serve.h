@@ -19,6 +19,8 @@ typedef struct omsi_serve_config {
     unsigned threads;            /* 0: 4 */
     unsigned max_connections;    /* 0: 256 */
     double rate_per_second;      /* per client; 0: 100 (negative: no limit) */
+    bool forking;                /* the process forks (omsi-watchd): a catalog connection per
+                                  * request, none open between them (serve_pool.h) */
     const omsi_logger *log;      /* one line per request at NOTICE */
 } omsi_serve_config;
 
@@ -32,6 +34,14 @@ int omsi_serve_start(const omsi_serve_config *cfg, omsi_server **out, omsi_error
 /* "127.0.0.1:8642": the address it listens on (the chosen port for 0). */
 const char *omsi_serve_address(const omsi_server *s);
 uint16_t omsi_serve_port(const omsi_server *s);
+
+/* A process that forks (omsi-watchd: its workers and classifiers) must not
+ * fork while a request thread is inside HDF5 or SQLite: their locks would
+ * stay held in the child. hold waits for the requests inside the catalog or
+ * a file to finish (milliseconds) and keeps new ones out until release.
+ * Both accept NULL (no server). */
+void omsi_serve_hold(omsi_server *s);
+void omsi_serve_release(omsi_server *s);
 
 /* Stops accepting, finishes the requests in hand, frees everything. */
 void omsi_serve_stop(omsi_server *s);

@@ -33,8 +33,13 @@ void serve_api_datasets(serve_ctx *ctx, const serve_args *args, serve_reply *rep
     }
     omsi_error err = {0};
     json_object *doc = NULL;
-    omsi_catalog *cat = serve_pool_take(ctx->pool);
-    int rc = q.count ? omsi_query_count_json_doc(cat, &q, &doc, &err) : omsi_query_json_doc(cat, &q, &doc, &err);
+    omsi_catalog *cat = NULL;
+    int rc = serve_pool_take(ctx->pool, &cat, &err);
+    if (rc) {
+        fail(ctx, reply, &err, false);
+        return;
+    }
+    rc = q.count ? omsi_query_count_json_doc(cat, &q, &doc, &err) : omsi_query_json_doc(cat, &q, &doc, &err);
     serve_pool_give(ctx->pool, cat);
     if (rc)
         fail(ctx, reply, &err, false);
@@ -53,8 +58,13 @@ void serve_api_dataset(serve_ctx *ctx, int64_t id, const serve_args *args, serve
     }
     omsi_error err = {0};
     json_object *doc = NULL;
-    omsi_catalog *cat = serve_pool_take(ctx->pool);
-    int rc = omsi_show_json_doc(cat, id, &doc, &err);
+    omsi_catalog *cat = NULL;
+    int rc = serve_pool_take(ctx->pool, &cat, &err);
+    if (rc) {
+        fail(ctx, reply, &err, false);
+        return;
+    }
+    rc = omsi_show_json_doc(cat, id, &doc, &err);
     serve_pool_give(ctx->pool, cat);
     if (rc)
         fail(ctx, reply, &err, true);
@@ -73,8 +83,13 @@ void serve_api_stats(serve_ctx *ctx, const serve_args *args, serve_reply *reply)
     }
     omsi_error err = {0};
     json_object *doc = NULL;
-    omsi_catalog *cat = serve_pool_take(ctx->pool);
-    int rc = omsi_stats_json_doc(cat, &doc, &err);
+    omsi_catalog *cat = NULL;
+    int rc = serve_pool_take(ctx->pool, &cat, &err);
+    if (rc) {
+        fail(ctx, reply, &err, false);
+        return;
+    }
+    rc = omsi_stats_json_doc(cat, &doc, &err);
     serve_pool_give(ctx->pool, cat);
     if (rc)
         fail(ctx, reply, &err, false);
@@ -95,8 +110,13 @@ void serve_api_thumbnail(serve_ctx *ctx, int64_t id, const serve_args *args, ser
     omsi_dataset_location loc;
     unsigned char *png = NULL;
     size_t bytes = 0;
-    omsi_catalog *cat = serve_pool_take(ctx->pool);
-    int rc = omsi_catalog_locate(cat, id, dataset, &loc, &err);
+    omsi_catalog *cat = NULL;
+    int rc = serve_pool_take(ctx->pool, &cat, &err);
+    if (rc) {
+        fail(ctx, reply, &err, false);
+        return;
+    }
+    rc = omsi_catalog_locate(cat, id, dataset, &loc, &err);
     if (!rc) {
         rc = omsi_catalog_thumbnail(cat, loc.dataset_id, &png, &bytes, &err);
         omsi_dataset_location_free(&loc);

@@ -27,8 +27,13 @@ static int target_open(serve_ctx *ctx, int64_t id, unsigned dataset, serve_targe
                        omsi_error *err)
 {
     *t = (serve_target){.view = {.file = -1, .group = -1}};
-    omsi_catalog *cat = serve_pool_take(ctx->pool);
-    int rc = omsi_catalog_locate(cat, id, dataset, &t->loc, err);
+    omsi_catalog *cat = NULL;
+    int rc = serve_pool_take(ctx->pool, &cat, err);
+    if (rc) {
+        *status = 500;
+        return rc;
+    }
+    rc = omsi_catalog_locate(cat, id, dataset, &t->loc, err);
     serve_pool_give(ctx->pool, cat);
     if (rc) {
         *status = serve_status_of(err, true);

@@ -1,11 +1,15 @@
 #include "serve/serve_pool.h"
 
 #include <hdf5.h>
+#include <stdlib.h>
 #include <string.h>
 
-int serve_pool_open(serve_pool *p, const char *path, unsigned n, omsi_error *err)
+int serve_pool_open(serve_pool *p, const char *path, unsigned n, bool per_request, omsi_error *err)
 {
     memset(p, 0, sizeof *p);
+    p->per_request = per_request;
+    if (!(p->path = strdup(path)))
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
     if (n < 1)
         n = 1;
     if (n > SERVE_POOL_MAX)
@@ -22,6 +26,11 @@ int serve_pool_open(serve_pool *p, const char *path, unsigned n, omsi_error *err
             return rc;
         }
         p->n++;
+        if (per_request) {
+            omsi_catalog_close(p->cats[0]);
+            p->n = 0;
+            break;
+        }
     }
     return 0;
 }
@@ -31,20 +40,25 @@ void serve_pool_close(serve_pool *p)
     for (unsigned i = 0; i < p->n; i++)
         omsi_catalog_close(p->cats[i]);
     p->n = 0;
+    free(p->path);
+    p->path = NULL;
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->freed);
     pthread_mutex_destroy(&p->hdf5_lock);
 }
 
-omsi_catalog *serve_pool_take(serve_pool *p)
+int serve_pool_take(serve_pool *p, omsi_catalog **cat, omsi_error *err)
 {
+    if (p->per_request)
+        return omsi_catalog_open(p->path, OMSI_CATALOG_READ_ONLY, cat, err);
     pthread_mutex_lock(&p->lock);
     for (;;) {
         for (unsigned i = 0; i < p->n; i++)
             if (!p->busy[i]) {
                 p->busy[i] = true;
                 pthread_mutex_unlock(&p->lock);
-                return p->cats[i];
+                *cat = p->cats[i];
+                return 0;
             }
         pthread_cond_wait(&p->freed, &p->lock);
     }
@@ -52,6 +66,10 @@ omsi_catalog *serve_pool_take(serve_pool *p)
 
 void serve_pool_give(serve_pool *p, omsi_catalog *cat)
 {
+    if (p->per_request) {
+        omsi_catalog_close(cat);
+        return;
+    }
     pthread_mutex_lock(&p->lock);
     for (unsigned i = 0; i < p->n; i++)
         if (p->cats[i] == cat)

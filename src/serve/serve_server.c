@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct omsi_server {
     serve_pool pool;
     serve_rate rate;
     serve_ctx ctx;
+    pthread_rwlock_t fork_lock; /* requests read, a forking caller writes */
     char *token;
     const omsi_logger *log;
     char address[80];
@@ -138,7 +140,9 @@ static void answer(omsi_server *s, struct MHD_Connection *c, const char *url, co
     }
     serve_args args = {0};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+    pthread_rwlock_rdlock(&s->fork_lock);
     serve_dispatch(&s->ctx, &route, &args, reply);
+    pthread_rwlock_unlock(&s->fork_lock);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -215,6 +219,12 @@ int omsi_serve_start(const omsi_serve_config *cfg, omsi_server **out, omsi_error
         return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
     s->fd = -1;
     s->log = cfg->log;
+    /* A waiting fork goes before new requests (glibc prefers readers). */
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&s->fork_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
     const char *listen_text = cfg->listen ? cfg->listen : SERVE_DEFAULT_LISTEN;
     bool loopback = false, pool_open = false;
     unsigned threads = cfg->threads ? cfg->threads : SERVE_DEFAULT_THREADS;
@@ -227,7 +237,7 @@ int omsi_serve_start(const omsi_serve_config *cfg, omsi_server **out, omsi_error
                             "the catalog to anyone who can reach it)", listen_text);
     if (!rc && cfg->token && !(s->token = strdup(cfg->token)))
         rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
-    if (!rc && !(rc = serve_pool_open(&s->pool, cfg->catalog_path, threads, err)))
+    if (!rc && !(rc = serve_pool_open(&s->pool, cfg->catalog_path, threads, cfg->forking, err)))
         pool_open = true;
     if (!rc) {
         s->ctx = (serve_ctx){.pool = &s->pool, .log = cfg->log};
@@ -249,6 +259,7 @@ int omsi_serve_start(const omsi_serve_config *cfg, omsi_server **out, omsi_error
         if (s->fd >= 0)
             close(s->fd);
         serve_rate_destroy(&s->rate);
+        pthread_rwlock_destroy(&s->fork_lock);
         free(s->token);
         free(s);
         return rc;
@@ -268,6 +279,19 @@ void omsi_serve_stop(omsi_server *s)
     close(s->fd);
     serve_pool_close(&s->pool);
     serve_rate_destroy(&s->rate);
+    pthread_rwlock_destroy(&s->fork_lock);
     free(s->token);
     free(s);
+}
+
+void omsi_serve_hold(omsi_server *s)
+{
+    if (s)
+        pthread_rwlock_wrlock(&s->fork_lock);
+}
+
+void omsi_serve_release(omsi_server *s)
+{
+    if (s)
+        pthread_rwlock_unlock(&s->fork_lock);
 }
