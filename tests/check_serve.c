@@ -253,6 +253,10 @@ START_TEST(tokens_compare_and_parse)
     fputs("has a blank inside it\n", f);
     fclose(f);
     ck_assert_int_ne(serve_token_read(path, &token, &err), 0);
+    f = fopen(path, "w");
+    fputs("0123456789abcdef;x=1\n", f);
+    fclose(f);
+    ck_assert_int_ne(serve_token_read(path, &token, &err), 0);
     unlink(path);
     ck_assert_int_ne(serve_token_read(path, &token, &err), 0);
     ck_assert_ptr_nonnull(strstr(err.message, path));

@@ -103,7 +103,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, serve_reply *r, bool
     return ok;
 }
 
-/* The gate, in the order a request meets it; 0 when it may pass. */
+/* The gate, in the order a request meets it (method, body, rate, token,
+ * path), then the endpoint: reply is filled either way. */
 static void answer(omsi_server *s, struct MHD_Connection *c, const char *url, const char *method,
                    const char *client, serve_reply *reply, unsigned *allow)
 {

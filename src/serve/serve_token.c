@@ -26,9 +26,10 @@ int serve_token_read(const char *path, char **token, omsi_error *err)
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
         line[--n] = '\0';
     for (size_t i = 0; i < n; i++)
-        if (line[i] <= ' ' || line[i] >= 0x7f) {
-            rc = omsi_error_set(err, OMSI_ERR_USAGE, "%s: the token holds a blank or a non-printable character",
-                                path);
+        if (line[i] <= ' ' || line[i] >= 0x7f || strchr(";,\"\\", line[i])) {
+            /* The page keeps the token in a cookie: no ; , " or \ either. */
+            rc = omsi_error_set(err, OMSI_ERR_USAGE,
+                                "%s: the token holds a blank, a non-printable character or one of ; , \" \\", path);
             goto done;
         }
     if (n < SERVE_TOKEN_MIN) {

@@ -12,7 +12,8 @@
 enum { SERVE_TOKEN_MIN = 16, SERVE_TOKEN_MAX = 256 };
 
 /* The file's first line, trailing blanks cut: SERVE_TOKEN_MIN to
- * SERVE_TOKEN_MAX printable ASCII characters without blanks, or an error
+ * SERVE_TOKEN_MAX printable ASCII characters without blanks (nor ; , " \,
+ * which a cookie cannot hold), or an error
  * naming the file. *token is malloc'ed. */
 int serve_token_read(const char *path, char **token, omsi_error *err);
 
