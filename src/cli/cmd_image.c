@@ -166,7 +166,7 @@ int omsi_cmd_image(int argc, char **argv, const omsi_cli *cli)
         rc = omsi_error_set(&err, OMSI_ERR_NOMEM, "no memory for a %llu x %llu image",
                             (unsigned long long)nx, (unsigned long long)ny);
     if (!rc)
-        rc = omsi_view_ion_image(&t.view, z0, z1, img, source, sizeof source, &err);
+        rc = omsi_view_ion_image(&t.view, o.tic, z0, z1, img, source, sizeof source, &err);
     if (!rc)
         omsi_log(cli->log, OMSI_LOG_INFO, "%s: %s of %s read from %s", t.loc.output_path, what, t.loc.hdf5_path,
                  source);

@@ -95,7 +95,7 @@ static int render_image(const serve_target *t, const serve_image_params *p, unsi
     if (!rc)
         rc = omsi_colormap_build(p->colormap, &map, err);
     if (!rc)
-        rc = omsi_view_ion_image(v, z0, z1, img, source, sizeof source, err);
+        rc = omsi_view_ion_image(v, p->tic, z0, z1, img, source, sizeof source, err);
     if (!rc && p->colorbar) {
         omsi_image_range(img, nx * ny, &lo, &hi);
         rc = omsi_plot_image_with_colorbar(img, nx, ny, &render, lo, hi, &rgb, &w, &h, err);

@@ -52,10 +52,10 @@ static void name_copy(const omsi_view *v, const char *copy, char *out, size_t si
         snprintf(out, size, "%s/%s", v->group_path, copy);
 }
 
-int omsi_view_ion_image(const omsi_view *v, uint64_t z0, uint64_t z1, double *img, char *copy_name,
+int omsi_view_ion_image(const omsi_view *v, bool tic, uint64_t z0, uint64_t z1, double *img, char *copy_name,
                         size_t copy_size, omsi_error *err)
 {
-    if (z0 == 0 && z1 == v->shape[2] && v->summary_path[0]) {
+    if (tic && v->summary_path[0]) {
         /* Computed at conversion: no pass over the cube. */
         snprintf(copy_name, copy_size, "%s/tic_image", v->summary_path);
         return omsi_view_read_summary(v, "tic_image", img, v->shape[0] * v->shape[1], err);

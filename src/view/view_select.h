@@ -16,10 +16,10 @@
 int omsi_view_ion_bins(const omsi_view *v, const char *label, bool tic, double mz, double half_width, uint64_t *z0,
                        uint64_t *z1, char *what, size_t what_size, omsi_error *err);
 
-/* img (X * Y doubles) = the ion image of bins [z0, z1); for the whole axis
- * the TIC image stored at conversion when there is one. copy_name gets what
- * was read (a copy's name or the summary's full path). */
-int omsi_view_ion_image(const omsi_view *v, uint64_t z0, uint64_t z1, double *img, char *copy_name,
+/* img (X * Y doubles) = the ion image of bins [z0, z1); with tic the TIC
+ * image stored at conversion when there is one. copy_name gets what was
+ * read (a copy's name or the summary's full path). */
+int omsi_view_ion_image(const omsi_view *v, bool tic, uint64_t z0, uint64_t z1, double *img, char *copy_name,
                         size_t copy_size, omsi_error *err);
 
 typedef enum omsi_spectrum_kind { OMSI_SPECTRUM_PIXEL, OMSI_SPECTRUM_MEAN, OMSI_SPECTRUM_MAX } omsi_spectrum_kind;
