@@ -63,6 +63,12 @@ bad=$(awk 'NR == 1 { next } { v = (31 * $1 + 17 * $2 + 83) % 251; if (v > max) m
 [ "$(status "$base/api/datasets/1/image.png?mz=105&ppm=20000&zoom=2")" = 200 ] || fail "image.png ppm: $(cat "$work/body")"
 "$PIXELS" "$work/body" | head -1 | grep -qx '24 18' || fail "zoomed image size"
 [ "$(status "$base/api/datasets/1/image.png?tic=1")" = 200 ] || fail "image.png tic"
+run image 1 --tic -o "$work/tic.cli.png" 2>/dev/null || fail "image --tic"
+cmp -s "$work/body" "$work/tic.cli.png" || fail "image.png?tic=1 differs from image --tic"
+curl -sf "$base/api/datasets/1/image.png?mz=105&width=1.1&scale=sqrt&colormap=magma&zoom=3&colorbar=1" > "$work/w.png" ||
+    fail "image.png with every option"
+run image 1 --mz 105 --width 1.1 --scale sqrt --colormap magma --zoom 3 --colorbar -o "$work/w.cli.png" 2>/dev/null
+cmp -s "$work/w.png" "$work/w.cli.png" || fail "image.png differs from image with the same options"
 
 # spectrum.json: spectrum --json.
 curl -sf "$base/api/datasets/1/spectrum.json?x=11&y=8" > "$work/sp.json" || fail "spectrum.json"
