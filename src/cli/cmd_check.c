@@ -1,7 +1,7 @@
 /* omsi-catalog check PATH... [--stats] [--json]: classify raw datasets with
  * the format registry and describe their cubes (check_collect.c), for
  * people (check_text.c) or scripts (json). */
-#include "cli/json_doc.h"
+#include "report/json_doc.h"
 #include "base/omsi_escape.h"
 #include "cli/check_report.h"
 #include "cli/commands.h"

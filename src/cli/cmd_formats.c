@@ -1,6 +1,6 @@
 /* omsi-catalog formats [--json]: the registered input formats, in probe
  * order, with their capabilities. */
-#include "cli/json_doc.h"
+#include "report/json_doc.h"
 #include "cli/commands.h"
 #include "readers/reader.h"
 

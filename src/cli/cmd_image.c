@@ -6,10 +6,10 @@
 #include "view/plot.h"
 #include "view/png_write.h"
 #include "view/view_image.h"
+#include "view/view_select.h"
 #include "base/omsi_atomic_file.h"
 
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,48 +120,6 @@ static int parse(int argc, char **argv, image_options *o)
     return 0;
 }
 
-/* The bins to sum, and a description for logs and titles. */
-static int choose_bins(const view_target *t, const image_options *o, uint64_t *z0, uint64_t *z1,
-                       char *what, size_t what_size, omsi_error *err)
-{
-    const omsi_view *v = &t->view;
-    uint64_t n = v->shape[2];
-    if (n == 0)
-        return omsi_error_set(err, OMSI_ERR_USAGE, "%s: %s has no m/z bins", v->file_path, v->group_path);
-    if (o->tic) {
-        *z0 = 0;
-        *z1 = n;
-        snprintf(what, what_size, "TIC");
-        return 0;
-    }
-    if (o->mz < v->mz[0] || o->mz > v->mz[n - 1])
-        return omsi_error_set(err, OMSI_ERR_USAGE,
-                              "m/z %.6g is outside the m/z axis of source %lld dataset %u (%.6g..%.6g)",
-                              o->mz, (long long)t->loc.source_id, t->loc.dataset_index, v->mz[0],
-                              v->mz[n - 1]);
-    if (o->have_ppm || o->have_width) {
-        double half = o->have_ppm ? o->mz * o->ppm * 1e-6 : o->width / 2;
-        int rc = omsi_view_mz_window(v, o->mz - half, o->mz + half, z0, z1, err);
-        if (rc)
-            return rc;
-        snprintf(what, what_size, "m/z %.6g +- %.4g (%llu bins)", o->mz, half,
-                 (unsigned long long)(*z1 - *z0));
-        return 0;
-    }
-    uint64_t lo = 0, hi = n - 1;
-    while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (v->mz[mid] <= o->mz)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    *z0 = fabs(v->mz[hi] - o->mz) < fabs(v->mz[lo] - o->mz) ? hi : lo;
-    *z1 = *z0 + 1;
-    snprintf(what, what_size, "m/z %.6g (bin %llu at %.8g)", o->mz, (unsigned long long)*z0, v->mz[*z0]);
-    return 0;
-}
-
 static int write_csv(const char *path, const double *img, uint64_t nx, uint64_t ny, omsi_error *err)
 {
     omsi_atomic_file f;
@@ -194,29 +152,24 @@ int omsi_cmd_image(int argc, char **argv, const omsi_cli *cli)
     if ((code = view_target_open(cli, "image", o.id_text, (unsigned)o.dataset, &t)))
         return code;
     uint64_t z0 = 0, z1 = 0, nx = t.view.shape[0], ny = t.view.shape[1];
-    char what[128] = "", mz_name[64], stored[192], source[256];
+    char what[128] = "", mz_name[64], source[256];
     double *img = NULL, lo = 0, hi = 0;
     uint8_t *rgb = NULL;
     uint32_t w = 0, h = 0;
     char *default_name = NULL;
-    const char *copy = "", *output = o.output;
-    int rc = choose_bins(&t, &o, &z0, &z1, what, sizeof what, &err);
+    const char *output = o.output;
+    double half = o.have_ppm ? o.mz * o.ppm * 1e-6 : o.have_width ? o.width / 2 : 0;
+    char label[64];
+    snprintf(label, sizeof label, "source %lld dataset %u", (long long)t.loc.source_id, t.loc.dataset_index);
+    int rc = omsi_view_ion_bins(&t.view, label, o.tic, o.mz, half, &z0, &z1, what, sizeof what, &err);
     if (!rc && !(img = malloc((nx * ny > 0 ? nx * ny : 1) * sizeof *img)))
         rc = omsi_error_set(&err, OMSI_ERR_NOMEM, "no memory for a %llu x %llu image",
                             (unsigned long long)nx, (unsigned long long)ny);
-    if (!rc && o.tic && t.view.summary_path[0]) {
-        /* Computed at conversion: no pass over the cube. */
-        rc = omsi_view_read_summary(&t.view, "tic_image", img, nx * ny, &err);
-        snprintf(stored, sizeof stored, "%s/tic_image", t.view.summary_path);
-        copy = stored;
-    } else if (!rc) {
-        rc = omsi_view_image(&t.view, z0, z1, 64u << 20, img, &copy, &err);
-    }
-    if (!rc) {
-        view_source_name(&t, copy, source, sizeof source);
+    if (!rc)
+        rc = omsi_view_ion_image(&t.view, o.tic, z0, z1, img, source, sizeof source, &err);
+    if (!rc)
         omsi_log(cli->log, OMSI_LOG_INFO, "%s: %s of %s read from %s", t.loc.output_path, what, t.loc.hdf5_path,
                  source);
-    }
     if (!rc && !output) {
         if (o.tic)
             snprintf(mz_name, sizeof mz_name, "tic");

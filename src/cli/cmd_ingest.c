@@ -1,5 +1,5 @@
 /* omsi-catalog ingest: convert datasets and record them in the catalog. */
-#include "cli/json_doc.h"
+#include "report/json_doc.h"
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
 #include "cli/progress.h"

@@ -2,7 +2,8 @@
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
 #include "catalog/query.h"
-#include "cli/json_doc.h"
+#include "report/json_doc.h"
+#include "report/query_json.h"
 #include "base/omsi_escape.h"
 
 #include <stdint.h>
@@ -174,35 +175,7 @@ static int dataset_row(void *ctx, const omsi_query_row *r)
     c->n_rows++;
     if (c->q->output == OMSI_OUT_JSON || c->q->output == OMSI_OUT_NDJSON) {
         /* The vocabulary of docs/json.md (the same names as check and show). */
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "source_id", json_object_new_int64(r->source_id));
-        json_object_object_add(o, "dataset_id", json_object_new_int64(r->dataset_id));
-        json_object_object_add(o, "path", json_object_new_string(r->path));
-        json_object_object_add(o, "format", json_object_new_string(r->format));
-        json_object_object_add(o, "version", json_object_new_int64(r->version));
-        json_object_object_add(o, "output", json_object_new_string(r->output));
-        json_object_object_add(o, "hdf5_path", json_object_new_string(r->hdf5_path));
-        json_object_object_add(o, "name", json_object_new_string(r->name ? r->name : ""));
-        json_object *shape = json_object_new_array();
-        json_object_array_add(shape, json_object_new_int64(r->nx));
-        json_object_array_add(shape, json_object_new_int64(r->ny));
-        json_object_array_add(shape, json_object_new_int64(r->nz));
-        json_object_object_add(o, "shape", shape);
-        json_object_object_add(o, "pixel_count", json_object_new_int64(r->nx * r->ny));
-        json_object_object_add(o, "dtype", json_object_new_string(r->dtype));
-        json_object_object_add(o, "mz_min", json_object_new_double(r->mz_min));
-        json_object_object_add(o, "mz_max", json_object_new_double(r->mz_max));
-        json_object_object_add(o, "n_spectra", json_object_new_int64(r->spectra));
-        json_object_object_add(o, "total_intensity", json_object_new_double(r->total_intensity));
-        json_object_object_add(o, "ingested_at", omsi_json_time(r->ingested_at));
-        json_object_object_add(o, "ingested_at_unix", json_object_new_double(r->ingested_at));
-        if (r->has_peak) {
-            json_object *p = json_object_new_object();
-            json_object_object_add(p, "mz", json_object_new_double(r->peak_mz));
-            json_object_object_add(p, "intensity", json_object_new_double(r->peak_intensity));
-            json_object_object_add(p, "coverage", json_object_new_double(r->peak_coverage));
-            json_object_object_add(o, "peak", p);
-        }
+        json_object *o = omsi_query_row_json(r);
         emit_row(c, o);
         return 0;
     }
@@ -234,17 +207,7 @@ static int job_row(void *ctx, const omsi_job_row *r)
     collect *c = ctx;
     c->n_rows++;
     if (c->q->output == OMSI_OUT_JSON || c->q->output == OMSI_OUT_NDJSON) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "job_id", json_object_new_int64(r->id));
-        json_object_object_add(o, "path", json_object_new_string(r->source_path));
-        json_object_object_add(o, "state", json_object_new_string(r->state));
-        json_object_object_add(o, "attempts", json_object_new_int(r->attempts));
-        json_object_object_add(o, "last_error", r->last_error ? json_object_new_string(r->last_error) : NULL);
-        json_object_object_add(o, "created_at", omsi_json_time(r->created_at));
-        json_object_object_add(o, "created_at_unix", json_object_new_double(r->created_at));
-        json_object_object_add(o, "next_attempt_at", omsi_json_time(r->next_attempt_at));
-        json_object_object_add(o, "next_attempt_at_unix", json_object_new_double(r->next_attempt_at));
-        json_object_object_add(o, "source_id", r->source_id ? json_object_new_int64(r->source_id) : NULL);
+        json_object *o = omsi_job_row_json(r);
         emit_row(c, o);
         return 0;
     }
@@ -260,20 +223,20 @@ static int job_row(void *ctx, const omsi_job_row *r)
 /* --count: one number, or {"schema_version": 1, "count": N}. */
 static int print_count(omsi_catalog *cat, const omsi_query *q, const omsi_cli *cli)
 {
-    int64_t n = 0;
+    json_object *o = NULL;
     omsi_error err = {0};
-    if (omsi_catalog_query_count(cat, q, &n, &err)) {
+    if (omsi_query_count_json_doc(cat, q, &o, &err)) {
         omsi_log(cli->log, OMSI_LOG_ERR, "%s", err.message);
         return 1;
     }
     if (q->output == OMSI_OUT_JSON) {
-        json_object *o = omsi_json_doc();
-        json_object_object_add(o, "count", json_object_new_int64(n));
         omsi_json_print(o, stdout);
-        json_object_put(o);
     } else {
-        printf("%lld\n", (long long)n);
+        json_object *n = NULL;
+        json_object_object_get_ex(o, "count", &n);
+        printf("%lld\n", (long long)json_object_get_int64(n));
     }
+    json_object_put(o);
     return 0;
 }
 

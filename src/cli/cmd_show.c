@@ -1,8 +1,8 @@
 /* omsi-catalog show: everything recorded about one source. */
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
-#include "cli/json_doc.h"
-#include "catalog/report.h"
+#include "report/json_doc.h"
+#include "report/catalog_json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,15 +47,13 @@ int omsi_cmd_show(int argc, char **argv, const omsi_cli *cli)
         return 1;
     json_object *o = NULL;
     omsi_error err = {0};
-    int rc = omsi_catalog_show(cat, id, &o, &err);
-    if (!rc)
-        omsi_json_vocabulary(o); /* shape, n_spectra, ISO times: docs/json.md */
+    int rc = omsi_show_json_doc(cat, id, &o, &err);
     if (rc) {
         omsi_log(cli->log, OMSI_LOG_ERR, "%s", err.message);
     } else if (json) {
-        o = omsi_json_doc_of(o);
         omsi_json_print(o, stdout);
     } else {
+        json_object_object_del(o, "schema_version"); /* for scripts only */
         omsi_print_json_as_text(o, stdout, 0);
     }
     json_object_put(o);

@@ -1,13 +1,12 @@
 /* omsi-catalog spectrum: one pixel's spectrum, or the mean or maximum
  * spectrum, of a cataloged dataset as CSV, JSON or a plotted PNG. */
-#include "cli/json_doc.h"
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
-#include "cli/json_doc.h"
+#include "report/spectrum_json.h"
 #include "cli/view_target.h"
 #include "view/plot.h"
 #include "view/png_write.h"
-#include "view/view_spectrum.h"
+#include "view/view_select.h"
 #include "base/omsi_atomic_file.h"
 
 #include <getopt.h>
@@ -148,10 +147,12 @@ static bool is_png_name(const char *path)
     return n > 4 && strcasecmp(path + n - 4, ".png") == 0;
 }
 
-static const char *kind_name(spectrum_kind k)
+static omsi_spectrum_kind view_kind(spectrum_kind k)
 {
-    return k == KIND_PIXEL ? "pixel" : k == KIND_MEAN ? "mean" : "max";
+    return k == KIND_PIXEL ? OMSI_SPECTRUM_PIXEL : k == KIND_MEAN ? OMSI_SPECTRUM_MEAN : OMSI_SPECTRUM_MAX;
 }
+
+static const char *kind_name(spectrum_kind k) { return omsi_spectrum_kind_name(view_kind(k)); }
 
 static int write_text(const char *path, const spectrum_options *o, const view_target *t,
                       const double *mz, const double *values, uint64_t n, omsi_error *err)
@@ -161,22 +162,10 @@ static int write_text(const char *path, const spectrum_options *o, const view_ta
     if (rc)
         return rc;
     if (o->json) {
-        json_object *j = omsi_json_doc(), *jm = json_object_new_array_ext((int)n),
-                    *ji = json_object_new_array_ext((int)n);
-        json_object_object_add(j, "source_id", json_object_new_int64(t->loc.source_id));
-        json_object_object_add(j, "dataset", json_object_new_int64(t->loc.dataset_index));
-        json_object_object_add(j, "hdf5_path", json_object_new_string(t->loc.hdf5_path));
-        json_object_object_add(j, "spectrum", json_object_new_string(kind_name(o->kind)));
-        if (o->kind == KIND_PIXEL) {
-            json_object_object_add(j, "x", json_object_new_int64((int64_t)o->x));
-            json_object_object_add(j, "y", json_object_new_int64((int64_t)o->y));
-        }
-        for (uint64_t i = 0; i < n; i++) {
-            json_object_array_add(jm, json_object_new_double(mz[i]));
-            json_object_array_add(ji, json_object_new_double(values[i]));
-        }
-        json_object_object_add(j, "mz", jm);
-        json_object_object_add(j, "intensity", ji);
+        omsi_spectrum_doc doc = {.source_id = t->loc.source_id, .dataset = t->loc.dataset_index,
+                                 .hdf5_path = t->loc.hdf5_path, .kind = view_kind(o->kind), .x = o->x, .y = o->y,
+                                 .mz = mz, .intensity = values, .n = n};
+        json_object *j = omsi_spectrum_json_doc(&doc);
         fputs(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
               f.fp);
         fputc('\n', f.fp);
@@ -201,28 +190,18 @@ int omsi_cmd_spectrum(int argc, char **argv, const omsi_cli *cli)
     omsi_error err = {0};
     uint64_t nz = t.view.shape[2], z0 = 0, z1 = nz;
     double *values = malloc((nz ? nz : 1) * sizeof *values);
-    const char *copy = "", *output = o.output ? o.output : "-";
-    char stored[192], source[256];
+    const char *output = o.output ? o.output : "-";
+    char source[256];
     uint8_t *rgb = NULL;
     omsi_plot_canvas canvas = {0};
     int rc = 0;
     if (!values)
         rc = omsi_error_set(&err, OMSI_ERR_NOMEM, "no memory for a %llu-bin spectrum", (unsigned long long)nz);
-    else if (o.kind == KIND_PIXEL)
-        rc = omsi_view_spectrum(&t.view, o.x, o.y, values, &copy, &err);
-    else if (t.view.summary_path[0]) { /* computed at conversion */
-        rc = omsi_view_read_summary(&t.view, o.kind == KIND_MEAN ? "mean_spectrum" : "max_spectrum", values, nz,
-                                    &err);
-        snprintf(stored, sizeof stored, "%s/%s", t.view.summary_path,
-                 o.kind == KIND_MEAN ? "mean_spectrum" : "max_spectrum");
-        copy = stored;
-    } else
-        rc = omsi_view_mean_max(&t.view, 64u << 20, o.kind == KIND_MEAN ? values : NULL,
-                                o.kind == KIND_MAX ? values : NULL, &copy, &err);
+    else
+        rc = omsi_view_spectrum_of(&t.view, view_kind(o.kind), o.x, o.y, values, source, sizeof source, &err);
     if (!rc && o.have_range)
         rc = omsi_view_mz_window(&t.view, o.lo, o.hi, &z0, &z1, &err);
     if (!rc) {
-        view_source_name(&t, copy, source, sizeof source);
         omsi_log(cli->log, OMSI_LOG_INFO, "%s: %s spectrum of %s read from %s (bins %llu..%llu)",
                  t.loc.output_path, kind_name(o.kind), t.loc.hdf5_path, source, (unsigned long long)z0,
                  (unsigned long long)(z1 ? z1 - 1 : 0));

@@ -1,8 +1,8 @@
 /* omsi-catalog stats: counts by format and job state, bytes in and out. */
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
-#include "cli/json_doc.h"
-#include "catalog/report.h"
+#include "report/json_doc.h"
+#include "report/catalog_json.h"
 
 #include <string.h>
 
@@ -35,13 +35,13 @@ int omsi_cmd_stats(int argc, char **argv, const omsi_cli *cli)
         return 1;
     json_object *o = NULL;
     omsi_error err = {0};
-    int rc = omsi_catalog_stats(cat, &o, &err);
+    int rc = omsi_stats_json_doc(cat, &o, &err);
     if (rc) {
         omsi_log(cli->log, OMSI_LOG_ERR, "%s", err.message);
     } else if (json) {
-        o = omsi_json_doc_of(o);
         omsi_json_print(o, stdout);
     } else {
+        json_object_object_del(o, "schema_version"); /* for scripts only */
         omsi_print_json_as_text(o, stdout, 0);
     }
     json_object_put(o);

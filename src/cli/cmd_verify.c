@@ -1,5 +1,5 @@
 /* omsi-catalog verify: recorded output files against the disk. */
-#include "cli/json_doc.h"
+#include "report/json_doc.h"
 #include "cli/catalog_output.h"
 #include "cli/commands.h"
 #include "catalog/verify.h"

@@ -18,6 +18,7 @@ int omsi_cmd_ingest(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_query(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_spectrum(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_thumbnail(int argc, char **argv, const omsi_cli *cli);
+int omsi_cmd_serve(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_show(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_stats(int argc, char **argv, const omsi_cli *cli);
 int omsi_cmd_verify(int argc, char **argv, const omsi_cli *cli);

@@ -51,7 +51,7 @@ static const struct {
     {"check", omsi_cmd_check},   {"formats", omsi_cmd_formats}, {"ingest", omsi_cmd_ingest},
     {"query", omsi_cmd_query},   {"show", omsi_cmd_show},       {"stats", omsi_cmd_stats},
     {"verify", omsi_cmd_verify}, {"image", omsi_cmd_image},     {"spectrum", omsi_cmd_spectrum},
-    {"thumbnail", omsi_cmd_thumbnail},
+    {"thumbnail", omsi_cmd_thumbnail}, {"serve", omsi_cmd_serve},
 };
 
 /* Edit distance of a and b (both short: command names and what was typed,

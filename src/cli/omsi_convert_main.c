@@ -1,8 +1,8 @@
 /* omsi-convert: convert raw MSI datasets into one OpenMSI HDF5 file, like
  * BASTet's convertToOMSI, but streaming and atomic. */
 #include "writer/convert.h"
-#include "cli/json_doc.h"
-#include "cli/convert_json.h"
+#include "report/json_doc.h"
+#include "report/convert_json.h"
 #include "cli/progress.h"
 
 #include <errno.h>

@@ -76,14 +76,6 @@ char *view_default_name(const view_target *t, const char *what, const char *ext)
     return name;
 }
 
-void view_source_name(const view_target *t, const char *copy, char *out, size_t size)
-{
-    if (copy[0] == '/')
-        snprintf(out, size, "%s", copy);
-    else
-        snprintf(out, size, "%s/%s", t->loc.hdf5_path, copy);
-}
-
 int view_usage_error(const char *command, const char *usage, const char *fmt, ...)
 {
     fprintf(stderr, "omsi-catalog %s: ", command);

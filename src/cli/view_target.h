@@ -24,10 +24,6 @@ void view_target_close(view_target *t);
 bool view_parse_double(const char *text, double *out);
 bool view_parse_u64(const char *text, uint64_t *out);
 
-/* What was read, for -v: a copy's name ("data_1") becomes its full path
- * in the dataset's group; a full path stays as it is. */
-void view_source_name(const view_target *t, const char *copy, char *out, size_t size);
-
 /* Prints "omsi-catalog COMMAND: <message>", a blank line and usage to
  * stderr; returns 2 (a usage error). */
 int view_usage_error(const char *command, const char *usage, const char *fmt, ...)

@@ -54,6 +54,10 @@ static const char usage_text[] =
     "                          CPU and wall time allowed to decide whether a\n"
     "                          settled dataset is complete; past it the dataset\n"
     "                          is quarantined (default 60)\n"
+    "      --serve ADDR:PORT   serve the catalog's web view and JSON API from the\n"
+    "                          daemon (as `omsi-catalog serve`; key `serve`)\n"
+    "      --serve-token-file FILE\n"
+    "                          its bearer token, needed for a non-loopback ADDR\n"
     "      --check-config FILE check FILE and exit: every bad line (with its\n"
     "                          number), value out of range and folder that is\n"
     "                          missing, unreadable (watch) or not writable\n"
@@ -90,7 +94,7 @@ static int add_setting(watchd_invocation *cli, const char *key, const char *valu
 /* 0 ok, 2 usage error, 3 = --help/--version printed (exit 0). */
 static int parse_args(int argc, char **argv, watchd_invocation *cli, const char **check_config)
 {
-    enum { OPT_CATALOG = 256, OPT_POLL, OPT_ONCE, OPT_MAX_ATTEMPTS, OPT_BACKOFF, OPT_LEASE, OPT_CLASSIFY_TIMEOUT,
+    enum { OPT_CATALOG = 256, OPT_POLL, OPT_ONCE, OPT_MAX_ATTEMPTS, OPT_BACKOFF, OPT_LEASE, OPT_CLASSIFY_TIMEOUT, OPT_SERVE, OPT_SERVE_TOKEN,
            OPT_CHECK_CONFIG };
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
@@ -107,6 +111,8 @@ static int parse_args(int argc, char **argv, watchd_invocation *cli, const char 
         {"lease-seconds", required_argument, NULL, OPT_LEASE},
         {"classify-timeout-seconds", required_argument, NULL, OPT_CLASSIFY_TIMEOUT},
         {"classify-timeout", required_argument, NULL, OPT_CLASSIFY_TIMEOUT},
+        {"serve", required_argument, NULL, OPT_SERVE},
+        {"serve-token-file", required_argument, NULL, OPT_SERVE_TOKEN},
         {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
@@ -129,6 +135,8 @@ static int parse_args(int argc, char **argv, watchd_invocation *cli, const char 
         case OPT_BACKOFF: rc = add_setting(cli, "retry_backoff", optarg); break;
         case OPT_LEASE: rc = add_setting(cli, "lease_seconds", optarg); break;
         case OPT_CLASSIFY_TIMEOUT: rc = add_setting(cli, "classify_timeout_seconds", optarg); break;
+        case OPT_SERVE: rc = add_setting(cli, "serve", optarg); break;
+        case OPT_SERVE_TOKEN: rc = add_setting(cli, "serve_token_file", optarg); break;
         case OPT_ONCE: cli->once = true; break;
         case OPT_CHECK_CONFIG: *check_config = optarg; break;
         case 'v': cli->verbosity = 1; break;

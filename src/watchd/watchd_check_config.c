@@ -4,6 +4,8 @@
 #include "base/omsi_escape.h"
 #include "base/omsi_util.h"
 #include "catalog/catalog.h"
+#include "serve/serve_addr.h"
+#include "serve/serve_token.h"
 #include "watchd/watchd_config.h"
 #include "watchd/watchd_daemon.h"
 
@@ -71,6 +73,33 @@ static void check_catalog(check_report *r, const char *catalog)
     free(dir);
 }
 
+/* serve: the token file readable and valid, a token for a non-loopback
+ * address; when all is well, one line saying where the page will be. */
+static void check_serve(check_report *r, const watchd_config *cfg)
+{
+    if (!cfg->serve) {
+        if (cfg->serve_token_file)
+            problem(r, "serve_token_file is set but serve is not (no web view is started)");
+        return;
+    }
+    serve_addr addr;
+    omsi_error err = {0};
+    if (serve_addr_parse(cfg->serve, &addr, &err))
+        return; /* reported with its line */
+    char *token = NULL;
+    if (cfg->serve_token_file && serve_token_read(cfg->serve_token_file, &token, &err)) {
+        problem(r, "serve_token_file: %s", err.message);
+        return;
+    }
+    free(token);
+    if (!addr.loopback && !cfg->serve_token_file) {
+        problem(r, "serve = %s is not a loopback address: add 'serve_token_file = FILE'", cfg->serve);
+        return;
+    }
+    fprintf(r->out, "%s: serve: the web view on http://%s/%s\n", r->path, cfg->serve,
+            cfg->serve_token_file ? " (bearer token required)" : "");
+}
+
 int watchd_check_config(const char *path, FILE *out)
 {
     check_report r = {.out = out, .path = path};
@@ -112,6 +141,7 @@ int watchd_check_config(const char *path, FILE *out)
         free(out_real);
     }
     check_catalog(&r, omsi_catalog_default_path(cfg.catalog));
+    check_serve(&r, &cfg);
     result = r.problems;
 done:
     free(text);

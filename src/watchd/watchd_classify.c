@@ -165,7 +165,10 @@ int watchd_classify_start(watchd_classifiers *set, watchd_candidate *c, bool stu
         return omsi_error_errno(err, OMSI_ERR_IO, errno, "%s: pipe for its classifier", c->key);
     }
     pid_t parent = getpid();
+    watchd_fork_hold(&set->guard);
     pid_t pid = fork();
+    if (pid != 0)
+        watchd_fork_release(&set->guard);
     if (pid == 0) {
         close(fds[0]);
         classify_child(fds[1], parent, c, set->timeout);

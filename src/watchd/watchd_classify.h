@@ -13,6 +13,8 @@
 #include "readers/reader.h"
 #include "watchd/watchd_settle.h"
 
+#include "watchd/watchd_fork_guard.h"
+
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,6 +49,7 @@ typedef struct watchd_classifier {
 typedef struct watchd_classifiers {
     watchd_classifier slot[WATCHD_CLASSIFY_SLOTS];
     double timeout;           /* seconds of CPU and of wall time, per classification */
+    watchd_fork_guard guard;  /* around each fork */
 } watchd_classifiers;
 
 /* The outcome of one classification. */

@@ -2,6 +2,7 @@
 #include "watchd/watchd_config.h"
 
 #include "base/omsi_log.h"
+#include "serve/serve_addr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -34,6 +35,8 @@ void watchd_config_free(watchd_config *c)
     omsi_path_list_free(&c->watch);
     free(c->output_dir);
     free(c->catalog);
+    free(c->serve);
+    free(c->serve_token_file);
     memset(c, 0, sizeof *c);
 }
 
@@ -92,7 +95,7 @@ int watchd_config_set(watchd_config *c, const char *key, const char *value, cons
                       omsi_error *err)
 {
     bool is_path_key = strcmp(key, "watch") == 0 || strcmp(key, "output_dir") == 0 ||
-                       strcmp(key, "catalog") == 0;
+                       strcmp(key, "catalog") == 0 || strcmp(key, "serve_token_file") == 0;
     if (is_path_key && value[0] == '\0')
         return omsi_error_set(err, OMSI_ERR_USAGE, "%s: %s needs a path", origin, key);
     if (strcmp(key, "watch") == 0) {
@@ -104,6 +107,21 @@ int watchd_config_set(watchd_config *c, const char *key, const char *value, cons
         return set_string(&c->output_dir, value, err);
     if (strcmp(key, "catalog") == 0)
         return set_string(&c->catalog, value, err);
+    if (strcmp(key, "serve") == 0) {
+        serve_addr addr;
+        if (!*value) { /* "serve =": off */
+            free(c->serve);
+            c->serve = NULL;
+            return 0;
+        }
+        if (serve_addr_parse(value, &addr, err)) {
+            omsi_error_prefix(err, "%s: serve", origin);
+            return err->status;
+        }
+        return set_string(&c->serve, value, err);
+    }
+    if (strcmp(key, "serve_token_file") == 0)
+        return set_string(&c->serve_token_file, value, err);
     if (strcmp(key, "settle") == 0)
         return parse_seconds(value, 0, &c->settle_seconds, origin, key, err);
     if (strcmp(key, "settle_bruker") == 0)
@@ -265,6 +283,11 @@ int watchd_config_validate(const watchd_config *c, omsi_error *err)
     if (!c->output_dir)
         return omsi_error_set(err, OMSI_ERR_USAGE,
                               "no output folder: give --output-dir DIR or 'output_dir = DIR'");
+    serve_addr addr;
+    if (c->serve && serve_addr_parse(c->serve, &addr, err) == 0 && !addr.loopback && !c->serve_token_file)
+        return omsi_error_set(err, OMSI_ERR_USAGE,
+                              "serve = %s is not a loopback address: add 'serve_token_file = FILE' (a bearer "
+                              "token every request must bring)", c->serve);
     return 0;
 }
 

@@ -26,6 +26,8 @@ typedef struct watchd_config {
     omsi_calibration calibration; /* Bruker flex m/z: auto (default), plain, hpc */
     double classify_timeout;   /* CPU and wall seconds a classification may take */
     bool strict_checksums;        /* a wrong declared checksum fails the job */
+    char *serve;               /* `serve = ADDR:PORT`: the web view in the daemon; NULL = off */
+    char *serve_token_file;    /* its bearer token (needed for a non-loopback address) */
 } watchd_config;
 
 #define WATCHD_DEFAULT_SETTLE 30.0

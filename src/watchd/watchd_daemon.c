@@ -1,6 +1,7 @@
 /* omsi-watchd start-up, SIGHUP reload and shut-down (watchd_daemon.h). */
 #include "watchd/watchd_daemon.h"
 #include "watchd/watchd_partials.h"
+#include "serve/serve_token.h"
 
 #include "base/omsi_proc.h"
 
@@ -124,6 +125,9 @@ static int wait_for_owners(omsi_catalog *cat, const omsi_logger *log, omsi_error
     return 0;
 }
 
+static void hold_server(void *server) { omsi_serve_hold(server); }
+static void release_server(void *server) { omsi_serve_release(server); }
+
 static void setup_workers(watchd_daemon *s)
 {
     s->setup = (watchd_worker_setup){
@@ -136,6 +140,28 @@ static void setup_workers(watchd_daemon *s)
         .strict_checksums = s->cfg.strict_checksums,
         .log = &s->log,
     };
+    if (s->server) {
+        s->setup.guard = (watchd_fork_guard){hold_server, release_server, s->server};
+        s->classify.guard = s->setup.guard;
+    }
+}
+
+/* `serve = ADDR:PORT`: libmicrohttpd's own threads answer; the main loop
+ * never waits on them (only each fork waits for the requests in hand). */
+static int start_server(watchd_daemon *s, omsi_error *err)
+{
+    char *token = NULL;
+    if (s->cfg.serve_token_file && serve_token_read(s->cfg.serve_token_file, &token, err))
+        return err->status;
+    omsi_serve_config cfg = {.listen = s->cfg.serve, .catalog_path = s->catalog_path, .token = token,
+                             .forking = true, .log = &s->log};
+    int rc = omsi_serve_start(&cfg, &s->server, err);
+    free(token);
+    if (rc)
+        return rc;
+    omsi_log(&s->log, OMSI_LOG_NOTICE, "serving the catalog on http://%s/%s", omsi_serve_address(s->server),
+             s->cfg.serve_token_file ? " (bearer token required)" : "");
+    return 0;
 }
 
 void watchd_daemon_fall_back_to_polling(watchd_daemon *s, const omsi_error *err)
@@ -193,6 +219,11 @@ void watchd_daemon_reload(watchd_daemon *s)
         reload_failed(s, &err);
         return;
     }
+    if ((fresh.serve == NULL) != (s->cfg.serve == NULL) || (fresh.serve && strcmp(fresh.serve, s->cfg.serve) != 0) ||
+        (fresh.serve_token_file == NULL) != (s->cfg.serve_token_file == NULL) ||
+        (fresh.serve_token_file && strcmp(fresh.serve_token_file, s->cfg.serve_token_file) != 0))
+        omsi_log(&s->log, OMSI_LOG_WARNING, "reload: a new serve or serve_token_file needs a restart; the web "
+                 "view keeps running as it was started");
     const char *fresh_catalog = omsi_catalog_default_path(fresh.catalog);
     if (strcmp(fresh_catalog, s->catalog_path) != 0)
         omsi_log(&s->log, OMSI_LOG_WARNING, "reload: a new catalog (%s) needs a restart; still using %s",
@@ -300,6 +331,12 @@ int watchd_daemon_run(const watchd_invocation *cli)
     s.watcher.fd = -1;
     watchd_notify_init(&s.notifier);
     watchd_classifiers_init(&s.classify, s.cfg.classify_timeout);
+    /* After the signal mask (its threads inherit it) and before the first fork. */
+    if (s.cfg.serve && !s.cli.once && start_server(&s, &err)) {
+        omsi_log(&s.log, OMSI_LOG_ERR, "serve: %s", err.message);
+        status = err.status == OMSI_ERR_USAGE ? 2 : 1;
+        goto done;
+    }
     setup_workers(&s);
     if (watchd_pool_start(&s.pool, s.cfg.workers, &s.setup, &err)) {
         omsi_log(&s.log, OMSI_LOG_ERR, "%s", err.message);
@@ -309,6 +346,7 @@ int watchd_daemon_run(const watchd_invocation *cli)
     status = watchd_loop_run(&s);
     watchd_pool_free(&s.pool);
 done:
+    omsi_serve_stop(s.server);
     if (s.use_inotify)
         watchd_watcher_close(&s.watcher);
     if (s.sigfd >= 0)

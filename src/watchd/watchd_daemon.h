@@ -7,6 +7,7 @@
 #include "base/omsi_log.h"
 #include "base/omsi_util.h"
 #include "catalog/catalog.h"
+#include "serve/serve.h"
 #include "watchd/watchd_classify.h"
 #include "watchd/watchd_config.h"
 #include "watchd/watchd_inotify.h"
@@ -58,6 +59,7 @@ typedef struct watchd_daemon {
     bool stopping;
     uint64_t queued;
     unsigned pool_workers;
+    omsi_server *server;         /* `serve =`: the web view, on its own threads; NULL = off */
 } watchd_daemon;
 
 /* Starts the daemon as cli says, runs it until SIGTERM (or, with --once,

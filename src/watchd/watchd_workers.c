@@ -246,9 +246,12 @@ void watchd_close_fds_except(int keep)
 static pid_t spawn(watchd_pool *pool, const watchd_worker_setup *setup)
 {
     pid_t parent = getpid();
+    watchd_fork_hold(&setup->guard);
     pid_t pid = fork();
-    if (pid != 0)
+    if (pid != 0) {
+        watchd_fork_release(&setup->guard);
         return pid;
+    }
     /* Child: default signal dispositions, unblocked, and SIGTERM if the
      * daemon dies (kill -9) so that no orphan keeps converting. */
     struct sigaction sa = {.sa_handler = on_stop};

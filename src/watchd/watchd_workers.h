@@ -11,6 +11,8 @@
 #include "base/omsi_log.h"
 #include "watchd/watchd_config.h"
 
+#include "watchd/watchd_fork_guard.h"
+
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -33,6 +35,7 @@ typedef struct watchd_worker_setup {
     omsi_calibration calibration; /* passed to the readers */
     bool strict_checksums;
     const omsi_logger *log;
+    watchd_fork_guard guard;      /* around each fork (not used by the child) */
 } watchd_worker_setup;
 
 int watchd_pool_start(watchd_pool *pool, unsigned workers, const watchd_worker_setup *setup,

@@ -2,12 +2,15 @@
 # The layering of the tree (docs/layout.md): every #include of a project
 # header names its folder, and points down only:
 #
-#   src/base       <- readers, catalog <- src/writer <- src/view <- src/ingest <- src/cli, src/watchd
+#   src/base       <- readers, catalog <- src/writer <- src/view <- src/report <- src/serve
+#                  <- src/ingest <- src/cli, src/watchd
 #
 # base includes nothing of ours; readers and catalog include base; the writer
 # includes base and readers; view (reading converted files back for people:
-# images, spectra, PNGs) base and writer; ingest all of those and catalog; the programs'
-# faces (cli, watchd) anything below them, never each other. Also checks that
+# images, spectra, PNGs) base and writer; ingest all of those and catalog;
+# report (the JSON documents) base, catalog, writer, view; serve (the HTTP
+# server) those and report; the programs' faces (cli, watchd) anything below
+# them, never each other. Also checks that
 # every folder's automake fragment is named after the folder.
 set -u
 srcdir=${OMSI_SRCDIR:-.}
@@ -21,14 +24,16 @@ allowed() { # layer -> the folders it may include
     writer) echo "base readers writer" ;;
     ingest) echo "base readers catalog writer view ingest" ;;
     view) echo "base writer view" ;;
-    cli) echo "base readers catalog writer ingest view cli" ;;
-    watchd) echo "base readers catalog writer view ingest watchd" ;;
+    report) echo "base catalog writer view report" ;;
+    serve) echo "base catalog writer view report serve" ;;
+    cli) echo "base readers catalog writer ingest view report serve cli" ;;
+    watchd) echo "base readers catalog writer view ingest report serve watchd" ;;
     esac
 }
 
 bad=0
 checked=0
-for layer in base readers catalog writer view ingest cli watchd; do
+for layer in base readers catalog writer view ingest report serve cli watchd; do
     case $layer in readers|catalog) dir=$layer ;; *) dir=src/$layer ;; esac
     [ -d "$dir" ] || { echo "FAIL: $dir is missing"; bad=1; continue; }
     ok=$(allowed "$layer")

@@ -1,5 +1,5 @@
-#include "cli/json_doc.h"
-#include "cli/convert_json.h"
+#include "report/json_doc.h"
+#include "report/convert_json.h"
 
 #include <stdio.h>
 

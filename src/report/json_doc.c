@@ -1,4 +1,4 @@
-#include "cli/json_doc.h"
+#include "report/json_doc.h"
 
 #include <stdbool.h>
 #include <stdint.h>
