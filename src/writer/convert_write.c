@@ -369,9 +369,9 @@ static void count_spectrum(writer *w, const slab *s, uint64_t x, uint64_t y, con
 {
     if (!stats || s->z0 != 0)
         return;
-    if (w->summary)
-        omsi_summary_add(w->summary, x, y, values);
-    w->cd->total_intensity += spectrum_sum(w->info->dtype, values, w->info->nz);
+    /* the summary's TIC is the same sum in the same order: not twice */
+    w->cd->total_intensity += w->summary ? omsi_summary_add(w->summary, x, y, values)
+                                         : spectrum_sum(w->info->dtype, values, w->info->nz);
     w->cd->spectra_written++;
     w->progress->done++;
     report(w->progress, "spectra");
