@@ -688,7 +688,7 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
         return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for a %llu-byte block of values",
                               (unsigned long long)w->slab_cap);
     if (w->compress) {
-        if (omsi_chunk_pool_start(&w->pool, threads, spec->compression_level) != 0)
+        if (omsi_chunk_pool_start(&w->pool, threads, spec->compression_level, true) != 0)
             return omsi_error_set(err, OMSI_ERR_INTERNAL, "%s: cannot start %u compression threads",
                                   w->cd->hdf5_path, threads);
         w->pool_running = true;
@@ -716,8 +716,9 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
         if (!rc && w->n_targets == 2)
             rc = run_passes(w, 2u, bx1, bz1, false, err);
     }
-    int rc2 = drain(w, err);
-    return rc ? rc : rc2;
+    if (rc)
+        return rc; /* the jobs in flight are dropped by omsi_chunk_pool_stop */
+    return drain(w, err);
 }
 
 int omsi_write_selection(omsi_reader *r, const omsi_dataset_info *info, omsi_msidata *d,
