@@ -219,6 +219,11 @@ static int decode(imzml_reader *r, const imzml_spectrum *s, void *out, omsi_erro
     if (r->binned) {
         for (uint64_t k = 0; k < s->mz.length; k++)
             r->accumulate[imzml_ppm_bin(&r->ppm, r->mz_values[k])] += r->values[k];
+    } else if (s->mz.length == r->nz && memcmp(r->mz_values, r->mz, (size_t)r->nz * sizeof *r->mz) == 0) {
+        /* the m/z array is the axis itself (processed files often repeat
+         * one): bin k is point k; 0.0 + v as the sums below (-0.0 -> 0.0) */
+        for (uint64_t k = 0; k < s->mz.length; k++)
+            r->accumulate[k] = 0.0 + r->values[k];
     } else {
         /* the value is on the axis; m/z arrays are almost always sorted, so
          * gallop on from the last hit (from the start where one is not) */
