@@ -103,11 +103,24 @@ START_TEST(integer_paths_equal_the_double_loop)
                          types[t] == OMSI_DT_FLOAT32;
         for (uint64_t pix = 0; pix < 6; pix++) {
             for (size_t k = 0; k < NZ; k++) {
-                /* small counts around the noise level, a few large peaks */
+                /* small counts, a few large peaks */
                 long x = (long)((k * 7 + pix * 13) % 11) + (k % 97 == 0 ? 100 : 0);
-                if (is_signed && k % 5 == 0)
-                    x = -x;
-                v[k] = (double)x;
+                v[k] = (double)(is_signed && k % 5 == 0 ? -x : x);
+            }
+            double sample[255];
+            bool sampled[NZ] = {false};
+            for (size_t i = 0; i < 255; i++) {
+                sample[i] = v[(uint64_t)i * NZ / 255];
+                sampled[(uint64_t)i * NZ / 255] = true;
+            }
+            double noise = omsi_noise_level(sample, 255, scratch);
+            ck_assert(noise != floor(noise)); /* between two integers */
+            /* values right at the threshold, in bins the noise sample skips */
+            for (size_t k = 0; k < NZ; k++)
+                if (!sampled[k] && k % 3 == 0)
+                    v[k] = k % 2 ? floor(noise) : ceil(noise);
+            for (size_t k = 0; k < NZ; k++) {
+                long x = (long)v[k];
                 switch (types[t]) {
                 case OMSI_DT_UINT8: ((uint8_t *)raw)[k] = (uint8_t)x; break;
                 case OMSI_DT_INT8: ((int8_t *)raw)[k] = (int8_t)x; break;
@@ -118,10 +131,6 @@ START_TEST(integer_paths_equal_the_double_loop)
                 default: ((float *)raw)[k] = (float)x; break;
                 }
             }
-            double sample[255];
-            for (size_t i = 0; i < 255; i++)
-                sample[i] = v[(uint64_t)i * NZ / 255];
-            double noise = omsi_noise_level(sample, 255, scratch);
             double total = 0, top = v[0];
             for (size_t k = 0; k < NZ; k++) {
                 total += v[k];
