@@ -176,10 +176,29 @@ static void store_all(omsi_dtype t, void *out, const double *v, size_t n)
     }
 }
 
-/* Decodes spectrum s into r->out (nz values of r->dtype). */
-static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
+/* True when the stored array is the cube's values byte for byte: the
+ * intensities of a continuous file, uncompressed, little-endian, of the
+ * cube's type (the usual case). */
+static bool stored_as_cube(const imzml_reader *r, const imzml_array *a)
+{
+    if (r->processed || a->zlib || a->length != r->nz || !omsi_host_is_little_endian())
+        return false;
+    return (a->type == IMZ_F32 && r->dtype == OMSI_DT_FLOAT32) || (a->type == IMZ_I32 && r->dtype == OMSI_DT_INT32) ||
+           (a->type == IMZ_F64 && r->dtype == OMSI_DT_FLOAT64);
+}
+
+/* Decodes spectrum s into out (nz values of r->dtype). */
+static int decode(imzml_reader *r, const imzml_spectrum *s, void *out, omsi_error *err)
 {
     int rc;
+    if (stored_as_cube(r, &s->intensity)) {
+        /* read straight into out: no round trip through doubles, no copy */
+        size_t raw = (size_t)r->nz * omsi_dtype_size(r->dtype);
+        rc = omsi_pread_exact(r->fd, out, raw, s->intensity.offset, r->files.ibd, err);
+        return rc ? rc
+                  : imzml_checksum_feed(&r->sum, r->fd, r->files.ibd, s->intensity.offset, (const unsigned char *)out,
+                                        raw, err);
+    }
     /* the array stored first is read first, so the checksum's cursor moves
      * on without reading the other one twice (imzml_checksum.c) */
     bool mz_first = r->processed && s->mz.offset < s->intensity.offset;
@@ -190,7 +209,7 @@ static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
     if (rc)
         return rc;
     if (!r->processed) {
-        store_all(r->dtype, r->out, r->values, (size_t)r->nz);
+        store_all(r->dtype, out, r->values, (size_t)r->nz);
         return 0;
     }
     if (!mz_first && (rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch,
@@ -200,6 +219,11 @@ static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
     if (r->binned) {
         for (uint64_t k = 0; k < s->mz.length; k++)
             r->accumulate[imzml_ppm_bin(&r->ppm, r->mz_values[k])] += r->values[k];
+    } else if (s->mz.length == r->nz && memcmp(r->mz_values, r->mz, (size_t)r->nz * sizeof *r->mz) == 0) {
+        /* the m/z array is the axis itself (processed files often repeat
+         * one): bin k is point k; 0.0 + v as the sums below (-0.0 -> 0.0) */
+        for (uint64_t k = 0; k < s->mz.length; k++)
+            r->accumulate[k] = 0.0 + r->values[k];
     } else {
         /* the value is on the axis; m/z arrays are almost always sorted, so
          * gallop on from the last hit (from the start where one is not) */
@@ -212,7 +236,7 @@ static int decode(imzml_reader *r, const imzml_spectrum *s, omsi_error *err)
             r->accumulate[pos < nz ? pos : nz - 1] += r->values[k];
         }
     }
-    store_all(r->dtype, r->out, r->accumulate, (size_t)r->nz);
+    store_all(r->dtype, out, r->accumulate, (size_t)r->nz);
     return 0;
 }
 
@@ -252,7 +276,7 @@ static int imzml_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
     if (r->next >= r->ix.count)
         return verdict(r, err);
     const imzml_spectrum *s = &r->ix.spectra[r->next];
-    int rc = decode(r, s, err);
+    int rc = decode(r, s, r->out, err);
     if (rc)
         return rc;
     out->x = s->x - r->min_x;
@@ -283,13 +307,11 @@ static int imzml_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *
         memset(buf, 0, bytes);
         return 1;
     }
-    int rc = decode(r, &r->ix.spectra[hit->spectrum], err);
+    /* into the caller's buffer directly (the writer's block of values) */
+    int rc = decode(r, &r->ix.spectra[hit->spectrum], buf, err);
     if (!rc && ++r->random_reads == r->ix.count)
         rc = verdict(r, err); /* every pixel read once: a whole conversion */
-    if (rc)
-        return rc;
-    memcpy(buf, r->out, bytes);
-    return 0;
+    return rc;
 }
 
 static void imzml_close(omsi_reader *base)

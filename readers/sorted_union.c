@@ -165,6 +165,11 @@ void sorted_union_add(sorted_union *u, const double *values, size_t n)
         u->failed = true;
         return;
     }
+    /* Processed files often repeat one m/z array in every spectrum: once
+     * it is the set, a memcmp is all it costs (sorted and distinct, since
+     * the set is). */
+    if (n == u->count && u->pending_count == 0 && memcmp(values, u->values, n * sizeof *values) == 0)
+        return;
     size_t start = u->pending_count;
     double *dst = u->pending + start;
     size_t w = keep_new(u, values, n, dst);

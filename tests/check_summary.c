@@ -80,6 +80,79 @@ START_TEST(noise_level_ignores_peaks)
 }
 END_TEST
 
+/* The integer paths of omsi_summary_add (integer TIC and base peak, the
+ * noise count against an integer threshold, bins in blocks) give exactly
+ * what the plain double loop gives: ragged lengths (not a multiple of the
+ * blocks), negative values, a noise level that falls between integers and
+ * values equal to it. */
+START_TEST(integer_paths_equal_the_double_loop)
+{
+    enum { NZ = 1003 };
+    static const omsi_dtype types[] = {OMSI_DT_UINT8, OMSI_DT_INT8, OMSI_DT_UINT16, OMSI_DT_INT16,
+                                       OMSI_DT_UINT32, OMSI_DT_INT32, OMSI_DT_FLOAT32};
+    for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
+        omsi_summary s;
+        omsi_error err = {0};
+        ck_assert_int_eq(omsi_summary_init(&s, 2, 3, NZ, types[t], &err), 0);
+        double ref_sum[NZ] = {0}, ref_max[NZ], scratch[255], v[NZ];
+        uint32_t ref_above[NZ] = {0};
+        for (size_t k = 0; k < NZ; k++)
+            ref_max[k] = -INFINITY;
+        unsigned char raw[NZ * 8];
+        bool is_signed = types[t] == OMSI_DT_INT8 || types[t] == OMSI_DT_INT16 || types[t] == OMSI_DT_INT32 ||
+                         types[t] == OMSI_DT_FLOAT32;
+        for (uint64_t pix = 0; pix < 6; pix++) {
+            for (size_t k = 0; k < NZ; k++) {
+                /* small counts, a few large peaks */
+                long x = (long)((k * 7 + pix * 13) % 11) + (k % 97 == 0 ? 100 : 0);
+                v[k] = (double)(is_signed && k % 5 == 0 ? -x : x);
+            }
+            double sample[255];
+            bool sampled[NZ] = {false};
+            for (size_t i = 0; i < 255; i++) {
+                sample[i] = v[(uint64_t)i * NZ / 255];
+                sampled[(uint64_t)i * NZ / 255] = true;
+            }
+            double noise = omsi_noise_level(sample, 255, scratch);
+            ck_assert(noise != floor(noise)); /* between two integers */
+            /* values right at the threshold, in bins the noise sample skips */
+            for (size_t k = 0; k < NZ; k++)
+                if (!sampled[k] && k % 3 == 0)
+                    v[k] = k % 2 ? floor(noise) : ceil(noise);
+            for (size_t k = 0; k < NZ; k++) {
+                long x = (long)v[k];
+                switch (types[t]) {
+                case OMSI_DT_UINT8: ((uint8_t *)raw)[k] = (uint8_t)x; break;
+                case OMSI_DT_INT8: ((int8_t *)raw)[k] = (int8_t)x; break;
+                case OMSI_DT_UINT16: ((uint16_t *)raw)[k] = (uint16_t)x; break;
+                case OMSI_DT_INT16: ((int16_t *)raw)[k] = (int16_t)x; break;
+                case OMSI_DT_UINT32: ((uint32_t *)raw)[k] = (uint32_t)x; break;
+                case OMSI_DT_INT32: ((int32_t *)raw)[k] = (int32_t)x; break;
+                default: ((float *)raw)[k] = (float)x; break;
+                }
+            }
+            double total = 0, top = v[0];
+            for (size_t k = 0; k < NZ; k++) {
+                total += v[k];
+                top = v[k] > top ? v[k] : top;
+                ref_sum[k] += v[k];
+                ref_max[k] = v[k] > ref_max[k] ? v[k] : ref_max[k];
+                ref_above[k] += v[k] > noise;
+            }
+            ck_assert_msg(omsi_summary_add(&s, pix / 3, pix % 3, raw) == total, "type %d: TIC", (int)types[t]);
+            ck_assert_double_eq(s.tic[pix], total);
+            ck_assert_double_eq(s.base_peak[pix], top);
+        }
+        for (size_t k = 0; k < NZ; k++) {
+            ck_assert_msg(s.sum[k] == ref_sum[k] && s.max[k] == ref_max[k] && s.above[k] == ref_above[k],
+                          "type %d bin %zu: sum %g/%g max %g/%g above %u/%u", (int)types[t], k, s.sum[k],
+                          ref_sum[k], s.max[k], ref_max[k], s.above[k], ref_above[k]);
+        }
+        omsi_summary_free(&s);
+    }
+}
+END_TEST
+
 START_TEST(peaks_of_a_synthetic_mean_spectrum)
 {
     /* Two pixels, a falling baseline and two Gaussians at bins 200.3 and 700.0. */
@@ -233,6 +306,7 @@ int main(void)
     Suite *s = suite_create("summary");
     TCase *tc = tcase_create("summary");
     tcase_add_test(tc, noise_level_ignores_peaks);
+    tcase_add_test(tc, integer_paths_equal_the_double_loop);
     tcase_add_test(tc, peaks_of_a_synthetic_mean_spectrum);
     tcase_add_test(tc, converted_file_holds_the_summaries);
     suite_add_tcase(s, tc);

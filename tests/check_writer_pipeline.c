@@ -110,6 +110,10 @@ static const struct {
      * they are read back from the temporary raw copy (16 KB spectra, so
      * data_0 has 1 x 1 x nz chunks, straight from the iterator) */
     {"mzml", 2, 1 << 20, 4, false, 12, 10, 4096, {0, 0, 0}, "missing=7"},
+    /* mzML in chunks wider than one pixel, a cube larger than the budget:
+     * the first pass writes the raw copy, the later blocks read it */
+    {"mzml", 2, 1 << 20, 4, true, 23, 17, 1000, {4, 4, 256}, "missing=7"},
+    {"mzml", 1, 1 << 20, -1, true, 23, 17, 1000, {3, 5, 100}, NULL},
     /* 64 x 64 images: image chunks 64 x 64 x 2, gathered in panels */
     {"img", 3, 1 << 20, 4, false, 64, 64, 301, {0, 0, 0}, NULL}, {"imzml", 2, 0, 4, false, 64, 64, 301, {0, 0, 0}, NULL},
     /* 1 x 1 x 10000 spectrum chunks of a streaming reader: straight from one pass */

@@ -11,6 +11,12 @@ size_t omsi_chunk_pool_bound(size_t raw_bytes)
     return raw_bytes + raw_bytes / 4096 * 5 + 5 * ((raw_bytes >> 16) + 1) + 64;
 }
 
+static void compress_job(struct libdeflate_compressor *c, omsi_chunk_job *job)
+{
+    job->out_bytes = c ? libdeflate_zlib_compress(c, job->raw, job->raw_bytes, job->out, job->out_cap) : 0;
+    job->failed = job->out_bytes == 0;
+}
+
 static void *worker(void *arg)
 {
     omsi_chunk_pool *p = arg;
@@ -26,8 +32,7 @@ static void *worker(void *arg)
         if (!p->todo_head)
             p->todo_tail = NULL;
         pthread_mutex_unlock(&p->lock);
-        job->out_bytes = c ? libdeflate_zlib_compress(c, job->raw, job->raw_bytes, job->out, job->out_cap) : 0;
-        job->failed = job->out_bytes == 0;
+        compress_job(c, job);
         pthread_mutex_lock(&p->lock);
         job->next = p->done_head;
         p->done_head = job;
@@ -39,7 +44,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int omsi_chunk_pool_start(omsi_chunk_pool *p, unsigned n_threads, int level)
+int omsi_chunk_pool_start(omsi_chunk_pool *p, unsigned n_threads, int level, bool help)
 {
     *p = (omsi_chunk_pool){.level = level};
     if (n_threads == 0)
@@ -47,6 +52,8 @@ int omsi_chunk_pool_start(omsi_chunk_pool *p, unsigned n_threads, int level)
     p->threads = calloc(n_threads, sizeof *p->threads);
     if (!p->threads)
         return -1;
+    /* NULL (no memory) only means the caller waits instead of helping */
+    p->helper = help ? libdeflate_alloc_compressor(level) : NULL;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->todo_ready, NULL);
     pthread_cond_init(&p->done_ready, NULL);
@@ -76,11 +83,29 @@ omsi_chunk_job *omsi_chunk_pool_take(omsi_chunk_pool *p)
 {
     pthread_mutex_lock(&p->lock);
     omsi_chunk_job *job = NULL;
-    if (p->in_flight) {
-        while (!p->done_head)
-            pthread_cond_wait(&p->done_ready, &p->lock);
-        job = p->done_head;
-        p->done_head = job->next;
+    while (p->in_flight) {
+        if (p->done_head) {
+            job = p->done_head;
+            p->done_head = job->next;
+            break;
+        }
+        if (p->todo_head && p->helper) {
+            /* Rather than wait, the caller compresses the oldest queued
+             * chunk itself: it leaves the queue, so it is the caller's
+             * alone, and the queue's lock is not held meanwhile. */
+            job = p->todo_head;
+            p->todo_head = job->next;
+            if (!p->todo_head)
+                p->todo_tail = NULL;
+            p->in_flight--;
+            pthread_mutex_unlock(&p->lock);
+            compress_job(p->helper, job);
+            job->next = NULL;
+            return job;
+        }
+        pthread_cond_wait(&p->done_ready, &p->lock);
+    }
+    if (job) {
         job->next = NULL;
         p->in_flight--;
     }
@@ -92,7 +117,21 @@ void omsi_chunk_pool_stop(omsi_chunk_pool *p, omsi_chunk_job **free_list)
 {
     if (!p->threads)
         return;
-    omsi_chunk_job *job;
+    /* queued jobs are dropped uncompressed (stopping early is for errors
+     * and cancellation); only those being compressed are waited for */
+    pthread_mutex_lock(&p->lock);
+    omsi_chunk_job *job = p->todo_head;
+    p->todo_head = p->todo_tail = NULL;
+    while (job) {
+        omsi_chunk_job *next = job->next;
+        p->in_flight--;
+        if (free_list) {
+            job->next = *free_list;
+            *free_list = job;
+        }
+        job = next;
+    }
+    pthread_mutex_unlock(&p->lock);
     while ((job = omsi_chunk_pool_take(p)) != NULL) {
         if (free_list) {
             job->next = *free_list;
@@ -110,5 +149,8 @@ void omsi_chunk_pool_stop(omsi_chunk_pool *p, omsi_chunk_job **free_list)
     pthread_mutex_destroy(&p->lock);
     free(p->threads);
     p->threads = NULL;
+    if (p->helper)
+        libdeflate_free_compressor(p->helper);
+    p->helper = NULL;
     p->n_threads = 0;
 }

@@ -30,20 +30,27 @@ typedef struct omsi_chunk_pool {
     int level;
     pthread_t *threads;
     unsigned n_threads;
+    struct libdeflate_compressor *helper; /* the taking thread's own, or NULL */
 } omsi_chunk_pool;
 
 /* Bytes a compressed chunk of raw_bytes may need. */
 size_t omsi_chunk_pool_bound(size_t raw_bytes);
 
-/* Starts n_threads compressor threads at deflate level (0..12). 0 or -1
- * (pthread error; the threads started are joined again). */
-int omsi_chunk_pool_start(omsi_chunk_pool *p, unsigned n_threads, int level);
+struct libdeflate_compressor;
+
+/* Starts n_threads compressor threads at deflate level (0..12); with help,
+ * omsi_chunk_pool_take compresses a queued job on the calling thread
+ * instead of waiting (only one thread may take then). 0 or -1 (pthread
+ * error; the threads started are joined again). */
+int omsi_chunk_pool_start(omsi_chunk_pool *p, unsigned n_threads, int level, bool help);
 /* Queues a job for compression (never blocks: the caller bounds jobs). */
 void omsi_chunk_pool_submit(omsi_chunk_pool *p, omsi_chunk_job *job);
-/* Waits for a compressed job; NULL when nothing is in flight. */
+/* Waits for a compressed job (or compresses a queued one, see start);
+ * NULL when nothing is in flight. */
 omsi_chunk_job *omsi_chunk_pool_take(omsi_chunk_pool *p);
-/* Waits for every job in flight to come back (discarding them to the
- * caller's list free_list), stops and joins every thread. */
+/* Drops the queued jobs and waits for those being compressed (all go to
+ * the caller's list free_list, uncompressed or not), stops and joins every
+ * thread. */
 void omsi_chunk_pool_stop(omsi_chunk_pool *p, omsi_chunk_job **free_list);
 
 #endif

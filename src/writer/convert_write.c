@@ -39,6 +39,7 @@ typedef struct writer {
     unsigned char *panel;      /* a few image chunks gathered at once */
     uint64_t panel_cap;        /* bytes */
     FILE *spill;               /* the cube as raw values (streaming readers), or NULL */
+    bool spill_filled;         /* every spectrum is in the spill */
 } writer;
 
 /* done of total in stage, at most a few times a second (and always at the end). */
@@ -369,9 +370,9 @@ static void count_spectrum(writer *w, const slab *s, uint64_t x, uint64_t y, con
 {
     if (!stats || s->z0 != 0)
         return;
-    if (w->summary)
-        omsi_summary_add(w->summary, x, y, values);
-    w->cd->total_intensity += spectrum_sum(w->info->dtype, values, w->info->nz);
+    /* the summary's TIC is the same sum in the same order: not twice */
+    w->cd->total_intensity += w->summary ? omsi_summary_add(w->summary, x, y, values)
+                                         : spectrum_sum(w->info->dtype, values, w->info->nz);
     w->cd->spectra_written++;
     w->progress->done++;
     report(w->progress, "spectra");
@@ -398,8 +399,20 @@ static int read_pixel(writer *w, const slab *s, uint64_t x, uint64_t y, bool sta
     return 0;
 }
 
+/* Writes one spectrum of a streaming reader to its place in the spill. */
+static int spill_spectrum(writer *w, const omsi_spectrum *sp, omsi_error *err)
+{
+    size_t row = (size_t)(w->info->nz * w->item);
+    uint64_t at = (sp->x * w->info->ny + sp->y) * row;
+    if (pwrite(fileno(w->spill), sp->intensities, row, (off_t)at) != (ssize_t)row)
+        return omsi_error_set(err, OMSI_ERR_IO, "%s: writing the temporary copy of the values: %s",
+                              w->cd->hdf5_path, strerror(errno));
+    return 0;
+}
+
 /* Fills the slab from the reader: by pixel where it can seek, otherwise by
- * one pass of the iterator (pixels without a spectrum stay zero). */
+ * one pass of the iterator (pixels without a spectrum stay zero; with a
+ * spill, the first pass also writes it and later ones read from it). */
 static int fill_slab(writer *w, const slab *s, bool stats, omsi_error *err)
 {
     const omsi_dataset_info *in = w->info;
@@ -417,7 +430,7 @@ static int fill_slab(writer *w, const slab *s, bool stats, omsi_error *err)
         }
         return 0;
     }
-    if (w->spill) {
+    if (w->spill && w->spill_filled) {
         /* ranged reads of the raw copy: only the block's z range */
         for (uint64_t x = s->x0; x < s->x0 + s->nx; x++) {
             if (cancelled(w->progress->opts))
@@ -433,6 +446,7 @@ static int fill_slab(writer *w, const slab *s, bool stats, omsi_error *err)
         return 0;
     }
     memset(w->slab, 0, (size_t)(s->nx * in->ny) * row);
+    bool spilling = w->spill && !w->spill_filled;
     int rc = omsi_reader_rewind(w->r, err), more = 0;
     omsi_spectrum sp;
     while (!rc && (more = omsi_reader_next(w->r, &sp, err)) == 1) {
@@ -443,14 +457,24 @@ static int fill_slab(writer *w, const slab *s, bool stats, omsi_error *err)
                                   "reader returned pixel (%llu, %llu) outside %llu x %llu",
                                   (unsigned long long)sp.x, (unsigned long long)sp.y,
                                   (unsigned long long)in->nx, (unsigned long long)in->ny);
+        if (spilling) {
+            /* the later blocks come from the spill: every spectrum is
+             * counted here, in the file's order (as the direct pass does) */
+            if ((rc = spill_spectrum(w, &sp, err)) != 0)
+                return rc;
+            count_spectrum(w, s, sp.x, sp.y, sp.intensities, stats);
+        }
         if (sp.x < s->x0 || sp.x >= s->x0 + s->nx)
             continue;
         memcpy((unsigned char *)slab_at(w, s, sp.x, sp.y, s->z0),
                (const unsigned char *)sp.intensities + s->z0 * item, row);
-        count_spectrum(w, s, sp.x, sp.y, sp.intensities, stats);
+        if (!spilling)
+            count_spectrum(w, s, sp.x, sp.y, sp.intensities, stats);
     }
     if (!rc && more < 0)
         rc = err->status ? err->status : OMSI_ERR_FORMAT;
+    if (!rc && w->spill)
+        w->spill_filled = true;
     return rc;
 }
 
@@ -601,17 +625,14 @@ static int run_spectrum_pass(writer *w, omsi_error *err)
             job->failed = false;
             rc = put_job(w, job, err);
         }
-        if (!rc && w->spill) {
-            size_t row = (size_t)(in->nz * item);
-            uint64_t at = (sp.x * in->ny + sp.y) * row;
-            if (pwrite(fileno(w->spill), sp.intensities, row, (off_t)at) != (ssize_t)row)
-                rc = omsi_error_set(err, OMSI_ERR_IO, "%s: writing the temporary copy of the values: %s",
-                                    w->cd->hdf5_path, strerror(errno));
-        }
+        if (!rc && w->spill)
+            rc = spill_spectrum(w, &sp, err);
         count_spectrum(w, &whole, sp.x, sp.y, sp.intensities, true);
     }
     if (!rc && more < 0)
         rc = err->status ? err->status : OMSI_ERR_FORMAT;
+    if (!rc && w->spill)
+        w->spill_filled = true;
     return rc;
 }
 
@@ -688,18 +709,22 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
         return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for a %llu-byte block of values",
                               (unsigned long long)w->slab_cap);
     if (w->compress) {
-        if (omsi_chunk_pool_start(&w->pool, threads, spec->compression_level) != 0)
+        if (omsi_chunk_pool_start(&w->pool, threads, spec->compression_level, true) != 0)
             return omsi_error_set(err, OMSI_ERR_INTERNAL, "%s: cannot start %u compression threads",
                                   w->cd->hdf5_path, threads);
         w->pool_running = true;
     }
-    /* A streaming reader (mzML) whose image-chunked copy needs passes of
-     * its own: the spectrum pass also writes the values to an unlinked
-     * temporary file, and the image passes read their z ranges from it.
+    /* A streaming reader (mzML) that needs more than one pass (the image
+     * copy's own passes, or blocks of values of chunks wider than one
+     * pixel): the first pass also writes the values to an unlinked
+     * temporary file, and the later ones read their ranges from it.
      * Measured (bench/README.md): re-parsing costs ~0.12 s of CPU per MB
      * of values (XML + base64), the raw copy is written and read back at
      * page-cache speed, so the spill wins from the second pass on. */
-    if (!joint && direct && w->n_targets == 2) {
+    uint64_t passes = joint ? ((in->nx + bx - 1) / bx) * ((in->nz + bz - 1) / bz)
+                            : (direct ? 1 : ((in->nx + bx - 1) / bx) * ((in->nz + bz - 1) / bz)) +
+                                  (w->n_targets == 2 ? ((in->nx + bx1 - 1) / bx1) * ((in->nz + bz1 - 1) / bz1) : 0);
+    if (!w->random_access && passes > 1) {
         w->spill = tmpfile();
         if (!w->spill || ftruncate(fileno(w->spill), (off_t)(in->nx * in->ny * in->nz * w->item)) != 0)
             return omsi_error_set(err, OMSI_ERR_IO, "%s: cannot create a temporary copy of %llu bytes of values: %s",
@@ -716,8 +741,9 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
         if (!rc && w->n_targets == 2)
             rc = run_passes(w, 2u, bx1, bz1, false, err);
     }
-    int rc2 = drain(w, err);
-    return rc ? rc : rc2;
+    if (rc)
+        return rc; /* the jobs in flight are dropped by omsi_chunk_pool_stop */
+    return drain(w, err);
 }
 
 int omsi_write_selection(omsi_reader *r, const omsi_dataset_info *info, omsi_msidata *d,

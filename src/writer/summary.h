@@ -32,8 +32,9 @@ int omsi_summary_init(omsi_summary *s, uint64_t nx, uint64_t ny, uint64_t nz, om
                       omsi_error *err);
 void omsi_summary_free(omsi_summary *s);
 
-/* Adds the spectrum of pixel (x, y): nz values of s->dtype. */
-void omsi_summary_add(omsi_summary *s, uint64_t x, uint64_t y, const void *values);
+/* Adds the spectrum of pixel (x, y): nz values of s->dtype. Returns its
+ * sum (the TIC, summed in order; 0 outside the shape). */
+double omsi_summary_add(omsi_summary *s, uint64_t x, uint64_t y, const void *values);
 
 /* A spectrum's noise level: median + 3 x 1.4826 MAD of (at most 255) evenly
  * spaced samples; robust against the peaks and cheap per spectrum. */
