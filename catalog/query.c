@@ -267,6 +267,9 @@ static int build_dataset_query(omsi_catalog *cat, const omsi_query *q, bool coun
         add(b, "SELECT COUNT(*) FROM (");
     add(b, "SELECT s.id, d.id, s.path, s.format, o.path, d.hdf5_path, d.name, d.dtype, d.nx, d.ny, "
             "d.nz, d.spectra, s.version, d.mz_min, d.mz_max, d.total_intensity, s.ingested_at");
+    /* The dataset's number within its source (the --dataset of image and
+     * spectrum); a count does not need it. */
+    add(b, count ? ", 0" : ", (SELECT COUNT(*) FROM datasets d2 WHERE d2.source_id = d.source_id AND d2.id < d.id)");
     if (q->has_peak) {
         /* The peaks in the window come from the m/z index (a handful of
          * rows even at 100k datasets x 500 peaks); the highest of each
@@ -487,10 +490,10 @@ int omsi_catalog_query(omsi_catalog *cat, const omsi_query *q,
             .nz = omsi_db_column_int64(st, 10), .spectra = omsi_db_column_int64(st, 11),
             .version = omsi_db_column_int64(st, 12), .mz_min = omsi_db_column_double(st, 13),
             .mz_max = omsi_db_column_double(st, 14), .total_intensity = omsi_db_column_double(st, 15),
-            .ingested_at = omsi_db_column_double(st, 16),
-            .has_peak = !omsi_db_column_is_null(st, 17),
-            .peak_mz = omsi_db_column_double(st, 17), .peak_intensity = omsi_db_column_double(st, 18),
-            .peak_coverage = omsi_db_column_double(st, 19),
+            .ingested_at = omsi_db_column_double(st, 16), .dataset_index = omsi_db_column_int64(st, 17),
+            .has_peak = !omsi_db_column_is_null(st, 18),
+            .peak_mz = omsi_db_column_double(st, 18), .peak_intensity = omsi_db_column_double(st, 19),
+            .peak_coverage = omsi_db_column_double(st, 20),
         };
         count++;
         rc = row(ctx, &r);

@@ -85,6 +85,7 @@ typedef struct omsi_query_row {
     int64_t source_id, dataset_id;
     const char *path, *format, *output, *hdf5_path, *name, *dtype;
     int64_t nx, ny, nz, spectra, version;
+    int64_t dataset_index;    /* its number within the source, in id order (show's order) */
     double mz_min, mz_max, total_intensity, ingested_at;
     bool has_peak;            /* with --peak: the matching peak (the highest in the window) */
     double peak_mz, peak_intensity, peak_coverage;

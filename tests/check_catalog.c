@@ -177,6 +177,7 @@ static int64_t record(omsi_catalog *c, const char *path, const char *format, con
 typedef struct rows {
     int n;
     int64_t sources[64];
+    int64_t indexes[64];
     char names[64][64];
 } rows;
 
@@ -185,6 +186,7 @@ static int collect(void *ctx, const omsi_query_row *r)
     rows *x = ctx;
     if (x->n < 64) {
         x->sources[x->n] = r->source_id;
+        x->indexes[x->n] = r->dataset_index;
         snprintf(x->names[x->n], 64, "%s", r->hdf5_path);
     }
     x->n++;
@@ -588,6 +590,41 @@ START_TEST(read_only_catalog_folder)
 }
 END_TEST
 
+/* A row's dataset_index is the dataset's number within its source (what
+ * image/spectrum --dataset and the web page's links take), also when a
+ * filter hides the source's earlier datasets. */
+START_TEST(dataset_index_within_source)
+{
+    omsi_catalog *c = open_rw("idx.sqlite");
+    record(c, "/drop/one.imzML", "imzml", "fp-1", 100, 1000, 1, "Orbitrap"); /* data_0: 3 pixels, data_1: 6 */
+    record(c, "/drop/two.imzML", "imzml", "fp-2", 100, 1000, 4, "Orbitrap"); /* data_0: 12, data_1: 6 */
+    const char *all[] = {"--sort", "dataset", NULL}, *big[] = {"--min-pixels", "4", "--sort", "dataset", NULL};
+    const char *const *cases[] = {all, big};
+    const int want_n[] = {4, 3};
+    const int64_t want_source[2][4] = {{1, 1, 2, 2}, {1, 2, 2}};
+    const int64_t want_index[2][4] = {{0, 1, 0, 1}, {1, 0, 1}};
+    for (int k = 0; k < 2; k++) {
+        omsi_query q;
+        bool help;
+        omsi_error err = {0};
+        char *argv[8] = {(char *)"query"};
+        int argc = 1;
+        for (const char *const *a = cases[k]; *a; a++)
+            argv[argc++] = (char *)*a;
+        ck_assert_msg(omsi_query_parse(argc, argv, &q, &help, &err) == 0, "%s", err.message);
+        rows r = {0};
+        bool t = false;
+        ck_assert_msg(omsi_catalog_query(c, &q, collect, &r, &t, &err) == 0, "%s", err.message);
+        ck_assert_int_eq(r.n, want_n[k]);
+        for (int i = 0; i < r.n; i++) {
+            ck_assert_int_eq(r.sources[i], want_source[k][i]);
+            ck_assert_int_eq(r.indexes[i], want_index[k][i]);
+        }
+    }
+    omsi_catalog_close(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("catalog");
@@ -597,6 +634,7 @@ int main(void)
     tcase_add_test(tc, schema_and_pragmas);
     tcase_add_test(tc, bad_catalog_files);
     tcase_add_test(tc, record_rows_and_filters);
+    tcase_add_test(tc, dataset_index_within_source);
     tcase_add_test(tc, versions_and_duplicates);
     tcase_add_test(tc, job_state_machine);
     tcase_add_test(tc, ingest_new_unchanged_new_version);

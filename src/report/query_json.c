@@ -6,6 +6,7 @@ json_object *omsi_query_row_json(const omsi_query_row *r)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "source_id", json_object_new_int64(r->source_id));
     json_object_object_add(o, "dataset_id", json_object_new_int64(r->dataset_id));
+    json_object_object_add(o, "dataset_index", json_object_new_int64(r->dataset_index));
     json_object_object_add(o, "path", json_object_new_string(r->path));
     json_object_object_add(o, "format", json_object_new_string(r->format));
     json_object_object_add(o, "version", json_object_new_int64(r->version));
