@@ -43,7 +43,7 @@ check_options omsi-convert omsi-convert.1 "$work/convert.help"
 check_options omsi-watchd omsi-watchd.8 "$work/watchd.help"
 "$CATALOG_BIN" --help >"$work/catalog.top" || fail "$T: omsi-catalog --help failed"
 cp "$work/catalog.top" "$work/catalog.help"
-for cmd in check formats ingest query show stats verify serve; do
+for cmd in check formats ingest query show stats verify image spectrum thumbnail serve; do
     "$CATALOG_BIN" $cmd --help >>"$work/catalog.help" 2>&1 || fail "$T: omsi-catalog $cmd --help failed"
 done
 check_options "omsi-catalog (and each command)" omsi-catalog.1 "$work/catalog.help"
