@@ -222,6 +222,7 @@ typedef struct rows {
     int n;
     int64_t sources[64];
     char names[64][64];
+    double peak_mz[64];
 } rows;
 
 static int collect(void *ctx, const omsi_query_row *r)
@@ -230,6 +231,7 @@ static int collect(void *ctx, const omsi_query_row *r)
     if (x->n < 64) {
         x->sources[x->n] = r->source_id;
         snprintf(x->names[x->n], 64, "%s", r->hdf5_path);
+        x->peak_mz[x->n] = r->has_peak ? r->peak_mz : -1;
     }
     x->n++;
     return 0;
@@ -296,6 +298,40 @@ START_TEST(record_rows_and_filters)
     ck_assert(truncated);
     ck_assert_int_eq(run_query(c, &truncated, (const char *const[]){"--limit", "3", "--offset", "2", NULL}), 2);
     ck_assert(!truncated);
+    omsi_catalog_close(c);
+}
+END_TEST
+
+/* query --peak: the strongest peak in the window of each dataset. */
+START_TEST(peak_filter)
+{
+    omsi_catalog *c = open_rw("p.sqlite");
+    omsi_convert_result res;
+    fake_result(&res, "/out/p.h5", 100, 1000, 4, "x");
+    omsi_converted_dataset *d = &res.datasets[0];
+    snprintf(d->analysis_path, sizeof d->analysis_path, "/entry_0/analysis_0");
+    d->peaks = calloc(3, sizeof *d->peaks);
+    d->n_peaks = 3;
+    d->peaks[0] = (omsi_peak){.mz = 400.0, .intensity = 10, .coverage = 0.5};
+    d->peaks[1] = (omsi_peak){.mz = 400.001, .intensity = 30, .coverage = 0.25};
+    d->peaks[2] = (omsi_peak){.mz = 700.0, .intensity = 20, .coverage = 1};
+    omsi_record_source src = {.path = "/drop/p.imzML", .format = "imzml", .size_bytes = 1, .n_files = 2,
+                              .fingerprint = "fp-p", .output_sha256 = "ab"};
+    int64_t id = 0;
+    omsi_error err = {0};
+    ck_assert_msg(omsi_catalog_record(c, &src, &res, &id, &err) == 0, "%s", err.message);
+    omsi_convert_result_free(&res);
+    const char *argv[] = {"query", "--peak", "400", "--ppm", "10", NULL};
+    omsi_query q;
+    bool help, t;
+    ck_assert_int_eq(omsi_query_parse(5, (char **)argv, &q, &help, &err), 0);
+    rows r = {0};
+    ck_assert_msg(omsi_catalog_query(c, &q, collect, &r, &t, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(r.n, 1);
+    ck_assert_double_eq_tol(r.peak_mz[0], 400.001, 1e-9); /* the stronger of the two in 10 ppm */
+    ck_assert_int_eq(Q("--peak", "700", "--min-coverage", "0.9"), 1);
+    ck_assert_int_eq(Q("--peak", "700", "--min-intensity", "21"), 0);
+    ck_assert_int_eq(Q("--peak", "550"), 0);
     omsi_catalog_close(c);
 }
 END_TEST
@@ -642,6 +678,7 @@ int main(void)
     tcase_add_test(tc, bad_catalog_files);
     tcase_add_test(tc, record_rows_and_filters);
     tcase_add_test(tc, versions_and_duplicates);
+    tcase_add_test(tc, peak_filter);
     tcase_add_test(tc, job_state_machine);
     tcase_add_test(tc, ingest_new_unchanged_new_version);
     tcase_add_test(tc, reader_during_write_transaction);
@@ -661,6 +698,7 @@ int main(void)
         tcase_set_timeout(tp, 60);
         tcase_add_test(tp, record_rows_and_filters);
         tcase_add_test(tp, versions_and_duplicates);
+        tcase_add_test(tp, peak_filter);
         tcase_add_test(tp, job_state_machine);
         tcase_add_test(tp, ingest_new_unchanged_new_version);
         tcase_add_test(tp, query_argument_errors);
