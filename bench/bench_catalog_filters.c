@@ -3,7 +3,17 @@
  * then prints the latency of each `omsi-catalog query` filter (median and
  * p95 over R runs with varying values, in milliseconds).
  *
- *   bench_catalog_filters [--datasets N] [--peaks P] [--runs R] [--catalog FILE] [--keep]
+ *   bench_catalog_filters [--datasets N] [--peaks P] [--runs R] [--catalog FILE|URI] [--keep] [--bulk]
+ *
+ * --catalog takes a PostgreSQL URI as well (the database must be empty or
+ * hold an earlier run's catalog). --bulk fills through the bulk path
+ * (omsi_catalog_bulk_*: one transaction, statements prepared once) and adds
+ * the jobs and peaks by two INSERT ... SELECT statements afterwards, with
+ * the same distribution (a job per source, every 50th failed, every 100th
+ * quarantined; P peaks in each dataset's m/z range, deterministic values);
+ * without it every dataset goes through omsi_catalog_record and
+ * omsi_catalog_job_enqueue one transaction each, as an ingest does
+ * (~1000/s, too slow for 1M datasets).
  *
  * Each dataset gets P peaks (default 500) at random m/z in its range, so
  * `query --peak` runs against N x P rows of the peaks index.
@@ -34,8 +44,45 @@ static uint32_t next_random(uint32_t *state)
 
 static double now_ms(void) { return omsi_monotonic_seconds() * 1e3; }
 
-static int fill(omsi_catalog *cat, long n, long n_peaks, omsi_error *err)
+/* The jobs and peaks of a bulk fill, in SQL both dialects read alike. */
+static int bulk_jobs_and_peaks(omsi_catalog *cat, long n_peaks, omsi_error *err)
 {
+    int rc = omsi_cat_exec(cat,
+                           "INSERT INTO jobs (source_path, format, state, attempts, last_error, created_at, "
+                           "finished_at, source_id) SELECT path, format, "
+                           "CASE WHEN (id - 1) % 100 = 7 THEN 'quarantined' WHEN (id - 1) % 50 = 7 THEN 'failed' "
+                           "ELSE 'done' END, CASE WHEN (id - 1) % 50 = 7 THEN 1 ELSE 0 END, "
+                           "CASE WHEN (id - 1) % 50 = 7 THEN 'synthetic failure' END, ingested_at, ingested_at, "
+                           "CASE WHEN (id - 1) % 50 = 7 THEN NULL ELSE id END FROM sources ORDER BY id",
+                           err);
+    if (rc || n_peaks <= 0)
+        return rc;
+    char sql[1024];
+    /* Pseudo-random but deterministic: integer hashes of (dataset, k). */
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < %ld) "
+             "INSERT INTO peaks (dataset_id, mz, intensity, coverage) SELECT d.id, "
+             "d.mz_min + (d.mz_max - d.mz_min) * CAST((d.id * 7919 + k.n * 104729) %% 1000003 AS DOUBLE PRECISION) "
+             "/ 1000003.0, CAST(1 + (d.id * 31 + k.n * 17) %% 10000 AS DOUBLE PRECISION), "
+             "CAST((d.id * 13 + k.n * 7) %% 1001 AS DOUBLE PRECISION) / 1000.0 FROM datasets d CROSS JOIN k",
+             n_peaks);
+    rc = omsi_cat_exec(cat, sql, err);
+    if (!rc) {
+        snprintf(sql, sizeof sql, "UPDATE datasets SET analysis_path = '/entry_0/analysis_0', n_peaks = %ld",
+                 n_peaks);
+        rc = omsi_cat_exec(cat, sql, err);
+    }
+    return rc;
+}
+
+static int fill(omsi_catalog *cat, long n, long n_peaks, bool bulk, omsi_error *err)
+{
+    omsi_record_bulk *batch = NULL;
+    if (bulk) {
+        int rc = omsi_catalog_bulk_begin(cat, &batch, err);
+        if (rc)
+            return rc;
+    }
     uint32_t rnd = 12345;
     omsi_peak *peaks = calloc((size_t)(n_peaks > 0 ? n_peaks : 1), sizeof *peaks);
     if (!peaks)
@@ -75,7 +122,7 @@ static int fill(omsi_catalog *cat, long n, long n_peaks, omsi_error *err)
             peaks[k].intensity = 1 + next_random(&rnd) % 10000;
             peaks[k].coverage = (next_random(&rnd) % 1001) / 1000.0;
         }
-        if (n_peaks > 0) {
+        if (n_peaks > 0 && !bulk) {
             snprintf(d.analysis_path, sizeof d.analysis_path, "/entry_0/analysis_0");
             d.peaks = peaks;
             d.n_peaks = (size_t)n_peaks;
@@ -95,9 +142,24 @@ static int fill(omsi_catalog *cat, long n, long n_peaks, omsi_error *err)
         if (rc) {
             omsi_meta_free(&d.metadata);
             free(peaks);
+            omsi_catalog_bulk_end(batch, false, err);
             return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
         }
         int64_t job_id = 0, source_id = 0;
+        if (bulk) {
+            omsi_record_source src = {.path = path, .format = formats[i % 4], .size_bytes = 2000000 + (uint64_t)i,
+                                      .n_files = 2, .fingerprint = fp, .output_sha256 = "00"};
+            rc = omsi_catalog_bulk_record(batch, &src, &r, &source_id, err);
+            omsi_meta_free(&d.metadata);
+            if (rc) {
+                free(peaks);
+                omsi_catalog_bulk_end(batch, false, err);
+                return rc;
+            }
+            if ((i + 1) % 100000 == 0)
+                fprintf(stderr, "  %ld datasets recorded (%.0f/s)\n", i + 1, (i + 1) / ((now_ms() - t0) / 1e3));
+            continue;
+        }
         rc = omsi_catalog_job_enqueue(cat, path, NULL, &job_id, err);
         omsi_record_source src = {.path = path, .format = formats[i % 4], .size_bytes = 2000000 + (uint64_t)i,
                                   .n_files = 2, .fingerprint = fp, .output_sha256 = "00",
@@ -115,6 +177,16 @@ static int fill(omsi_catalog *cat, long n, long n_peaks, omsi_error *err)
             fprintf(stderr, "  %ld datasets recorded (%.0f/s)\n", i + 1, (i + 1) / ((now_ms() - t0) / 1e3));
     }
     free(peaks);
+    if (bulk) {
+        int rc = omsi_catalog_bulk_end(batch, true, err);
+        if (!rc)
+            fprintf(stderr, "  bulk: %ld sources in %.1f s (%.0f/s); adding jobs and peaks\n", n,
+                    (now_ms() - t0) / 1e3, n / ((now_ms() - t0) / 1e3));
+        if (!rc)
+            rc = bulk_jobs_and_peaks(cat, n_peaks, err);
+        if (rc)
+            return rc;
+    }
     /* Spread the ingest times over five years (2021-2025) for --since/--until. */
     return omsi_cat_exec(cat,
                          "UPDATE sources SET ingested_at = 1609459200 + (id * 1576.8), first_seen = "
@@ -205,7 +277,7 @@ int main(int argc, char **argv)
     long n = 100000, n_peaks = 500;
     int runs = 50;
     const char *path = NULL;
-    bool keep = false;
+    bool keep = false, bulk = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--datasets") == 0 && i + 1 < argc)
             n = strtol(argv[++i], NULL, 10);
@@ -217,8 +289,10 @@ int main(int argc, char **argv)
             path = argv[++i];
         else if (strcmp(argv[i], "--keep") == 0)
             keep = true;
+        else if (strcmp(argv[i], "--bulk") == 0)
+            bulk = true;
         else {
-            fprintf(stderr, "usage: bench_catalog_filters [--datasets N] [--peaks P] [--runs R] [--catalog FILE] [--keep]\n");
+            fprintf(stderr, "usage: bench_catalog_filters [--datasets N] [--peaks P] [--runs R] [--catalog FILE|URI] [--keep] [--bulk]\n");
             return 2;
         }
     }
@@ -258,15 +332,16 @@ int main(int argc, char **argv)
         if (omsi_cat_dialect(cat) == OMSI_DB_SQLITE)
             rc = omsi_cat_exec(cat, "PRAGMA synchronous = OFF", &err);
         if (!rc)
-            rc = fill(cat, n, n_peaks, &err);
+            rc = fill(cat, n, n_peaks, bulk, &err);
     }
     if (rc) {
         fprintf(stderr, "bench_catalog_filters: %s\n", err.message);
         omsi_catalog_close(cat);
         return 1;
     }
-    printf("catalog: %ld datasets (one source each, 6 metadata entries, a job, %ld peaks), filled in %.1f s\n",
-           n, n_peaks, (now_ms() - t0) / 1e3);
+    printf("catalog (%s): %ld datasets (one source each, 6 metadata entries, a job, %ld peaks), filled in %.1f s%s\n",
+           omsi_cat_dialect(cat) == OMSI_DB_SQLITE ? "SQLite" : "PostgreSQL", n, n_peaks, (now_ms() - t0) / 1e3,
+           bulk ? " (bulk)" : "");
     omsi_catalog_close(cat);
     /* Queries go through a fresh read-only connection, as `omsi-catalog query` does. */
     rc = omsi_catalog_open(path, OMSI_CATALOG_READ_ONLY, &cat, &err);

@@ -277,10 +277,12 @@ static int build_dataset_query(omsi_catalog *cat, const omsi_query *q, bool coun
          * MAX row). The joins then follow primary keys. */
         double tol = q->peak * q->ppm * 1e-6;
         if (b->dialect == OMSI_DB_POSTGRESQL)
-            /* No bare columns there: the strongest row of each dataset. */
+            /* No bare columns there: the strongest row of each dataset.
+             * Plain JOIN: CROSS JOIN ... ON (SQLite's loop-order hint) is
+             * a syntax error in PostgreSQL. */
             add(b, ", p.mz, p.intensity, p.coverage FROM (SELECT DISTINCT ON (dataset_id) dataset_id, mz, "
                     "intensity, coverage FROM peaks WHERE mz BETWEEN ? AND ? AND intensity >= ? AND "
-                    "coverage >= ? ORDER BY dataset_id, intensity DESC, id) p CROSS JOIN datasets d ON "
+                    "coverage >= ? ORDER BY dataset_id, intensity DESC, id) p JOIN datasets d ON "
                     "d.id = p.dataset_id JOIN sources s ON s.id = d.source_id ");
         else
             add(b, ", p.mz, p.intensity, p.coverage FROM (SELECT dataset_id, mz, MAX(intensity) AS "

@@ -305,3 +305,52 @@ int omsi_catalog_record(omsi_catalog *cat, const omsi_record_source *src,
         omsi_cat_rollback(cat);
     return rc;
 }
+
+/* The benchmark's bulk fill (bench/): many recordings in one transaction
+ * with the statements prepared once. Only for filling an empty catalog with
+ * generated sources: there is no version lookup (every path must be new)
+ * and the commit comes at the end, so a failure loses the whole batch. */
+struct omsi_record_bulk {
+    omsi_catalog *cat;
+    inserts s;
+};
+
+int omsi_catalog_bulk_begin(omsi_catalog *cat, omsi_record_bulk **out, omsi_error *err)
+{
+    *out = NULL;
+    omsi_record_bulk *b = calloc(1, sizeof *b);
+    if (!b)
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory", cat->name);
+    b->cat = cat;
+    int rc = omsi_cat_begin(cat, err);
+    if (!rc) {
+        rc = prepare_all(cat, &b->s, err);
+        if (rc) {
+            finalize_all(&b->s);
+            omsi_cat_rollback(cat);
+        }
+    }
+    if (rc)
+        free(b);
+    else
+        *out = b;
+    return rc;
+}
+
+int omsi_catalog_bulk_record(omsi_record_bulk *b, const omsi_record_source *src,
+                             const omsi_convert_result *res, int64_t *source_id, omsi_error *err)
+{
+    return record_all(b->cat, &b->s, src, res, 1, source_id, err);
+}
+
+int omsi_catalog_bulk_end(omsi_record_bulk *b, bool commit, omsi_error *err)
+{
+    if (!b)
+        return 0;
+    finalize_all(&b->s);
+    int rc = commit ? omsi_cat_commit(b->cat, err) : 0;
+    if (!commit || rc)
+        omsi_cat_rollback(b->cat);
+    free(b);
+    return rc;
+}

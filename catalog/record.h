@@ -26,4 +26,15 @@ int omsi_catalog_record(omsi_catalog *cat, const omsi_record_source *src,
 int omsi_catalog_find_source(omsi_catalog *cat, const char *path, const char *fingerprint,
                              int64_t *source_id, int *latest_version, omsi_error *err);
 
+/* Bulk fill for the benchmarks only (bench/bench_catalog*.c): begin opens
+ * one transaction and prepares the inserts once; record adds one source as
+ * omsi_catalog_record does, but without the version lookup (the path must be
+ * new; the benchmarks pass job_id 0 and add their jobs by SQL); end commits (commit true) or rolls back, and
+ * frees the handle. Not for ingest: one failure loses the whole batch. */
+typedef struct omsi_record_bulk omsi_record_bulk;
+int omsi_catalog_bulk_begin(omsi_catalog *cat, omsi_record_bulk **out, omsi_error *err);
+int omsi_catalog_bulk_record(omsi_record_bulk *b, const omsi_record_source *src,
+                             const omsi_convert_result *res, int64_t *source_id, omsi_error *err);
+int omsi_catalog_bulk_end(omsi_record_bulk *b, bool commit, omsi_error *err);
+
 #endif

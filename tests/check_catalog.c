@@ -1,11 +1,14 @@
 /* The SQLite catalog: schema and pragmas, recording, every query filter,
- * versions, the job state machine, ingest, concurrency and bad files. */
+ * versions, the job state machine, ingest, concurrency and bad files. The
+ * cases not about SQLite itself run on PostgreSQL too (case "postgresql",
+ * when tests/test_pg.h finds or starts a server). */
 #include "catalog/catalog_internal.h"
 #include "ingest/ingest.h"
 #include "tools/gen.h"
 #include "catalog/query.h"
 #include "catalog/record.h"
 #include "catalog/report.h"
+#include "tests/test_pg.h"
 #include "tests/test_support.h"
 
 #include <sqlite3.h>
@@ -18,9 +21,22 @@
 #include <unistd.h>
 
 static char *tmp;
+/* The server (set by main() before the runner forks) and, in a test of the
+ * "postgresql" case, the URI of its empty schema, which stands for every
+ * *.sqlite name of the test. */
+static const char *pg_uri;
+static char *pg_target;
+
+static bool is_catalog_name(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 7 && strcmp(name + n - 7, ".sqlite") == 0;
+}
 
 static char *cat_path(const char *name)
 {
+    if (pg_target && is_catalog_name(name))
+        return strdup(pg_target);
     char *p = malloc(4096);
     snprintf(p, 4096, "%s/%s", tmp, name);
     return p;
@@ -31,6 +47,16 @@ static void teardown(void)
 {
     omsi_test_rmtree(tmp);
     free(tmp);
+    free(pg_target);
+    pg_target = NULL;
+}
+
+static void setup_pg(void)
+{
+    setup();
+    char schema[64];
+    snprintf(schema, sizeof schema, "check_catalog_%ld", (long)getpid());
+    pg_target = omsi_test_pg_schema_uri(pg_uri, schema);
 }
 
 static omsi_catalog *open_rw(const char *name)
@@ -43,8 +69,26 @@ static omsi_catalog *open_rw(const char *name)
     return c;
 }
 
+/* On PostgreSQL through the catalog's own connection layer (a connection
+ * of its own); on SQLite with sqlite3 itself, independent of it. */
+static long long pg_scalar(const char *uri, const char *sql)
+{
+    omsi_catalog *c = NULL;
+    omsi_error err = {0};
+    ck_assert_msg(omsi_catalog_open(uri, OMSI_CATALOG_READ_ONLY, &c, &err) == 0, "%s", err.message);
+    omsi_db_stmt *st = NULL;
+    ck_assert_msg(omsi_db_prepare(c->db, sql, &st, &err) == 0, "%s: %s", sql, err.message);
+    ck_assert_int_eq(omsi_db_step(st, &err), OMSI_DB_ROW);
+    long long v = omsi_db_column_int64(st, 0);
+    omsi_db_finalize(st);
+    omsi_catalog_close(c);
+    return v;
+}
+
 static long long scalar(const char *name, const char *sql)
 {
+    if (pg_target)
+        return pg_scalar(pg_target, sql);
     char *p = cat_path(name);
     sqlite3 *db;
     ck_assert_int_eq(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -179,6 +223,7 @@ typedef struct rows {
     int64_t sources[64];
     int64_t indexes[64];
     char names[64][64];
+    double peak_mz[64];
 } rows;
 
 static int collect(void *ctx, const omsi_query_row *r)
@@ -188,6 +233,7 @@ static int collect(void *ctx, const omsi_query_row *r)
         x->sources[x->n] = r->source_id;
         x->indexes[x->n] = r->dataset_index;
         snprintf(x->names[x->n], 64, "%s", r->hdf5_path);
+        x->peak_mz[x->n] = r->has_peak ? r->peak_mz : -1;
     }
     x->n++;
     return 0;
@@ -254,6 +300,40 @@ START_TEST(record_rows_and_filters)
     ck_assert(truncated);
     ck_assert_int_eq(run_query(c, &truncated, (const char *const[]){"--limit", "3", "--offset", "2", NULL}), 2);
     ck_assert(!truncated);
+    omsi_catalog_close(c);
+}
+END_TEST
+
+/* query --peak: the strongest peak in the window of each dataset. */
+START_TEST(peak_filter)
+{
+    omsi_catalog *c = open_rw("p.sqlite");
+    omsi_convert_result res;
+    fake_result(&res, "/out/p.h5", 100, 1000, 4, "x");
+    omsi_converted_dataset *d = &res.datasets[0];
+    snprintf(d->analysis_path, sizeof d->analysis_path, "/entry_0/analysis_0");
+    d->peaks = calloc(3, sizeof *d->peaks);
+    d->n_peaks = 3;
+    d->peaks[0] = (omsi_peak){.mz = 400.0, .intensity = 10, .coverage = 0.5};
+    d->peaks[1] = (omsi_peak){.mz = 400.001, .intensity = 30, .coverage = 0.25};
+    d->peaks[2] = (omsi_peak){.mz = 700.0, .intensity = 20, .coverage = 1};
+    omsi_record_source src = {.path = "/drop/p.imzML", .format = "imzml", .size_bytes = 1, .n_files = 2,
+                              .fingerprint = "fp-p", .output_sha256 = "ab"};
+    int64_t id = 0;
+    omsi_error err = {0};
+    ck_assert_msg(omsi_catalog_record(c, &src, &res, &id, &err) == 0, "%s", err.message);
+    omsi_convert_result_free(&res);
+    const char *argv[] = {"query", "--peak", "400", "--ppm", "10", NULL};
+    omsi_query q;
+    bool help, t;
+    ck_assert_int_eq(omsi_query_parse(5, (char **)argv, &q, &help, &err), 0);
+    rows r = {0};
+    ck_assert_msg(omsi_catalog_query(c, &q, collect, &r, &t, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(r.n, 1);
+    ck_assert_double_eq_tol(r.peak_mz[0], 400.001, 1e-9); /* the stronger of the two in 10 ppm */
+    ck_assert_int_eq(Q("--peak", "700", "--min-coverage", "0.9"), 1);
+    ck_assert_int_eq(Q("--peak", "700", "--min-intensity", "21"), 0);
+    ck_assert_int_eq(Q("--peak", "550"), 0);
     omsi_catalog_close(c);
 }
 END_TEST
@@ -333,7 +413,7 @@ START_TEST(job_state_machine)
     ck_assert_int_eq(n, 2); /* b was left running too */
     ck_assert_int_eq(omsi_catalog_job_claim(c, 2001, &j, &err), 1);
     ck_assert_int_eq(omsi_catalog_job_abandon(c, j.id, &err), 0);
-    ck_assert_int_eq(scalar("j.sqlite", "SELECT state = 'pending' FROM jobs WHERE id = 2"), 1);
+    ck_assert_int_eq(scalar("j.sqlite", "SELECT COUNT(*) FROM jobs WHERE id = 2 AND state = 'pending'"), 1);
     omsi_job_free(&j);
     ck_assert_int_eq(omsi_catalog_job_done(c, d, &err), 0);
     ck_assert_int_eq(omsi_catalog_job_state(c, d, &state, &err), 0);
@@ -636,6 +716,7 @@ int main(void)
     tcase_add_test(tc, record_rows_and_filters);
     tcase_add_test(tc, dataset_index_within_source);
     tcase_add_test(tc, versions_and_duplicates);
+    tcase_add_test(tc, peak_filter);
     tcase_add_test(tc, job_state_machine);
     tcase_add_test(tc, ingest_new_unchanged_new_version);
     tcase_add_test(tc, reader_during_write_transaction);
@@ -643,5 +724,26 @@ int main(void)
     tcase_add_test(tc, ingest_changed_during_conversion);
     tcase_add_test(tc, read_only_catalog_folder);
     suite_add_tcase(s, tc);
-    return omsi_test_run(s, false);
+    omsi_test_pg pg;
+    int pg_rc = omsi_test_pg_start(&pg);
+    if (pg_rc != 0 && pg_rc != OMSI_TEST_SKIP)
+        return 1; /* the server is installed but does not start: a failure */
+    if (pg_rc == 0) {
+        pg_uri = pg.uri;
+        /* The cases that do not read or break the SQLite file itself. */
+        TCase *tp = tcase_create("postgresql");
+        tcase_add_checked_fixture(tp, setup_pg, teardown);
+        tcase_set_timeout(tp, 60);
+        tcase_add_test(tp, record_rows_and_filters);
+        tcase_add_test(tp, versions_and_duplicates);
+        tcase_add_test(tp, peak_filter);
+        tcase_add_test(tp, job_state_machine);
+        tcase_add_test(tp, ingest_new_unchanged_new_version);
+        tcase_add_test(tp, query_argument_errors);
+        tcase_add_test(tp, ingest_changed_during_conversion);
+        suite_add_tcase(s, tp);
+    }
+    int rc = omsi_test_run(s, false);
+    omsi_test_pg_stop(&pg);
+    return rc;
 }

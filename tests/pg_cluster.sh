@@ -100,8 +100,9 @@ as_owner "$bin/initdb" -D "$dir/data" --auth=trust -E UTF8 --locale=C.UTF-8 -U "
     { rm -rf "$dir/data"; as_owner "$bin/initdb" -D "$dir/data" --auth=trust -E UTF8 --locale=C -U "$(owner_name)" \
         --no-sync >"$dir/initdb.log" 2>&1; } || { cat "$dir/initdb.log" >&2; die "initdb failed in $dir"; }
 # fsync off and small buffers: nothing here needs to survive a crash.
+# $OMSI_PG_SERVER_OPTS adds server options (the benchmarks: more buffers).
 as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 30 \
-    -o "-k $dir -h '' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=40" \
+    -o "-k $dir -h '' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=40 ${OMSI_PG_SERVER_OPTS:-}" \
     start >/dev/null 2>&1 || { cat "$dir/data/server.log" >&2; die "the server did not start in $dir"; }
 as_owner "$bin/createdb" -h "$dir" -U "$(owner_name)" omsi_test ||
     { "$0" stop "$dir"; die "createdb failed in $dir"; }
