@@ -735,6 +735,7 @@ int main(void)
         tcase_add_checked_fixture(tp, setup_pg, teardown);
         tcase_set_timeout(tp, 60);
         tcase_add_test(tp, record_rows_and_filters);
+        tcase_add_test(tp, dataset_index_within_source);
         tcase_add_test(tp, versions_and_duplicates);
         tcase_add_test(tp, peak_filter);
         tcase_add_test(tp, job_state_machine);
