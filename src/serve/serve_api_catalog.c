@@ -21,6 +21,67 @@ static void fail(serve_ctx *ctx, serve_reply *reply, const omsi_error *err, bool
     }
 }
 
+/* Which document a request asks for (one of the builders of src/report). */
+typedef struct doc_request {
+    enum { DOC_QUERY, DOC_SHOW, DOC_STATS } kind;
+    const omsi_query *query; /* DOC_QUERY: rows, or the count with q.count */
+    int64_t source_id;       /* DOC_SHOW */
+} doc_request;
+
+static int build_doc(omsi_catalog *cat, const doc_request *r, json_object **doc, omsi_error *err)
+{
+    if (r->kind == DOC_QUERY)
+        return r->query->count ? omsi_query_count_json_doc(cat, r->query, doc, err)
+                               : omsi_query_json_doc(cat, r->query, doc, err);
+    if (r->kind == DOC_SHOW)
+        return omsi_show_json_doc(cat, r->source_id, doc, err);
+    return omsi_stats_json_doc(cat, doc, err);
+}
+
+/* Takes a connection, builds the document, gives the connection back and
+ * replies; lookup: a missing source is a 404. */
+static void reply_doc(serve_ctx *ctx, const doc_request *r, bool lookup, serve_reply *reply)
+{
+    omsi_error err = {0};
+    json_object *doc = NULL;
+    omsi_catalog *cat = NULL;
+    int rc = serve_pool_take(ctx->pool, &cat, &err);
+    if (rc) {
+        fail(ctx, reply, &err, false);
+        return;
+    }
+    rc = build_doc(cat, r, &doc, &err);
+    serve_pool_give(ctx->pool, cat);
+    if (rc)
+        fail(ctx, reply, &err, lookup);
+    else
+        serve_reply_json(reply, 200, doc);
+}
+
+/* /api/datasets/ID and /api/stats take no parameters but the checked
+ * dataset= (so a typo is a 400, not silently ignored). */
+static bool params_ok(const serve_args *args, serve_reply *reply)
+{
+    char why[256];
+    unsigned dataset;
+    unsigned st = serve_dataset_param_parse(args, false, &dataset, why, sizeof why);
+    if (st)
+        serve_reply_error(reply, st, "%s", why);
+    return st == 0;
+}
+
+void serve_api_dataset(serve_ctx *ctx, int64_t id, const serve_args *args, serve_reply *reply)
+{
+    if (params_ok(args, reply))
+        reply_doc(ctx, &(doc_request){.kind = DOC_SHOW, .source_id = id}, true, reply);
+}
+
+void serve_api_stats(serve_ctx *ctx, const serve_args *args, serve_reply *reply)
+{
+    if (params_ok(args, reply))
+        reply_doc(ctx, &(doc_request){.kind = DOC_STATS}, false, reply);
+}
+
 void serve_api_datasets(serve_ctx *ctx, const serve_args *args, serve_reply *reply)
 {
     serve_query_argv buf;
@@ -31,70 +92,7 @@ void serve_api_datasets(serve_ctx *ctx, const serve_args *args, serve_reply *rep
         serve_reply_error(reply, st, "%s", why);
         return;
     }
-    omsi_error err = {0};
-    json_object *doc = NULL;
-    omsi_catalog *cat = NULL;
-    int rc = serve_pool_take(ctx->pool, &cat, &err);
-    if (rc) {
-        fail(ctx, reply, &err, false);
-        return;
-    }
-    rc = q.count ? omsi_query_count_json_doc(cat, &q, &doc, &err) : omsi_query_json_doc(cat, &q, &doc, &err);
-    serve_pool_give(ctx->pool, cat);
-    if (rc)
-        fail(ctx, reply, &err, false);
-    else
-        serve_reply_json(reply, 200, doc);
-}
-
-void serve_api_dataset(serve_ctx *ctx, int64_t id, const serve_args *args, serve_reply *reply)
-{
-    char why[256];
-    unsigned dataset;
-    unsigned st = serve_dataset_param_parse(args, false, &dataset, why, sizeof why);
-    if (st) {
-        serve_reply_error(reply, st, "%s", why);
-        return;
-    }
-    omsi_error err = {0};
-    json_object *doc = NULL;
-    omsi_catalog *cat = NULL;
-    int rc = serve_pool_take(ctx->pool, &cat, &err);
-    if (rc) {
-        fail(ctx, reply, &err, false);
-        return;
-    }
-    rc = omsi_show_json_doc(cat, id, &doc, &err);
-    serve_pool_give(ctx->pool, cat);
-    if (rc)
-        fail(ctx, reply, &err, true);
-    else
-        serve_reply_json(reply, 200, doc);
-}
-
-void serve_api_stats(serve_ctx *ctx, const serve_args *args, serve_reply *reply)
-{
-    char why[256];
-    unsigned dataset;
-    unsigned st = serve_dataset_param_parse(args, false, &dataset, why, sizeof why);
-    if (st) {
-        serve_reply_error(reply, st, "%s", why);
-        return;
-    }
-    omsi_error err = {0};
-    json_object *doc = NULL;
-    omsi_catalog *cat = NULL;
-    int rc = serve_pool_take(ctx->pool, &cat, &err);
-    if (rc) {
-        fail(ctx, reply, &err, false);
-        return;
-    }
-    rc = omsi_stats_json_doc(cat, &doc, &err);
-    serve_pool_give(ctx->pool, cat);
-    if (rc)
-        fail(ctx, reply, &err, false);
-    else
-        serve_reply_json(reply, 200, doc);
+    reply_doc(ctx, &(doc_request){.kind = DOC_QUERY, .query = &q}, false, reply);
 }
 
 void serve_api_thumbnail(serve_ctx *ctx, int64_t id, const serve_args *args, serve_reply *reply)
