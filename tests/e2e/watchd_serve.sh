@@ -40,6 +40,7 @@ while [ "$j" -lt 40 ]; do
     j=$((j + 1))
 done
 wait_sources "$work/cat.sqlite" 5 60 || fail "b1..b4 not cataloged: $(tail -n 20 "$work/watchd.log")"
+curl -sf --max-time 30 -o /dev/null "$base/api/datasets/1/image.png?mz=105" || fail "image.png after ingest"
 curl -sf "$base/api/datasets" > "$work/q.json" || fail "GET /api/datasets"
 "$CATALOG_BIN" --catalog "$work/cat.sqlite" query --json > "$work/q.cli"
 python3 -c 'import json,sys
