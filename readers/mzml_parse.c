@@ -494,13 +494,15 @@ int mzml_next_spectrum(mzml_parser *p, mzml_spectrum *s, bool want_arrays, omsi_
                 break;
         } else if (omsi_xml_is_start(x, "binary") && at == ARRAY) {
             const char *text = "";
+            size_t text_len = 0;
             if (!omsi_xml_is_empty(x)) {
                 if ((rc = omsi_xml_next(x, err)) != 1)
                     break;
-                if (xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_TEXT)
-                    text = (const char *)xmlTextReaderConstValue(x->reader);
+                if (want_arrays && xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_TEXT &&
+                    (rc = omsi_xml_text(x, &text, &text_len, err)) != 0)
+                    break;
             }
-            if (want_arrays && (rc = decode_array(p, &arr, text ? text : "", text ? strlen(text) : 0, array_length, s, err)))
+            if (want_arrays && (rc = decode_array(p, &arr, text, text_len, array_length, s, err)))
                 break;
             if (!want_arrays && omsi_cv_find(&arr, "MS:1000514"))
                 s->mz.count = (size_t)array_length;

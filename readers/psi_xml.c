@@ -1,6 +1,7 @@
 #include "readers/psi_xml.h"
 
 #include "base/omsi_budget.h"
+#include "base/omsi_util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -212,14 +213,12 @@ static void root_name(omsi_xml *x, const unsigned char *buf, size_t n)
         x->sum_phase = 3;
 }
 
-static int read_cb(void *ctx, char *buf, int len)
+/* Reads up to len bytes from the file and runs the byte checks on them. */
+static ssize_t read_checked(omsi_xml *x, char *buf, size_t len)
 {
-    omsi_xml *x = ctx;
-    if (x->refused.message[0])
-        return -1;
     ssize_t n;
     do
-        n = read(x->fd, buf, (size_t)len);
+        n = read(x->fd, buf, len);
     while (n < 0 && errno == EINTR);
     if (n < 0) {
         omsi_error_errno(&x->refused, OMSI_ERR_IO, errno, "%s", x->path);
@@ -238,7 +237,42 @@ static int read_cb(void *ctx, char *buf, int len)
         return -1;
     if (x->sha && x->sum_phase < 2)
         checksum_scan(x, (const unsigned char *)buf, (size_t)n);
-    return (int)n;
+    return n;
+}
+
+enum { RAW_READ = 1 << 16 };
+
+/* The diverting read: filtered bytes, read and checked a block at a time. */
+static int read_diverted(omsi_xml *x, char *buf, int len)
+{
+    for (;;) {
+        size_t n = xml_divert_take(&x->divert, buf, (size_t)len);
+        if (n > 0 || x->raw_eof)
+            return (int)n;
+        ssize_t got = read_checked(x, (char *)x->raw, RAW_READ);
+        if (got < 0)
+            return -1;
+        int rc = got == 0 ? xml_divert_finish(&x->divert, x->raw_offset)
+                          : xml_divert_feed(&x->divert, x->raw, (size_t)got, x->raw_offset);
+        if (rc) {
+            omsi_error_set(&x->refused, OMSI_ERR_NOMEM, "%s: out of memory (or a failed read) while reading",
+                           x->path);
+            return -1;
+        }
+        x->raw_offset += (uint64_t)got;
+        x->raw_eof = got == 0;
+    }
+}
+
+static int read_cb(void *ctx, char *buf, int len)
+{
+    omsi_xml *x = ctx;
+    if (x->refused.message[0] || len < 0)
+        return -1;
+    if (x->diverting)
+        return read_diverted(x, buf, len);
+    ssize_t n = read_checked(x, buf, (size_t)len);
+    return n < 0 ? -1 : (int)n;
 }
 
 static int close_cb(void *ctx)
@@ -269,9 +303,22 @@ static int xml_open(const char *path, uint64_t max_text, bool checksum, omsi_xml
     x->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (x->fd < 0) {
         int rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s: cannot open for XML parsing", path);
+        EVP_MD_CTX_free(x->sha);
         free(x->path);
         free(x);
         return rc;
+    }
+    if (max_text) {
+        if (xml_divert_init(&x->divert, x->fd) != 0) {
+            int rc = omsi_error_errno(err, OMSI_ERR_IO, errno, "%s: cannot open for XML parsing", path);
+            omsi_xml_close(x);
+            return rc;
+        }
+        x->diverting = true;
+        if (!(x->raw = malloc(RAW_READ))) {
+            omsi_xml_close(x);
+            return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory", path);
+        }
     }
     /* No XML_PARSE_NOENT (no entity substitution), no XML_PARSE_DTDLOAD,
      * no network; XML_PARSE_HUGE only with our own text cap. libxml2 never
@@ -347,6 +394,10 @@ void omsi_xml_close(omsi_xml *x)
         xmlFreeTextReader(x->reader); /* calls close_cb */
     close_cb(x);
     EVP_MD_CTX_free(x->sha);
+    if (x->diverting)
+        xml_divert_free(&x->divert);
+    free(x->raw);
+    free(x->text);
     free(x->path);
     free(x);
 }
@@ -365,6 +416,11 @@ int omsi_xml_next(omsi_xml *x, omsi_error *err)
             return omsi_error_set(err, OMSI_ERR_FORMAT,
                                   "%s: line %d: entity references are not allowed", x->path,
                                   omsi_xml_line(x));
+        if (x->diverting && xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_TEXT) {
+            /* passing a marker forgets the runs before it, read or not */
+            xml_divert_run run;
+            xml_divert_lookup(&x->divert, (const char *)xmlTextReaderConstValue(x->reader), &run);
+        }
         return 1;
     }
     if (rc == 0 && !x->refused.message[0])
@@ -411,6 +467,32 @@ char *omsi_xml_attr(const omsi_xml *x, const char *name)
     char *copy = strdup((const char *)v);
     xmlFree(v);
     return copy;
+}
+
+int omsi_xml_text(omsi_xml *x, const char **text, size_t *len, omsi_error *err)
+{
+    const char *v = (const char *)xmlTextReaderConstValue(x->reader);
+    xml_divert_run run;
+    if (!x->diverting || !xml_divert_lookup(&x->divert, v, &run)) {
+        *text = v ? v : "";
+        *len = strlen(*text);
+        return 0;
+    }
+    if (run.length + 1 > x->text_cap) {
+        char *t = realloc(x->text, (size_t)run.length + 1);
+        if (!t)
+            return omsi_error_set(err, OMSI_ERR_NOMEM, "%s: out of memory for a %llu-byte array", x->path,
+                                  (unsigned long long)run.length);
+        x->text = t;
+        x->text_cap = (size_t)run.length + 1;
+    }
+    int rc = omsi_pread_exact(x->divert.fd, x->text, (size_t)run.length, run.offset, x->path, err);
+    if (rc)
+        return rc;
+    x->text[run.length] = '\0';
+    *text = x->text;
+    *len = (size_t)run.length;
+    return 0;
 }
 
 int omsi_xml_line(const omsi_xml *x)

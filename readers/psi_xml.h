@@ -6,6 +6,7 @@
 #define OMSI_PSI_XML_H
 
 #include "base/omsi_error.h"
+#include "readers/xml_divert.h"
 
 #include <libxml/xmlreader.h>
 #include <stdbool.h>
@@ -33,6 +34,14 @@ typedef struct omsi_xml {
     bool sum_garbage;      /* text that is not hex */
     char root[16];         /* the root element's name, as far as read */
     bool root_done;        /* root holds it all (then only <indexedmzML> is hashed) */
+    /* huge documents: <binary> text kept away from libxml2 (xml_divert.h) */
+    bool diverting;
+    xml_divert divert;
+    unsigned char *raw;    /* one read() of the file */
+    uint64_t raw_offset;   /* bytes read so far */
+    bool raw_eof;
+    char *text;            /* the current diverted run, read back */
+    size_t text_cap;
 } omsi_xml;
 
 /* Opens path for streaming. Heap-allocated so libxml2's error callback can
@@ -44,7 +53,9 @@ typedef struct omsi_xml {
 int omsi_xml_open(const char *path, omsi_xml **out, omsi_error *err);
 /* The same for documents whose text nodes may be larger than 10 MB (mzML
  * base64 arrays): XML_PARSE_HUGE, with our own cap instead: no text node
- * or tag (a run of bytes without '<') longer than max_text bytes. */
+ * or tag (a run of bytes without '<') longer than max_text bytes. The
+ * base64 text of <binary> elements is read past libxml2 (xml_divert.h):
+ * take text nodes with omsi_xml_text. */
 int omsi_xml_open_huge(const char *path, uint64_t max_text, omsi_xml **out, omsi_error *err);
 /* omsi_xml_open_huge that also hashes for an indexed mzML's fileChecksum
  * in the same read (mzML 1.1: SHA-1 of the file through the opening
@@ -68,6 +79,9 @@ bool omsi_xml_is_empty(const omsi_xml *x);
 int omsi_xml_depth(const omsi_xml *x);
 /* malloc'ed attribute value or NULL. */
 char *omsi_xml_attr(const omsi_xml *x, const char *name);
+/* The current text node's value and length; for a <binary> text kept from
+ * libxml2, read from the file here (valid until the next call). 0 or < 0. */
+int omsi_xml_text(omsi_xml *x, const char **text, size_t *len, omsi_error *err);
 /* Current line number (for messages). */
 int omsi_xml_line(const omsi_xml *x);
 /* After a reader's own error (err set) on a document that may be malformed:
