@@ -12,35 +12,47 @@
  * alphabet with whitespace anywhere, then at most two '=' (whitespace
  * between them too), and no lone last character. */
 
+/* The alphabet, once: X(character, value). */
+#define B64_ALPHABET(X)                                                                                     \
+    X('A', 0) X('B', 1) X('C', 2) X('D', 3) X('E', 4) X('F', 5) X('G', 6) X('H', 7) X('I', 8) X('J', 9)     \
+    X('K', 10) X('L', 11) X('M', 12) X('N', 13) X('O', 14) X('P', 15) X('Q', 16) X('R', 17) X('S', 18)     \
+    X('T', 19) X('U', 20) X('V', 21) X('W', 22) X('X', 23) X('Y', 24) X('Z', 25) X('a', 26) X('b', 27)     \
+    X('c', 28) X('d', 29) X('e', 30) X('f', 31) X('g', 32) X('h', 33) X('i', 34) X('j', 35) X('k', 36)     \
+    X('l', 37) X('m', 38) X('n', 39) X('o', 40) X('p', 41) X('q', 42) X('r', 43) X('s', 44) X('t', 45)     \
+    X('u', 46) X('v', 47) X('w', 48) X('x', 49) X('y', 50) X('z', 51) X('0', 52) X('1', 53) X('2', 54)     \
+    X('3', 55) X('4', 56) X('5', 57) X('6', 58) X('7', 59) X('8', 60) X('9', 61) X('+', 62) X('/', 63)
+
 /* 1 + the value for the alphabet, 0 for everything else (whitespace, '='
  * and bad characters): entry - 1 is then 0..63, or has bits above 63 set. */
-static const unsigned char b64_table[256] = {
-    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8, ['I'] = 9,
-    ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17,
-    ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25,
-    ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33,
-    ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41,
-    ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
-    ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
-    ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
-};
+#define B64_ONE_PLUS(c, v) [(unsigned char)(c)] = (v) + 1,
+static const unsigned char b64_table[256] = {B64_ALPHABET(B64_ONE_PLUS)};
+
+/* The value of a character at each of a group's four places, already
+ * shifted into the group's 24 bits, stored complemented so that the
+ * entries left 0 (everything outside the alphabet) read as 0xFFFFFFFF:
+ * ~(t0[a] & t1[b] & t2[c] & t3[d]) is the group's 24 bits, with the top
+ * byte set when any of the four is not in the alphabet. */
+#define B64_AT18(c, v) [(unsigned char)(c)] = ~((uint32_t)(v) << 18),
+#define B64_AT12(c, v) [(unsigned char)(c)] = ~((uint32_t)(v) << 12),
+#define B64_AT6(c, v) [(unsigned char)(c)] = ~((uint32_t)(v) << 6),
+#define B64_AT0(c, v) [(unsigned char)(c)] = ~(uint32_t)(v),
+static const uint32_t b64_at18[256] = {B64_ALPHABET(B64_AT18)}, b64_at12[256] = {B64_ALPHABET(B64_AT12)},
+                      b64_at6[256] = {B64_ALPHABET(B64_AT6)}, b64_at0[256] = {B64_ALPHABET(B64_AT0)};
 
 /* 16 characters to 12 bytes, no branch per character: false when one of
- * them is not in the alphabet, which the OR of their table entries shows
+ * them is not in the alphabet, which the OR of the groups' top bytes shows
  * once per block (what was written is then overwritten). */
 static inline bool b64_block(const unsigned char *s, unsigned char *out)
 {
     uint32_t bad = 0;
     for (int g = 0; g < 4; g++) {
-        uint32_t a = b64_table[s[4 * g]] - 1u, b = b64_table[s[4 * g + 1]] - 1u, c = b64_table[s[4 * g + 2]] - 1u,
-                 d = b64_table[s[4 * g + 3]] - 1u;
-        bad |= a | b | c | d;
-        uint32_t v = a << 18 | b << 12 | c << 6 | d;
+        uint32_t v = ~(b64_at18[s[4 * g]] & b64_at12[s[4 * g + 1]] & b64_at6[s[4 * g + 2]] & b64_at0[s[4 * g + 3]]);
+        bad |= v;
         out[3 * g] = (unsigned char)(v >> 16);
         out[3 * g + 1] = (unsigned char)(v >> 8);
         out[3 * g + 2] = (unsigned char)v;
     }
-    return bad < 64;
+    return bad >> 24 == 0;
 }
 
 int mzml_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len)
