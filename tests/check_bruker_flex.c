@@ -391,6 +391,49 @@ START_TEST(symlinked_acquisition_folder)
 }
 END_TEST
 
+/* A spot list row whose name matches several "<chip>_" folders takes the
+ * first in name order that has an acqu (the folder lookup is a binary
+ * search over the names; ties must keep that order). */
+START_TEST(spot_list_duplicate_chip_folders)
+{
+    char *dir = omsi_test_mkdtemp("flex-dupchip");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 2;
+    p.ny = 2;
+    p.nz = 10;
+    p.variant = "spotlist";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "dup", &p, &path, &err), 0);
+    char from[4096], to[4096];
+    snprintf(from, sizeof from, "%s/dup/0_R00X001Y000", dir);
+    snprintf(to, sizeof to, "%s/dup/5_R00X001Y000", dir);
+    ck_assert_int_eq(rename(from, to), 0);
+    const char *empty[] = {"1_R00X001Y000", "1_R00X001Y000/1", "1_R00X001Y000/1/1SLin", "9_R00X001Y000"};
+    for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
+        snprintf(from, sizeof from, "%s/dup/%s", dir, empty[i]);
+        ck_assert_int_eq(mkdir(from, 0700), 0);
+    }
+    omsi_path_list files;
+    omsi_path_list_init(&files);
+    ck_assert_msg(flex()->list_files(path, &files, &err) == 0, "%s", err.message);
+    int chip5 = 0;
+    for (size_t i = 0; i < files.count; i++)
+        chip5 += strstr(files.paths[i], "/5_R00X001Y000/") != NULL;
+    ck_assert_int_eq(chip5, 2); /* its acqu and fid */
+    ck_assert_uint_eq(files.count, 1 + 4 * 2);
+    omsi_path_list_free(&files);
+    omsi_reader *r = open_ok(path);
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    ck_assert_uint_eq(info.n_spectra, 4);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Runs open with stderr captured into a file; returns the number of lines
  * that contain needle (the logger writes to stderr). */
 static int open_counting_lines(const omsi_format *f, const char *path, const omsi_open_options *o,
@@ -671,6 +714,7 @@ int main(void)
     tcase_add_loop_test(fixtures, malformed, 0, sizeof broken / sizeof broken[0]);
     tcase_add_test(fixtures, symlinked_spot_is_not_followed);
     tcase_add_test(fixtures, symlinked_acquisition_folder);
+    tcase_add_test(fixtures, spot_list_duplicate_chip_folders);
     tcase_add_test(fixtures, huge_spot_list_summarised);
     tcase_add_test(fixtures, too_many_regions_refused);
     tcase_add_loop_test(fixtures, companion_not_a_regular_file, 0, 4);
