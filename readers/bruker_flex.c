@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern const omsi_format omsi_format_bruker_flex;
@@ -66,10 +67,8 @@ static omsi_validity flex_is_valid(const char *path, omsi_error *why)
             }
             have_first = true;
         }
-        uint64_t size = 0;
-        if (omsi_file_size(s->fid, &size, why)) {
-            v = OMSI_BROKEN;
-        } else if (size != first.td * 4) {
+        uint64_t size = s->fid_bytes; /* stat'ed by the walk */
+        if (size != first.td * 4) {
             omsi_error_set(why, OMSI_ERR_FORMAT, "%s: %llu bytes, TD = %llu needs %llu", s->fid,
                            (unsigned long long)size, (unsigned long long)first.td,
                            (unsigned long long)first.td * 4);
@@ -250,8 +249,12 @@ static int read_fid(flex_reader *r, const bruker_spot *s, omsi_error *err)
     int fd = open(s->fid, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", s->fid);
-    uint64_t size = 0;
-    int rc = omsi_file_size(s->fid, &size, err);
+    /* fstat of the open file: no second path lookup */
+    struct stat st;
+    int rc = fstat(fd, &st) ? omsi_error_errno(err, OMSI_ERR_IO, errno, "%s", s->fid) : 0;
+    if (!rc && !S_ISREG(st.st_mode))
+        rc = omsi_error_set(err, OMSI_ERR_IO, "%s: not a regular file", s->fid);
+    uint64_t size = rc ? 0 : (uint64_t)st.st_size;
     if (!rc && size != r->acqu.td * 4)
         rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: %llu bytes, TD = %llu needs %llu", s->fid,
                             (unsigned long long)size, (unsigned long long)r->acqu.td,

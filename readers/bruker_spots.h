@@ -13,6 +13,7 @@ typedef struct bruker_spot {
     uint32_t region;        /* R */
     uint32_t x, y;          /* X, Y (imaging) or list position (non-imaging) */
     char *acqu, *fid;       /* NULL when the folder or files are missing */
+    uint64_t fid_bytes;     /* size of fid when the spot was found */
     char *unusable;         /* set when one exists but never becomes data: "PATH:
                              * not a regular file (a FIFO)" or outside the tree */
 } bruker_spot;

@@ -342,6 +342,98 @@ START_TEST(symlinked_spot_is_not_followed)
 }
 END_TEST
 
+/* The walk trusts readdir's types only for real directories: a symlinked
+ * <k>SLin folder is followed through realpath, read when it stays in the run
+ * folder and refused ("outside the dataset folder") when it leaves it. */
+START_TEST(symlinked_acquisition_folder)
+{
+    char *dir = omsi_test_mkdtemp("flex-acq-link");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 2;
+    p.ny = 2;
+    p.nz = 10;
+    omsi_error err = {0};
+    char buf[4096], target[4096];
+    for (int outside = 0; outside < 2; outside++) {
+        char stem[16];
+        snprintf(stem, sizeof stem, "run%d", outside);
+        char *path = NULL;
+        ck_assert_int_eq(omsi_gen_bruker_flex(dir, stem, &p, &path, &err), 0);
+        snprintf(buf, sizeof buf, "%s/0_R00X001Y000/1/1SLin", path);
+        snprintf(target, sizeof target, "%s/%s_moved", outside ? dir : path, stem);
+        ck_assert_int_eq(rename(buf, target), 0);
+        ck_assert_int_eq(symlink(target, buf), 0);
+        omsi_open_options o = omsi_open_options_default();
+        omsi_reader *r = NULL;
+        int rc = flex()->open(path, &o, &r, &err);
+        if (outside) {
+            ck_assert_int_ne(rc, 0);
+            ck_assert_msg(strstr(err.message, "outside the dataset folder"), "%s", err.message);
+        } else {
+            ck_assert_msg(rc == 0, "%s", err.message);
+            omsi_spectrum s;
+            int n = 0;
+            bool linked = false;
+            while (omsi_reader_next(r, &s, &err) == 1) {
+                n++;
+                /* closed content: (31x + 17y + 7k + 13 seed) mod 251 at bin 1 */
+                if (s.x == 1 && s.y == 0)
+                    linked = ((const int32_t *)s.intensities)[1] == (31 + 7 + 13 * (int)p.seed) % 251;
+            }
+            ck_assert_int_eq(n, 4);
+            ck_assert(linked);
+            omsi_reader_close(r);
+        }
+        free(path);
+    }
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* A spot list row whose name matches several "<chip>_" folders takes the
+ * first in name order that has an acqu (the folder lookup is a binary
+ * search over the names; ties must keep that order). */
+START_TEST(spot_list_duplicate_chip_folders)
+{
+    char *dir = omsi_test_mkdtemp("flex-dupchip");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 2;
+    p.ny = 2;
+    p.nz = 10;
+    p.variant = "spotlist";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "dup", &p, &path, &err), 0);
+    char from[4096], to[4096];
+    snprintf(from, sizeof from, "%s/dup/0_R00X001Y000", dir);
+    snprintf(to, sizeof to, "%s/dup/5_R00X001Y000", dir);
+    ck_assert_int_eq(rename(from, to), 0);
+    const char *empty[] = {"1_R00X001Y000", "1_R00X001Y000/1", "1_R00X001Y000/1/1SLin", "9_R00X001Y000"};
+    for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
+        snprintf(from, sizeof from, "%s/dup/%s", dir, empty[i]);
+        ck_assert_int_eq(mkdir(from, 0700), 0);
+    }
+    omsi_path_list files;
+    omsi_path_list_init(&files);
+    ck_assert_msg(flex()->list_files(path, &files, &err) == 0, "%s", err.message);
+    int chip5 = 0;
+    for (size_t i = 0; i < files.count; i++)
+        chip5 += strstr(files.paths[i], "/5_R00X001Y000/") != NULL;
+    ck_assert_int_eq(chip5, 2); /* its acqu and fid */
+    ck_assert_uint_eq(files.count, 1 + 4 * 2);
+    omsi_path_list_free(&files);
+    omsi_reader *r = open_ok(path);
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    ck_assert_uint_eq(info.n_spectra, 4);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Runs open with stderr captured into a file; returns the number of lines
  * that contain needle (the logger writes to stderr). */
 static int open_counting_lines(const omsi_format *f, const char *path, const omsi_open_options *o,
@@ -621,6 +713,8 @@ int main(void)
     tcase_add_loop_test(fixtures, fixture_values_and_regions, 0, sizeof fixture_variants / sizeof fixture_variants[0]);
     tcase_add_loop_test(fixtures, malformed, 0, sizeof broken / sizeof broken[0]);
     tcase_add_test(fixtures, symlinked_spot_is_not_followed);
+    tcase_add_test(fixtures, symlinked_acquisition_folder);
+    tcase_add_test(fixtures, spot_list_duplicate_chip_folders);
     tcase_add_test(fixtures, huge_spot_list_summarised);
     tcase_add_test(fixtures, too_many_regions_refused);
     tcase_add_loop_test(fixtures, companion_not_a_regular_file, 0, 4);
