@@ -92,14 +92,12 @@ for f in $formats; do
     rm -rf "$work/in" "$work/out.h5" "$work/copy"
     gen "$f" "$work/in"
     bytes=$(du -sb "$work/in" | cut -f1)
-    files=$(find "$work/in" -type f)
-    # shellcheck disable=SC2086
-    cat $files > /dev/null
+    find "$work/in" -type f -exec cat {} + > /dev/null # into the page cache (many files: no argument list)
     t0=$(now); find "$work/in" -type f -exec cat {} + > /dev/null; cat_s=$(elapsed "$t0" "$(now)")
     t0=$(now); cp -r "$work/in" "$work/copy" && sync -f "$work/copy"; cp_s=$(elapsed "$t0" "$(now)")
     rm -rf "$work/copy"
     t0=$(now); find "$work/in" -type f -exec cat {} + | gzip -4 -c > /dev/null; gzip_s=$(elapsed "$t0" "$(now)")
-    big=$(ls -S $files | head -n 1)
+    big=$(find "$work/in" -type f -printf '%s %p\n' | sort -rn | head -n 1 | cut -d' ' -f2-)
     if [ "$f" = brukerflex ]; then
         # one fid per spot: the libdeflate loop runs over all of them (one
         # 64 KB fid alone says little about the whole input)
