@@ -301,6 +301,8 @@ int xml_divert_finish(xml_divert *d, uint64_t at)
 size_t xml_divert_take(xml_divert *d, char *dst, size_t len)
 {
     size_t n = d->out_len - d->out_pos < len ? d->out_len - d->out_pos : len;
+    if (n == 0) /* nothing emitted yet: d->out may still be NULL */
+        return 0;
     memcpy(dst, d->out + d->out_pos, n);
     d->out_pos += n;
     return n;
