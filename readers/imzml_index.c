@@ -212,31 +212,78 @@ static void set_header(parse *p)
     h->is_imzml = uuid || h->declared_mode || p->header.count > 0;
 }
 
-static const char *const numpress_like[] = {
-    "MS:1002312", "MS:1002313", "MS:1002314", "MS:1002746", "MS:1002747", "MS:1002748",
-    "MS:1003088", "MS:1003089", "MS:1003090", "MS:1003780", "MS:1003781", "MS:1003782",
-    "MS:1003783", "MS:1003784", "MS:1003785", NULL};
+/* What one cvParam of a <binaryDataArray> says; the first of each counts. */
+typedef enum array_term {
+    T_OTHER, T_MZ, T_INTENSITY, T_NUMPRESS, T_FLOAT16, T_ZLIB, T_OFFSET, T_LENGTH, T_ENCODED,
+    T_FLOAT32, T_FLOAT64, T_INT32, T_INT64, T_COUNT
+} array_term;
+
+/* "MS:" or "IMS:" and exactly seven digits, read as a number: one switch
+ * per parameter instead of a string compare per known accession. */
+static array_term array_term_of(const char *accession)
+{
+    bool ims = accession[0] == 'I';
+    const char *d = accession + (ims ? 4 : 3);
+    if (strncmp(accession, ims ? "IMS:" : "MS:", ims ? 4 : 3) != 0)
+        return T_OTHER;
+    uint32_t n = 0;
+    for (int i = 0; i < 7; i++) {
+        if (d[i] < '0' || d[i] > '9')
+            return T_OTHER;
+        n = n * 10 + (uint32_t)(d[i] - '0');
+    }
+    if (d[7] != '\0')
+        return T_OTHER;
+    if (ims) {
+        switch (n) {
+        case 1000102: return T_OFFSET;
+        case 1000103: return T_LENGTH;
+        case 1000104: return T_ENCODED;
+        case 1000141: return T_INT32;
+        case 1000142: return T_INT64;
+        default: return T_OTHER;
+        }
+    }
+    switch (n) {
+    case 1000514: return T_MZ;
+    case 1000515: return T_INTENSITY;
+    case 1000520: return T_FLOAT16;
+    case 1000574: return T_ZLIB;
+    case 1000521: return T_FLOAT32;
+    case 1000523: return T_FLOAT64;
+    case 1000519: return T_INT32;
+    case 1000522: return T_INT64;
+    /* MS-Numpress and its zlib variants, and the truncation/delta encodings */
+    case 1002312: case 1002313: case 1002314: case 1002746: case 1002747: case 1002748:
+    case 1003088: case 1003089: case 1003090: case 1003780: case 1003781: case 1003782:
+    case 1003783: case 1003784: case 1003785: return T_NUMPRESS;
+    default: return T_OTHER;
+    }
+}
 
 /* Interprets the parameters of one <binaryDataArray>. */
 static int finish_array(parse *p, omsi_error *err)
 {
     const omsi_cv_params *a = &p->array;
-    int line = omsi_xml_line(p->x);
-    bool is_mz = omsi_cv_find(a, "MS:1000514") != NULL;
-    bool is_int = omsi_cv_find(a, "MS:1000515") != NULL;
-    if (!is_mz && !is_int)
+    const omsi_cv_param *first[T_COUNT] = {0};
+    for (size_t i = 0; i < a->count; i++) {
+        array_term t = array_term_of(a->items[i].accession);
+        if (!first[t])
+            first[t] = &a->items[i];
+    }
+    bool is_mz = first[T_MZ] != NULL;
+    if (!is_mz && !first[T_INTENSITY])
         return 0; /* other arrays (charge, noise): not part of the cube */
+    int line = omsi_xml_line(p->x);
     imzml_array arr = {0};
-    const omsi_cv_param *c = omsi_cv_find_any(a, numpress_like);
-    if (c)
+    if (first[T_NUMPRESS])
         return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: line %d: compression %s is not supported",
-                              p->path, line, c->accession);
-    if (omsi_cv_find(a, "MS:1000520"))
+                              p->path, line, first[T_NUMPRESS]->accession);
+    if (first[T_FLOAT16])
         return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s: line %d: 16-bit float arrays are not supported",
                               p->path, line);
-    arr.zlib = omsi_cv_find(a, "MS:1000574") != NULL;
-    const omsi_cv_param *off = omsi_cv_find(a, "IMS:1000102"), *len = omsi_cv_find(a, "IMS:1000103"),
-                        *enc = omsi_cv_find(a, "IMS:1000104");
+    arr.zlib = first[T_ZLIB] != NULL;
+    const omsi_cv_param *off = first[T_OFFSET], *len = first[T_LENGTH], *enc = first[T_ENCODED];
     if (!off || !len)
         return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: line %d: %s array without external offset/length",
                               p->path, line, is_mz ? "m/z" : "intensity");
@@ -244,9 +291,7 @@ static int finish_array(parse *p, omsi_error *err)
         (enc && parse_u64(enc->value, &arr.encoded)))
         return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: line %d: offset '%s' / length '%s' is not a non-negative integer",
                               p->path, line, off->value, len->value);
-    bool f32 = omsi_cv_find(a, "MS:1000521"), f64 = omsi_cv_find(a, "MS:1000523");
-    bool i32 = omsi_cv_find(a, "MS:1000519") || omsi_cv_find(a, "IMS:1000141");
-    bool i64 = omsi_cv_find(a, "MS:1000522") || omsi_cv_find(a, "IMS:1000142");
+    bool f32 = first[T_FLOAT32], f64 = first[T_FLOAT64], i32 = first[T_INT32], i64 = first[T_INT64];
     int terms = f32 + f64 + i32 + i64;
     size_t stored = 0; /* bytes per value the stored size implies, 0 = unknown */
     if (!arr.zlib && arr.encoded && arr.length && arr.encoded % arr.length == 0)
@@ -356,68 +401,129 @@ static void keep_terms(imzml_index *ix, const omsi_cv_params *params, omsi_meta_
     }
 }
 
+/* The elements the index acts on, by local name. */
+typedef enum element {
+    EL_OTHER, EL_CV_PARAM, EL_PARAM_GROUP_REF, EL_BINARY_DATA_ARRAY, EL_SPECTRUM, EL_PARAM_GROUP_LIST,
+    EL_FILE_CONTENT, EL_SCAN_SETTINGS, EL_INSTRUMENT, EL_SOFTWARE, EL_RUN
+} element;
+
+/* One lookup per node (the index of a large file has millions): the most
+ * frequent names first, the first letter compared before the rest. */
+static element element_of(const xmlChar *local_name)
+{
+    static const struct {
+        const char *name;
+        element kind;
+    } known[] = {
+        {"cvParam", EL_CV_PARAM},
+        {"referenceableParamGroupRef", EL_PARAM_GROUP_REF},
+        {"binaryDataArray", EL_BINARY_DATA_ARRAY},
+        {"spectrum", EL_SPECTRUM},
+        {"referenceableParamGroupList", EL_PARAM_GROUP_LIST},
+        {"fileContent", EL_FILE_CONTENT},
+        {"scanSettings", EL_SCAN_SETTINGS},
+        {"instrumentConfiguration", EL_INSTRUMENT},
+        {"software", EL_SOFTWARE},
+        {"run", EL_RUN},
+    };
+    const char *name = (const char *)local_name;
+    if (!name)
+        return EL_OTHER;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (name[0] == known[i].name[0] && strcmp(name, known[i].name) == 0)
+            return known[i].kind;
+    return EL_OTHER;
+}
+
+static bool is_psi_mzml_root(omsi_xml *x)
+{
+    const xmlChar *ns = xmlTextReaderConstNamespaceUri(x->reader);
+    return (omsi_xml_is_start(x, "mzML") || omsi_xml_is_start(x, "indexedmzML")) && ns &&
+           strcmp((const char *)ns, "http://psi.hupo.org/ms/mzml") == 0;
+}
+
+/* A start tag; returns 1 where the header-only parse is done. */
+static int on_start(parse *p, element el, bool header_only, omsi_error *err)
+{
+    omsi_xml *x = p->x;
+    omsi_cv_params *dst;
+    int rc = 0;
+    switch (el) {
+    case EL_CV_PARAM:
+        dst = params_for(p);
+        return dst ? omsi_cv_params_add_current(dst, x, err) : 0;
+    case EL_PARAM_GROUP_REF: {
+        dst = params_for(p);
+        char *ref = dst ? omsi_xml_attr(x, "ref") : NULL;
+        rc = dst && ref ? omsi_param_groups_resolve(&p->groups, ref, dst, p->path, err) : 0;
+        free(ref);
+        return rc;
+    }
+    case EL_BINARY_DATA_ARRAY:
+        omsi_cv_params_clear(&p->array);
+        p->at = IN_ARRAY;
+        return 0;
+    case EL_SPECTRUM:
+        if (header_only) /* the header ends at <run>: spectra first mean it is missing or misspelled */
+            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: line %d: a spectrum before any <run> element", p->path,
+                                  omsi_xml_line(x));
+        memset(&p->current, 0, sizeof p->current);
+        omsi_cv_params_clear(&p->spectrum);
+        p->at = IN_SPECTRUM;
+        return 0;
+    case EL_PARAM_GROUP_LIST: return omsi_param_groups_read(&p->groups, x, err);
+    case EL_FILE_CONTENT: p->at = IN_FILE_CONTENT; return 0;
+    case EL_SCAN_SETTINGS: p->at = IN_SCAN_SETTINGS; return 0;
+    case EL_INSTRUMENT: p->at = IN_INSTRUMENT; return 0;
+    case EL_SOFTWARE: p->at = IN_SOFTWARE; return 0;
+    case EL_RUN:
+        set_header(p);
+        return header_only ? 1 : 0;
+    case EL_OTHER: return 0;
+    }
+    return 0;
+}
+
+static int on_end(parse *p, element el, omsi_error *err)
+{
+    int rc = 0;
+    switch (el) {
+    case EL_BINARY_DATA_ARRAY:
+        rc = finish_array(p, err);
+        p->at = IN_SPECTRUM;
+        return rc;
+    case EL_SPECTRUM:
+        rc = finish_spectrum(p, err);
+        p->at = IN_OTHER;
+        return rc;
+    case EL_FILE_CONTENT:
+    case EL_SCAN_SETTINGS:
+    case EL_INSTRUMENT:
+    case EL_SOFTWARE: p->at = IN_OTHER; return 0;
+    default: return 0;
+    }
+}
+
 static int run_parse(parse *p, bool header_only, omsi_error *err)
 {
     int rc;
     bool root_checked = false;
     while ((rc = omsi_xml_next(p->x, err)) == 1) {
         omsi_xml *x = p->x;
-        if (xmlTextReaderNodeType(x->reader) == XML_READER_TYPE_ELEMENT && !root_checked) {
+        int type = xmlTextReaderNodeType(x->reader);
+        if (type != XML_READER_TYPE_ELEMENT && type != XML_READER_TYPE_END_ELEMENT)
+            continue;
+        if (type == XML_READER_TYPE_ELEMENT && !root_checked) {
             root_checked = true;
-            const xmlChar *ns = xmlTextReaderConstNamespaceUri(x->reader);
-            if ((!omsi_xml_is_start(x, "mzML") && !omsi_xml_is_start(x, "indexedmzML")) ||
-                !ns || strcmp((const char *)ns, "http://psi.hupo.org/ms/mzml") != 0)
+            if (!is_psi_mzml_root(x))
                 return omsi_error_set(err, OMSI_ERR_NOT_FORMAT, "%s: root element is not PSI mzML", p->path);
         }
-        if (omsi_xml_is_start(x, "referenceableParamGroupList")) {
-            if ((rc = omsi_param_groups_read(&p->groups, x, err)))
-                return rc;
-        } else if (omsi_xml_is_start(x, "fileContent")) {
-            p->at = IN_FILE_CONTENT;
-        } else if (omsi_xml_is_start(x, "scanSettings")) {
-            p->at = IN_SCAN_SETTINGS;
-        } else if (omsi_xml_is_start(x, "instrumentConfiguration")) {
-            p->at = IN_INSTRUMENT;
-        } else if (omsi_xml_is_start(x, "software")) {
-            p->at = IN_SOFTWARE;
-        } else if (omsi_xml_is_end(x, "fileContent") || omsi_xml_is_end(x, "scanSettings") ||
-                   omsi_xml_is_end(x, "instrumentConfiguration") || omsi_xml_is_end(x, "software")) {
-            p->at = IN_OTHER;
-        } else if (omsi_xml_is_start(x, "run")) {
-            set_header(p);
-            if (header_only)
-                return 0;
-        } else if (omsi_xml_is_start(x, "spectrum") && header_only) {
-            /* the header ends at <run>: spectra first mean it is missing or misspelled */
-            return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: line %d: a spectrum before any <run> element", p->path,
-                                  omsi_xml_line(x));
-        } else if (omsi_xml_is_start(x, "spectrum")) {
-            memset(&p->current, 0, sizeof p->current);
-            omsi_cv_params_clear(&p->spectrum);
-            p->at = IN_SPECTRUM;
-        } else if (omsi_xml_is_start(x, "binaryDataArray")) {
-            omsi_cv_params_clear(&p->array);
-            p->at = IN_ARRAY;
-        } else if (omsi_xml_is_end(x, "binaryDataArray")) {
-            if ((rc = finish_array(p, err)))
-                return rc;
-            p->at = IN_SPECTRUM;
-        } else if (omsi_xml_is_end(x, "spectrum") || (omsi_xml_is_start(x, "spectrum") && omsi_xml_is_empty(x))) {
-            if ((rc = finish_spectrum(p, err)))
-                return rc;
-            p->at = IN_OTHER;
-        } else if (omsi_xml_is_start(x, "cvParam")) {
-            omsi_cv_params *dst = params_for(p);
-            if (dst && (rc = omsi_cv_params_add_current(dst, x, err)))
-                return rc;
-        } else if (omsi_xml_is_start(x, "referenceableParamGroupRef")) {
-            omsi_cv_params *dst = params_for(p);
-            char *ref = omsi_xml_attr(x, "ref");
-            rc = dst && ref ? omsi_param_groups_resolve(&p->groups, ref, dst, p->path, err) : 0;
-            free(ref);
-            if (rc)
-                return rc;
-        }
+        element el = element_of(xmlTextReaderConstLocalName(x->reader));
+        rc = type == XML_READER_TYPE_ELEMENT ? on_start(p, el, header_only, err) : on_end(p, el, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 1)
+            return 0;
     }
     if (rc < 0)
         return rc;
