@@ -50,6 +50,8 @@ typedef struct union_ctx {
 static int add_to_union(void *ctx, const double *values, uint64_t n, size_t spectrum, omsi_error *err)
 {
     union_ctx *c = ctx;
+    if (sorted_union_add_repeat(&c->u, values, (size_t)n))
+        return 0;
     for (uint64_t k = 0; k < n; k++)
         if (!isfinite(values[k]))
             return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: m/z value %g in spectrum %zu", c->path, values[k], spectrum);

@@ -142,6 +142,18 @@ static size_t keep_new(const sorted_union *u, const double *src, size_t n, doubl
     size_t count = u->count, w = 0, pos = 0;
     double prev = -INFINITY;
     for (size_t i = 0; i < n; i++) {
+        /* Most of an array is usually already in the set, value after
+         * value: walk that stretch with one comparison a value (it is in
+         * order: the set is strictly increasing). */
+        if (pos < count && src[i] == set[pos] && src[i] >= prev) {
+            do {
+                i++, pos++;
+            } while (i < n && pos < count && src[i] == set[pos]);
+            pos--; /* at the last match, where the gallop would have left it */
+            prev = set[pos];
+            if (i == n)
+                break;
+        }
         double v = src[i];
         if (v < prev)
             return SIZE_MAX;
@@ -156,6 +168,19 @@ static size_t keep_new(const sorted_union *u, const double *src, size_t n, doubl
     return w;
 }
 
+static bool is_the_set(const sorted_union *u, const double *values, size_t n)
+{
+    return n > 0 && n == u->count && u->pending_count == 0 && memcmp(values, u->values, n * sizeof *values) == 0;
+}
+
+bool sorted_union_add_repeat(sorted_union *u, const double *values, size_t n)
+{
+    if (u->failed || u->overflow || !is_the_set(u, values, n))
+        return false;
+    u->arrays++;
+    return true;
+}
+
 void sorted_union_add(sorted_union *u, const double *values, size_t n)
 {
     if (n == 0 || u->failed || u->overflow)
@@ -168,7 +193,7 @@ void sorted_union_add(sorted_union *u, const double *values, size_t n)
     /* Processed files often repeat one m/z array in every spectrum: once
      * it is the set, a memcmp is all it costs (sorted and distinct, since
      * the set is). */
-    if (n == u->count && u->pending_count == 0 && memcmp(values, u->values, n * sizeof *values) == 0)
+    if (is_the_set(u, values, n))
         return;
     size_t start = u->pending_count;
     double *dst = u->pending + start;

@@ -39,6 +39,10 @@ typedef struct sorted_union {
 
 void sorted_union_init(sorted_union *u, uint64_t limit);
 void sorted_union_add(sorted_union *u, const double *values, size_t n);
+/* Adds values if they are the set itself (processed files often repeat one
+ * m/z array): one memcmp, and such values need no finiteness check, being
+ * the set's. False, with nothing done, for any other array. */
+bool sorted_union_add_repeat(sorted_union *u, const double *values, size_t n);
 /* Merges what is pending; false on overflow or out of memory. */
 bool sorted_union_finish(sorted_union *u);
 void sorted_union_free(sorted_union *u);

@@ -91,6 +91,7 @@ static const union_case union_cases[] = {
     {400, 2000, 0, 2},        /* few repeats: the set grows, many merges */
     {5000, 40, 0, 8},         /* all unsorted, short arrays: deep cascades */
     {3, 300000, 0, 1},        /* long arrays: bigger than a flush */
+    {300, 4000, 600, 0},      /* long stretches already in the set, each value repeated */
 };
 
 START_TEST(union_matches_reference)
@@ -131,6 +132,36 @@ START_TEST(union_matches_reference)
         ck_assert_uint_gt(u.unsorted, 0);
     free(v);
     free(ref.all);
+    sorted_union_free(&u);
+}
+END_TEST
+
+/* An array whose values are all in the set, some repeated, adds nothing:
+ * no pending run (the repeats of a value just matched included). */
+START_TEST(union_subset_adds_nothing)
+{
+    sorted_union u;
+    sorted_union_init(&u, 0);
+    double grid[100], sub[150];
+    for (size_t k = 0; k < 100; k++)
+        grid[k] = 100.0 + 0.5 * (double)k;
+    sorted_union_add(&u, grid, 100);
+    ck_assert_uint_eq(u.count, 100);
+    size_t n = 0;
+    for (size_t k = 0; k < 100; k++) {
+        if (k % 7 == 3)
+            continue; /* gaps: the stretch ends, the gallop takes over */
+        sub[n++] = grid[k];
+        if (k % 3 == 0)
+            sub[n++] = grid[k]; /* the value again */
+    }
+    sorted_union_add(&u, sub, n);
+    ck_assert_uint_eq(u.n_runs, 0);
+    ck_assert_uint_eq(u.pending_count, 0);
+    ck_assert_uint_eq(u.unsorted, 0);
+    ck_assert(sorted_union_finish(&u));
+    ck_assert_uint_eq(u.count, 100);
+    ck_assert(u.values[0] == 100.0 && u.values[99] == 149.5);
     sorted_union_free(&u);
 }
 END_TEST
@@ -416,6 +447,7 @@ int main(void)
     TCase *tc = tcase_create("helpers");
     tcase_add_loop_test(tc, union_matches_reference, 0, sizeof union_cases / sizeof union_cases[0]);
     tcase_add_test(tc, union_limit);
+    tcase_add_test(tc, union_subset_adds_nothing);
     tcase_add_test(tc, gallop_is_lower_bound);
     tcase_add_test(tc, unsorted_arrays_counted_in_metadata);
     tcase_add_test(tc, base64_matches_reference);
