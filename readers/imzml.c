@@ -179,32 +179,62 @@ static void store_all(omsi_dtype t, void *out, const double *v, size_t n)
 /* True when the stored array is the cube's values byte for byte: the
  * intensities of a continuous file, uncompressed, little-endian, of the
  * cube's type (the usual case). */
-static bool stored_as_cube(const imzml_reader *r, const imzml_array *a)
+static bool stored_as_cube_type(const imzml_reader *r, const imzml_array *a)
 {
-    if (r->processed || a->zlib || a->length != r->nz || !omsi_host_is_little_endian())
+    if (a->zlib || a->length != r->nz || !omsi_host_is_little_endian())
         return false;
     return (a->type == IMZ_F32 && r->dtype == OMSI_DT_FLOAT32) || (a->type == IMZ_I32 && r->dtype == OMSI_DT_INT32) ||
            (a->type == IMZ_F64 && r->dtype == OMSI_DT_FLOAT64);
+}
+
+static bool stored_as_cube(const imzml_reader *r, const imzml_array *a)
+{
+    return !r->processed && stored_as_cube_type(r, a);
+}
+
+/* Reads the intensities of s straight into out (stored as the cube's values
+ * byte for byte). */
+static int read_as_cube(imzml_reader *r, const imzml_array *a, void *out, omsi_error *err)
+{
+    size_t raw = (size_t)r->nz * omsi_dtype_size(r->dtype);
+    int rc = omsi_pread_exact(r->fd, out, raw, a->offset, r->files.ibd, err);
+    return rc ? rc : imzml_checksum_feed(&r->sum, r->fd, r->files.ibd, a->offset, (const unsigned char *)out, raw, err);
+}
+
+/* What the sums onto the axis make of a value alone in its bin: 0.0 + v
+ * (-0.0 becomes 0.0, a signalling NaN a quiet one), in the cube's type,
+ * which gives the same bits as the way through doubles. */
+static void as_sum_onto_zero(omsi_dtype t, void *out, size_t n)
+{
+    if (t == OMSI_DT_FLOAT32)
+        for (size_t k = 0; k < n; k++)
+            ((float *)out)[k] = 0.0f + ((float *)out)[k];
+    else if (t == OMSI_DT_FLOAT64)
+        for (size_t k = 0; k < n; k++)
+            ((double *)out)[k] = 0.0 + ((double *)out)[k];
 }
 
 /* Decodes spectrum s into out (nz values of r->dtype). */
 static int decode(imzml_reader *r, const imzml_spectrum *s, void *out, omsi_error *err)
 {
     int rc;
-    if (stored_as_cube(r, &s->intensity)) {
-        /* read straight into out: no round trip through doubles, no copy */
-        size_t raw = (size_t)r->nz * omsi_dtype_size(r->dtype);
-        rc = omsi_pread_exact(r->fd, out, raw, s->intensity.offset, r->files.ibd, err);
-        return rc ? rc
-                  : imzml_checksum_feed(&r->sum, r->fd, r->files.ibd, s->intensity.offset, (const unsigned char *)out,
-                                        raw, err);
-    }
+    if (stored_as_cube(r, &s->intensity)) /* no round trip through doubles, no copy */
+        return read_as_cube(r, &s->intensity, out, err);
     /* the array stored first is read first, so the checksum's cursor moves
      * on without reading the other one twice (imzml_checksum.c) */
     bool mz_first = r->processed && s->mz.offset < s->intensity.offset;
     if (mz_first && (rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch,
                                            &r->scratch_size, &r->sum, err)))
         return rc;
+    if (mz_first && !r->binned && stored_as_cube_type(r, &s->intensity) && s->mz.length == r->nz &&
+        memcmp(r->mz_values, r->mz, (size_t)r->nz * sizeof *r->mz) == 0) {
+        /* the m/z array is the axis itself (processed files often repeat
+         * one) and the intensities are stored as the cube's values */
+        rc = read_as_cube(r, &s->intensity, out, err);
+        if (!rc)
+            as_sum_onto_zero(r->dtype, out, (size_t)r->nz);
+        return rc;
+    }
     rc = imzml_read_array(r->fd, r->files.ibd, &s->intensity, r->values, &r->scratch, &r->scratch_size, &r->sum, err);
     if (rc)
         return rc;

@@ -631,6 +631,81 @@ START_TEST(random_access_matches_iterator)
 }
 END_TEST
 
+/* The value of the n-th `accession` cvParam of an imzML file (tests only). */
+static unsigned long long nth_param_value(const char *path, const char *accession, int n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    static char text[1 << 20];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    const char *at = text;
+    for (int i = 0; i <= n; i++) {
+        at = strstr(at, accession);
+        ck_assert_ptr_nonnull(at);
+        at += strlen(accession);
+    }
+    const char *v = strstr(at, "value=\"");
+    ck_assert_ptr_nonnull(v);
+    return strtoull(v + 7, NULL, 10);
+}
+
+/* A processed spectrum whose m/z array is the axis is read straight into
+ * the cube's type; it must give the bits the way through doubles gives a
+ * value alone in its bin (0.0 + v): -0.0 -> 0.0, signalling NaN -> quiet,
+ * the rest unchanged. Case 1 has gaps, so it goes the way through doubles. */
+START_TEST(processed_values_alone_in_their_bin)
+{
+    char *dir = omsi_test_mkdtemp("imzml-bits");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 3;
+    p.ny = 2;
+    p.nz = 12;
+    p.dtype = OMSI_DT_FLOAT32;
+    p.variant = _i == 0 ? "processed" : "processed,gaps";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_imzml(dir, "bits", &p, &path, &err), 0);
+    /* the first spectrum's second array holds its intensities */
+    unsigned long long offset = nth_param_value(path, "IMS:1000102", 1);
+    char ibd[4096];
+    snprintf(ibd, sizeof ibd, "%s/bits.ibd", dir);
+    const uint32_t put[4] = {0x80000000u, 0x7f800001u, 0xff800000u, 0x3f800001u};
+    FILE *f = fopen(ibd, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseeko(f, (off_t)offset, SEEK_SET), 0);
+    for (int i = 0; i < 4; i++) {
+        unsigned char le[4] = {(unsigned char)put[i], (unsigned char)(put[i] >> 8), (unsigned char)(put[i] >> 16),
+                               (unsigned char)(put[i] >> 24)};
+        ck_assert_uint_eq(fwrite(le, 1, 4, f), 4);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    omsi_reader *r = open_ok(path, NULL);
+    omsi_dataset_info info;
+    omsi_reader_info(r, &info);
+    ck_assert_int_eq(info.dtype, OMSI_DT_FLOAT32);
+    omsi_spectrum sp;
+    ck_assert_int_eq(omsi_reader_next(r, &sp, &err), 1);
+    /* where gaps leave a point out, the stored values fill the bins after it */
+    const uint32_t want[4] = {0x00000000u, 0x7fc00001u, 0xff800000u, 0x3f800001u};
+    uint64_t k = 0;
+    for (int i = 0; i < 4; i++, k++) {
+        if (_i == 1)
+            while ((k + sp.x + sp.y) % 3 == 0)
+                k++;
+        uint32_t bits;
+        memcpy(&bits, (const unsigned char *)sp.intensities + 4 * k, 4);
+        ck_assert_msg(bits == want[i], "value %d (bin %llu): bits %08x, want %08x", i, (unsigned long long)k,
+                      bits, want[i]);
+    }
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("imzml");
@@ -653,6 +728,7 @@ int main(void)
     tcase_add_test(fixtures, overlapping_offsets_warned_once);
     tcase_add_loop_test(fixtures, ibd_not_a_regular_file, 0, 2);
     tcase_add_loop_test(fixtures, random_access_matches_iterator, 0, 2);
+    tcase_add_loop_test(fixtures, processed_values_alone_in_their_bin, 0, 2);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }
