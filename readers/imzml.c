@@ -222,6 +222,14 @@ static int decode(imzml_reader *r, const imzml_spectrum *s, void *out, omsi_erro
         return read_as_cube(r, &s->intensity, out, err);
     /* the array stored first is read first, so the checksum's cursor moves
      * on without reading the other one twice (imzml_checksum.c) */
+    if (r->processed && s->mz_is_axis && !r->binned && stored_as_cube_type(r, &s->intensity)) {
+        /* the m/z array is the axis (found while the axis was built): not
+         * read again; a checksum reads it as a gap */
+        rc = read_as_cube(r, &s->intensity, out, err);
+        if (!rc)
+            as_sum_onto_zero(r->dtype, out, (size_t)r->nz);
+        return rc;
+    }
     bool mz_first = r->processed && s->mz.offset < s->intensity.offset;
     if (mz_first && (rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch,
                                            &r->scratch_size, &r->sum, err)))

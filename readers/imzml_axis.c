@@ -45,24 +45,51 @@ static int each_mz_array(const imzml_index *ix, int fd, const char *ibd_path,
 typedef struct union_ctx {
     sorted_union u;
     const char *path;
+    imzml_index *ix;
+    size_t last_growth;   /* the last spectrum that added values to the set */
+    bool grew;
 } union_ctx;
 
 static int add_to_union(void *ctx, const double *values, uint64_t n, size_t spectrum, omsi_error *err)
 {
     union_ctx *c = ctx;
-    if (sorted_union_add_repeat(&c->u, values, (size_t)n))
+    if (sorted_union_add_repeat(&c->u, values, (size_t)n)) {
+        c->ix->spectra[spectrum].mz_is_axis = true; /* so far: see mark_axis_arrays */
         return 0;
+    }
     for (uint64_t k = 0; k < n; k++)
         if (!isfinite(values[k]))
             return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: m/z value %g in spectrum %zu", c->path, values[k], spectrum);
+    size_t count = c->u.count, pending = c->u.pending_count;
     sorted_union_add(&c->u, values, (size_t)n);
+    if (c->u.count != count || c->u.pending_count != pending) {
+        c->last_growth = spectrum;
+        c->grew = true;
+    }
     return 0;
 }
 
-int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,
+/* The set only grows: an array equal to it when added is the final axis
+ * unless a later array added values. Spectra that each_mz_array skipped
+ * repeat the array before them. */
+static void mark_axis_arrays(union_ctx *c)
+{
+    imzml_index *ix = c->ix;
+    for (size_t s = 0; c->grew && s <= c->last_growth && s < ix->count; s++)
+        ix->spectra[s].mz_is_axis = false;
+    for (size_t s = 1; s < ix->count; s++) {
+        const imzml_array *a = &ix->spectra[s].mz, *before = &ix->spectra[s - 1].mz;
+        if (a->offset == before->offset && a->length == before->length)
+            ix->spectra[s].mz_is_axis = ix->spectra[s - 1].mz_is_axis;
+    }
+}
+
+int imzml_axis_union(imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,
                      double **axis_out, uint64_t *n_out, uint64_t *unsorted, omsi_error *err)
 {
-    union_ctx c = {.path = ibd_path};
+    union_ctx c = {.path = ibd_path, .ix = ix};
+    for (size_t s = 0; s < ix->count; s++)
+        ix->spectra[s].mz_is_axis = false;
     sorted_union_init(&c.u, max_points);
     int rc = each_mz_array(ix, fd, ibd_path, add_to_union, &c, err);
     if (!rc && !sorted_union_finish(&c.u))
@@ -72,6 +99,7 @@ int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64
                                          "ppm axis (--axis ppm:N) or raise the limit (--max-axis)",
                                          ibd_path, (unsigned long long)max_points);
     if (!rc) {
+        mark_axis_arrays(&c);
         *axis_out = c.u.values;
         *n_out = c.u.count;
         *unsorted = c.u.unsorted;

@@ -5,8 +5,10 @@
 #include "readers/imzml_internal.h"
 
 /* Sorted union of every distinct m/z value; fails above max_points (0 = none).
- * *unsorted: how many m/z arrays were not in increasing order (sorted here). */
-int imzml_axis_union(const imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,
+ * *unsorted: how many m/z arrays were not in increasing order (sorted here).
+ * Marks the spectra whose m/z array turned out to be the axis itself
+ * (mz_is_axis), so that their m/z need not be read again. */
+int imzml_axis_union(imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,
                      double **axis, uint64_t *n, uint64_t *unsorted, omsi_error *err);
 
 typedef struct imzml_ppm_axis {

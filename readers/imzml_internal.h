@@ -22,6 +22,7 @@ typedef struct imzml_array {
 typedef struct imzml_spectrum {
     uint32_t x, y;        /* 1-based positions as written */
     imzml_array mz, intensity;
+    bool mz_is_axis;      /* its m/z array is the exact common axis, value for value (readers/imzml_axis.c) */
 } imzml_spectrum;
 
 typedef struct imzml_files {
