@@ -592,18 +592,46 @@ static int push_param(omsi_cv_params *p, omsi_cv_param c, omsi_error *err)
     return 0;
 }
 
+/* Where attribute `name` of a cvParam goes (NULL: not kept). */
+static char **cv_slot(omsi_cv_param *c, const char *name)
+{
+    switch (name[0]) {
+    case 'a': return strcmp(name, "accession") == 0 ? &c->accession : NULL;
+    case 'v': return strcmp(name, "value") == 0 ? &c->value : NULL;
+    case 'u': return strcmp(name, "unitAccession") == 0 ? &c->unit_accession : NULL;
+    case 'n': return strcmp(name, "name") == 0 ? &c->name : NULL;
+    default: return NULL;
+    }
+}
+
+/* One walk over the attributes, each kept one copied once (a large index
+ * has millions of cvParams: four lookups and two copies each showed). */
 int omsi_cv_params_add_current(omsi_cv_params *p, const omsi_xml *x, omsi_error *err)
 {
     omsi_cv_param c = {0};
-    c.accession = omsi_xml_attr(x, "accession");
-    if (!c.accession)
+    bool nomem = false;
+    for (int more = xmlTextReaderMoveToFirstAttribute(x->reader); more == 1;
+         more = xmlTextReaderMoveToNextAttribute(x->reader)) {
+        const xmlChar *name = xmlTextReaderConstName(x->reader);
+        char **slot = name ? cv_slot(&c, (const char *)name) : NULL;
+        if (slot && !*slot) {
+            const xmlChar *value = xmlTextReaderConstValue(x->reader);
+            *slot = strdup(value ? (const char *)value : "");
+            nomem |= !*slot;
+        }
+    }
+    xmlTextReaderMoveToElement(x->reader);
+    if (nomem) {
+        param_free(&c);
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory reading cvParams");
+    }
+    if (!c.accession) {
+        param_free(&c);
         return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: line %d: cvParam without accession",
                               x->path, omsi_xml_line(x));
-    c.value = omsi_xml_attr(x, "value");
+    }
     if (!c.value)
         c.value = strdup("");
-    c.unit_accession = omsi_xml_attr(x, "unitAccession");
-    c.name = omsi_xml_attr(x, "name");
     return push_param(p, c, err);
 }
 
