@@ -564,6 +564,17 @@ static int flex_open(const char *path, const omsi_open_options *opts, omsi_reade
     return 0;
 }
 
+static int flex_size_of_reader(omsi_reader *r, uint64_t *bytes, omsi_error *err)
+{
+    (void)err;
+    flex_reader *f = (flex_reader *)r;
+    uint64_t with_spectra = 0;
+    for (size_t i = 0; i < f->run.count; i++)
+        with_spectra += f->run.spots[i].fid != NULL;
+    *bytes = with_spectra * f->acqu.td * 4; /* the data acquired (spec 4.3) */
+    return 0;
+}
+
 static int flex_size(const char *path, uint64_t *bytes, omsi_error *err)
 {
     omsi_open_options o = omsi_open_options_default();
@@ -571,13 +582,9 @@ static int flex_size(const char *path, uint64_t *bytes, omsi_error *err)
     int rc = flex_open(path, &o, &r, err);
     if (rc)
         return rc;
-    flex_reader *f = (flex_reader *)r;
-    uint64_t with_spectra = 0;
-    for (size_t i = 0; i < f->run.count; i++)
-        with_spectra += f->run.spots[i].fid != NULL;
-    *bytes = with_spectra * f->acqu.td * 4; /* the data acquired (spec 4.3) */
+    rc = flex_size_of_reader(r, bytes, err);
     flex_close(r);
-    return 0;
+    return rc;
 }
 
 const omsi_format omsi_format_bruker_flex = {
@@ -589,6 +596,7 @@ const omsi_format omsi_format_bruker_flex = {
     .supports_multiexperiment = false,
     .is_valid_dataset = flex_is_valid,
     .size = flex_size,
+    .size_of_reader = flex_size_of_reader,
     .list_files = flex_list_files,
     .open = flex_open,
 };

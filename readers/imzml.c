@@ -676,6 +676,14 @@ static int imzml_open(const char *path, const omsi_open_options *opts, omsi_read
     return 0;
 }
 
+static int imzml_size_of_reader(omsi_reader *r, uint64_t *bytes, omsi_error *err)
+{
+    imzml_reader *ir = (imzml_reader *)r;
+    if (!omsi_mul4_u64(ir->nx, ir->ny, ir->nz, omsi_dtype_size(ir->dtype), bytes))
+        return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: cube size overflows", ir->files.imzml);
+    return 0;
+}
+
 static int imzml_size(const char *path, uint64_t *bytes, omsi_error *err)
 {
     omsi_open_options o = omsi_open_options_default();
@@ -683,9 +691,7 @@ static int imzml_size(const char *path, uint64_t *bytes, omsi_error *err)
     int rc = imzml_open(path, &o, &r, err);
     if (rc)
         return rc;
-    imzml_reader *ir = (imzml_reader *)r;
-    if (!omsi_mul4_u64(ir->nx, ir->ny, ir->nz, omsi_dtype_size(ir->dtype), bytes))
-        rc = omsi_error_set(err, OMSI_ERR_FORMAT, "%s: cube size overflows", path);
+    rc = imzml_size_of_reader(r, bytes, err);
     imzml_close(r);
     return rc;
 }
@@ -699,6 +705,7 @@ const omsi_format omsi_format_imzml = {
     .supports_multiexperiment = false,
     .is_valid_dataset = imzml_is_valid,
     .size = imzml_size,
+    .size_of_reader = imzml_size_of_reader,
     .list_files = imzml_list_files,
     .open = imzml_open,
 };

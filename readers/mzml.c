@@ -741,6 +741,22 @@ static int mzml_open(const char *path, const omsi_open_options *opts, omsi_reade
     return 0;
 }
 
+/* Every scan type's cube; leaves the first dataset selected. */
+static int mzml_size_of_reader(omsi_reader *r, uint64_t *bytes, omsi_error *err)
+{
+    *bytes = 0;
+    size_t n = omsi_reader_number_of_datasets(r);
+    for (size_t d = 0; d < n; d++) {
+        omsi_dataset_info info;
+        omsi_reader_set_dataset(r, d, err);
+        omsi_reader_info(r, &info);
+        *bytes += info.nx * info.ny * info.nz * omsi_dtype_size(info.dtype);
+    }
+    if (n > 1)
+        omsi_reader_set_dataset(r, 0, err);
+    return 0;
+}
+
 static int mzml_size(const char *path, uint64_t *bytes, omsi_error *err)
 {
     omsi_open_options o = omsi_open_options_default();
@@ -748,15 +764,9 @@ static int mzml_size(const char *path, uint64_t *bytes, omsi_error *err)
     int rc = mzml_open(path, &o, &r, err);
     if (rc)
         return rc;
-    *bytes = 0;
-    for (size_t d = 0; d < omsi_reader_number_of_datasets(r); d++) {
-        omsi_dataset_info info;
-        omsi_reader_set_dataset(r, d, err);
-        omsi_reader_info(r, &info);
-        *bytes += info.nx * info.ny * info.nz * omsi_dtype_size(info.dtype);
-    }
+    rc = mzml_size_of_reader(r, bytes, err);
     mzml_close(r);
-    return 0;
+    return rc;
 }
 
 const omsi_format omsi_format_mzml = {
@@ -768,6 +778,7 @@ const omsi_format omsi_format_mzml = {
     .supports_multiexperiment = false,
     .is_valid_dataset = mzml_is_valid,
     .size = mzml_size,
+    .size_of_reader = mzml_size_of_reader,
     .list_files = mzml_list_files,
     .open = mzml_open,
 };

@@ -140,6 +140,10 @@ typedef struct omsi_format {
     omsi_validity (*is_valid_dataset)(const char *path, omsi_error *why);
     /* Estimated bytes of the full cube; OMSI_ERR_UNSUPPORTED when unknown. */
     int (*size)(const char *path, uint64_t *bytes, omsi_error *err);
+    /* The same estimate from a reader of this format already open (NULL
+     * where size() is cheap): for formats whose size() opens a reader, so a
+     * caller holding one does not read the index twice. */
+    int (*size_of_reader)(omsi_reader *r, uint64_t *bytes, omsi_error *err);
     /* Every file that makes up the dataset (for settling and fingerprints),
      * in a stable order. */
     int (*list_files)(const char *path, omsi_path_list *files, omsi_error *err);

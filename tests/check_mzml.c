@@ -427,6 +427,39 @@ START_TEST(spectrum_over_budget_refused)
 }
 END_TEST
 
+/* size() and size_of_reader() agree (every scan type's cube summed), and
+ * the latter leaves the first dataset selected, as open does. */
+START_TEST(size_of_open_reader)
+{
+    char *dir = omsi_test_mkdtemp("mzml-size");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 4;
+    p.ny = 3;
+    p.nz = 17;
+    p.dtype = OMSI_DT_FLOAT32;
+    p.variant = "scantypes=3";
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_mzml(dir, "sz", &p, &path, &err), 0);
+    const omsi_format *f = omsi_format_by_name("mzml");
+    uint64_t by_path = 0, by_reader = 0;
+    ck_assert_msg(f->size(path, &by_path, &err) == 0, "%s", err.message);
+    omsi_reader *r = open_ok(path);
+    omsi_dataset_info first, after;
+    omsi_reader_info(r, &first);
+    ck_assert_ptr_nonnull(f->size_of_reader);
+    ck_assert_int_eq(f->size_of_reader(r, &by_reader, &err), 0);
+    ck_assert_uint_eq(by_reader, by_path);
+    ck_assert_uint_eq(by_path, 3 * 4 * 3 * 17 * 4); /* three scan types of 4 x 3 x 17 float32 */
+    omsi_reader_info(r, &after);
+    ck_assert_str_eq(after.name, first.name);
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mzml");
@@ -444,6 +477,7 @@ int main(void)
     tcase_add_loop_test(fixtures, ppm_points_inside_bins, 0, sizeof ppm_widths / sizeof ppm_widths[0]);
     tcase_add_test(fixtures, doctype_in_attribute_refused);
     tcase_add_test(fixtures, spectrum_over_budget_refused);
+    tcase_add_test(fixtures, size_of_open_reader);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }

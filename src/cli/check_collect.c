@@ -264,19 +264,22 @@ bool check_describe_path(const char *path, const check_options *opts, json_objec
     json_object *datasets = json_object_new_array();
     bool ok = false;
     if (rc == 0 && fmt) {
-        uint64_t bytes;
-        omsi_error size_err = {0};
-        json_object_object_add(o, "size_bytes", fmt->size && fmt->size(path, &bytes, &size_err) == 0
-                                                    ? json_u64(bytes)
-                                                    : NULL);
-        json_object_object_add(o, "files", list_files(fmt, path));
-        if (validity == OMSI_VALID) {
+        omsi_reader *r = NULL;
+        if (validity == OMSI_VALID) { /* opened first: the size of an open reader costs no second open */
             omsi_open_options oo = omsi_open_options_default();
             oo.force_unsigned = opts->force_unsigned;
             oo.log = opts->log;
-            omsi_reader *r = NULL;
             omsi_error_clear(&err);
             rc = fmt->open(path, &oo, &r, &err);
+        }
+        uint64_t bytes;
+        omsi_error size_err = {0};
+        bool sized = r && fmt->size_of_reader ? fmt->size_of_reader(r, &bytes, &size_err) == 0
+                     : rc == 0 && fmt->size   ? fmt->size(path, &bytes, &size_err) == 0
+                                              : false;
+        json_object_object_add(o, "size_bytes", sized ? json_u64(bytes) : NULL);
+        json_object_object_add(o, "files", list_files(fmt, path));
+        if (validity == OMSI_VALID) {
             if (rc == 0)
                 rc = describe_datasets(r, opts, datasets, &err);
             if (rc == 0) { /* the file's answer: the first dataset's (one per file for every format) */
