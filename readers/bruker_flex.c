@@ -244,7 +244,8 @@ static bool in_selection(const flex_reader *r, const bruker_spot *s)
     return s->region == r->regions[r->selected].r;
 }
 
-static int read_fid(flex_reader *r, const bruker_spot *s, omsi_error *err)
+/* Reads the fid of s into dest (TD int32 values in host order). */
+static int read_fid(flex_reader *r, const bruker_spot *s, void *dest, omsi_error *err)
 {
     int fd = open(s->fid, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -260,10 +261,10 @@ static int read_fid(flex_reader *r, const bruker_spot *s, omsi_error *err)
                             (unsigned long long)size, (unsigned long long)r->acqu.td,
                             (unsigned long long)r->acqu.td * 4);
     if (!rc)
-        rc = omsi_pread_exact(fd, r->spectrum, (size_t)r->acqu.td * 4, 0, s->fid, err);
+        rc = omsi_pread_exact(fd, dest, (size_t)r->acqu.td * 4, 0, s->fid, err);
     close(fd);
     if (!rc && (r->acqu.bytorda == 1) == omsi_host_is_little_endian())
-        omsi_swap_items(r->spectrum, 4, (size_t)r->acqu.td);
+        omsi_swap_items(dest, 4, (size_t)r->acqu.td);
     return rc;
 }
 
@@ -274,7 +275,7 @@ static int flex_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
         const bruker_spot *s = &r->run.spots[r->next++];
         if (!s->fid || !in_selection(r, s))
             continue; /* missing spots stay zero */
-        int rc = read_fid(r, s, err);
+        int rc = read_fid(r, s, r->spectrum, err);
         if (rc)
             return rc;
         uint32_t ox = r->selected < 0 ? r->origin_x : r->regions[r->selected].min_x;
@@ -286,6 +287,51 @@ static int flex_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
         return 1;
     }
     return 0;
+}
+
+/* The spot at pixel (x, y) of the selection, or NULL: a binary search of
+ * the spots, which plan() sorted by X, then Y (non-imaging runs: by list
+ * position in x, one row). */
+static const bruker_spot *spot_at(const flex_reader *r, uint64_t x, uint64_t y)
+{
+    omsi_dataset_info info;
+    flex_info((omsi_reader *)r, &info);
+    if (x >= info.nx || y >= info.ny)
+        return NULL;
+    uint64_t want_x = x, want_y = 0;
+    if (r->imaging) {
+        want_x += r->selected < 0 ? r->origin_x : r->regions[r->selected].min_x;
+        want_y = y + (r->selected < 0 ? r->origin_y : r->regions[r->selected].min_y);
+    }
+    size_t lo = 0, hi = r->run.count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const bruker_spot *s = &r->run.spots[mid];
+        bool before = s->x < want_x || (r->imaging && s->x == want_x && s->y < want_y);
+        if (before)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == r->run.count)
+        return NULL;
+    const bruker_spot *s = &r->run.spots[lo];
+    if (s->x != want_x || (r->imaging && s->y != want_y) || !s->fid || !in_selection(r, s))
+        return NULL;
+    return s;
+}
+
+/* Random access for the writer's tile order (no temporary copy of a large
+ * tree): one fid straight into buf. */
+static int flex_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *buf, omsi_error *err)
+{
+    flex_reader *r = (flex_reader *)base;
+    const bruker_spot *s = spot_at(r, x, y);
+    if (!s) {
+        memset(buf, 0, (size_t)r->acqu.td * 4);
+        return 1;
+    }
+    return read_fid(r, s, buf, err);
 }
 
 static void flex_close(omsi_reader *base)
@@ -315,6 +361,7 @@ static const omsi_reader_ops flex_ops = {
     .metadata = flex_metadata,
     .rewind = flex_rewind,
     .next_spectrum = flex_next,
+    .read_spectrum = flex_read_spectrum,
     .close = flex_close,
 };
 

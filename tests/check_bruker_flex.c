@@ -697,6 +697,68 @@ START_TEST(hpc_calibration_modes)
 }
 END_TEST
 
+/* read_spectrum (the writer's tile order) gives every selection's pixels
+ * as the iterator does, zeros and 1 where no spot of the selection is,
+ * and 1 outside the grid: merged cube and each region, with missing spots,
+ * an origin, big-endian fids and a non-imaging run. */
+static const char *const random_variants[] = {"regions=3,missing=4,origin=2", "targets,missing=3", "regions=2,spotlist"};
+
+START_TEST(random_access_matches_iterator)
+{
+    char *dir = omsi_test_mkdtemp("flex-random");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 7;
+    p.ny = 5;
+    p.nz = 30;
+    p.big_endian = _i == 1;
+    p.variant = random_variants[_i];
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "run", &p, &path, &err), 0);
+    omsi_reader *r = open_ok(path);
+    ck_assert_ptr_nonnull(r->ops->read_spectrum);
+    size_t regions = omsi_reader_number_of_regions(r);
+    for (long g = -1; g < (long)regions; g++) {
+        ck_assert_int_eq(omsi_reader_set_region(r, g, &err), 0);
+        omsi_dataset_info info;
+        omsi_reader_info(r, &info);
+        size_t bytes = (size_t)info.nz * 4;
+        unsigned char *seen = calloc((size_t)(info.nx * info.ny), 1), *got = malloc(bytes);
+        ck_assert_ptr_nonnull(seen);
+        ck_assert_ptr_nonnull(got);
+        omsi_spectrum sp;
+        int rc, n = 0;
+        while ((rc = omsi_reader_next(r, &sp, &err)) == 1) {
+            seen[sp.y * info.nx + sp.x] = 1;
+            memset(got, 0xa5, bytes);
+            ck_assert_int_eq(omsi_reader_read_spectrum(r, sp.x, sp.y, got, &err), 0);
+            ck_assert_msg(memcmp(sp.intensities, got, bytes) == 0, "%s, region %ld: pixel (%llu, %llu) differs",
+                          p.variant, g, (unsigned long long)sp.x, (unsigned long long)sp.y);
+            n++;
+        }
+        ck_assert_int_eq(rc, 0);
+        ck_assert_uint_eq((uint64_t)n, info.n_spectra);
+        for (uint64_t y = 0; y < info.ny; y++)
+            for (uint64_t x = 0; x < info.nx; x++) {
+                if (seen[y * info.nx + x])
+                    continue;
+                memset(got, 0xa5, bytes);
+                ck_assert_int_eq(omsi_reader_read_spectrum(r, x, y, got, &err), 1);
+                for (size_t b = 0; b < bytes; b++)
+                    ck_assert_uint_eq(got[b], 0);
+            }
+        ck_assert_int_eq(omsi_reader_read_spectrum(r, info.nx, 0, got, &err), 1);
+        ck_assert_int_eq(omsi_reader_read_spectrum(r, 0, info.ny, got, &err), 1);
+        free(seen);
+        free(got);
+    }
+    omsi_reader_close(r);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("bruker_flex");
@@ -721,6 +783,7 @@ int main(void)
     tcase_add_test(fixtures, hpc_formula);
     tcase_add_test(fixtures, hpc_string);
     tcase_add_test(fixtures, hpc_calibration_modes);
+    tcase_add_loop_test(fixtures, random_access_matches_iterator, 0, sizeof random_variants / sizeof random_variants[0]);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }
