@@ -686,14 +686,7 @@ static int imzml_size_of_reader(omsi_reader *r, uint64_t *bytes, omsi_error *err
 
 static int imzml_size(const char *path, uint64_t *bytes, omsi_error *err)
 {
-    omsi_open_options o = omsi_open_options_default();
-    omsi_reader *r;
-    int rc = imzml_open(path, &o, &r, err);
-    if (rc)
-        return rc;
-    rc = imzml_size_of_reader(r, bytes, err);
-    imzml_close(r);
-    return rc;
+    return omsi_format_size_by_opening(&omsi_format_imzml, path, bytes, err);
 }
 
 const omsi_format omsi_format_imzml = {

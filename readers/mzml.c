@@ -759,14 +759,7 @@ static int mzml_size_of_reader(omsi_reader *r, uint64_t *bytes, omsi_error *err)
 
 static int mzml_size(const char *path, uint64_t *bytes, omsi_error *err)
 {
-    omsi_open_options o = omsi_open_options_default();
-    omsi_reader *r;
-    int rc = mzml_open(path, &o, &r, err);
-    if (rc)
-        return rc;
-    rc = mzml_size_of_reader(r, bytes, err);
-    mzml_close(r);
-    return rc;
+    return omsi_format_size_by_opening(&omsi_format_mzml, path, bytes, err);
 }
 
 const omsi_format omsi_format_mzml = {

@@ -150,3 +150,15 @@ int omsi_reader_open(const char *path, const omsi_format *fmt, const omsi_open_o
     omsi_open_options defaults = omsi_open_options_default();
     return fmt->open(path, opts ? opts : &defaults, out, err);
 }
+
+int omsi_format_size_by_opening(const omsi_format *fmt, const char *path, uint64_t *bytes, omsi_error *err)
+{
+    omsi_open_options o = omsi_open_options_default();
+    omsi_reader *r = NULL;
+    int rc = fmt->open(path, &o, &r, err);
+    if (rc)
+        return rc;
+    rc = fmt->size_of_reader(r, bytes, err);
+    omsi_reader_close(r);
+    return rc;
+}

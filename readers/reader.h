@@ -179,6 +179,10 @@ void omsi_reader_close(omsi_reader *r);
 /* ops->checksum, or ABSENT for readers without checksums. */
 int omsi_reader_checksum(omsi_reader *r, omsi_checksum_state *out, omsi_error *err);
 
+/* fmt->size() for formats whose estimate needs an open reader: opens path
+ * with the default options and asks fmt->size_of_reader. */
+int omsi_format_size_by_opening(const omsi_format *fmt, const char *path, uint64_t *bytes, omsi_error *err);
+
 /* Opens path with fmt (or auto-detects when fmt is NULL). */
 int omsi_reader_open(const char *path, const omsi_format *fmt, const omsi_open_options *opts,
                      omsi_reader **out, omsi_error *err);
