@@ -244,8 +244,10 @@ static bool in_selection(const flex_reader *r, const bruker_spot *s)
     return s->region == r->regions[r->selected].r;
 }
 
-/* Reads the fid of s into dest (TD int32 values in host order). */
-static int read_fid(flex_reader *r, const bruker_spot *s, void *dest, omsi_error *err)
+/* Reads values z0 .. z0 + n - 1 of the fid of s into dest (int32 in host
+ * order), after checking the fid holds TD values. */
+static int read_fid_values(flex_reader *r, const bruker_spot *s, uint64_t z0, uint64_t n, void *dest,
+                           omsi_error *err)
 {
     int fd = open(s->fid, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -261,11 +263,16 @@ static int read_fid(flex_reader *r, const bruker_spot *s, void *dest, omsi_error
                             (unsigned long long)size, (unsigned long long)r->acqu.td,
                             (unsigned long long)r->acqu.td * 4);
     if (!rc)
-        rc = omsi_pread_exact(fd, dest, (size_t)r->acqu.td * 4, 0, s->fid, err);
+        rc = omsi_pread_exact(fd, dest, (size_t)n * 4, (uint64_t)z0 * 4, s->fid, err);
     close(fd);
     if (!rc && (r->acqu.bytorda == 1) == omsi_host_is_little_endian())
-        omsi_swap_items(dest, 4, (size_t)r->acqu.td);
+        omsi_swap_items(dest, 4, (size_t)n);
     return rc;
+}
+
+static int read_fid(flex_reader *r, const bruker_spot *s, void *dest, omsi_error *err)
+{
+    return read_fid_values(r, s, 0, r->acqu.td, dest, err);
 }
 
 static int flex_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
@@ -294,9 +301,14 @@ static int flex_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
  * position in x, one row). */
 static const bruker_spot *spot_at(const flex_reader *r, uint64_t x, uint64_t y)
 {
-    omsi_dataset_info info;
-    flex_info((omsi_reader *)r, &info);
-    if (x >= info.nx || y >= info.ny)
+    /* the selection's box (flex_info would also count its spectra) */
+    uint64_t nx = r->nx, ny = r->ny;
+    if (r->selected >= 0) {
+        const flex_region *g = &r->regions[r->selected];
+        nx = (uint64_t)g->max_x - g->min_x + 1;
+        ny = (uint64_t)g->max_y - g->min_y + 1;
+    }
+    if (x >= nx || y >= ny)
         return NULL;
     uint64_t want_x = x, want_y = 0;
     if (r->imaging) {
@@ -334,6 +346,22 @@ static int flex_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *b
     return read_fid(r, s, buf, err);
 }
 
+static int flex_read_values(omsi_reader *base, uint64_t x, uint64_t y, uint64_t z0, uint64_t n, void *buf,
+                            omsi_error *err)
+{
+    flex_reader *r = (flex_reader *)base;
+    if (z0 > r->acqu.td || n > r->acqu.td - z0)
+        return omsi_error_set(err, OMSI_ERR_USAGE, "%s: values %llu + %llu are outside the %llu of a spectrum",
+                              r->run.folder, (unsigned long long)z0, (unsigned long long)n,
+                              (unsigned long long)r->acqu.td);
+    const bruker_spot *s = spot_at(r, x, y);
+    if (!s) {
+        memset(buf, 0, (size_t)n * 4);
+        return 1;
+    }
+    return read_fid_values(r, s, z0, n, buf, err);
+}
+
 static void flex_close(omsi_reader *base)
 {
     flex_reader *r = (flex_reader *)base;
@@ -362,6 +390,7 @@ static const omsi_reader_ops flex_ops = {
     .rewind = flex_rewind,
     .next_spectrum = flex_next,
     .read_spectrum = flex_read_spectrum,
+    .read_values = flex_read_values,
     .close = flex_close,
 };
 

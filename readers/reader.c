@@ -131,6 +131,20 @@ int omsi_reader_read_spectrum(omsi_reader *r, uint64_t x, uint64_t y, void *buf,
     return r->ops->read_spectrum(r, x, y, buf, err);
 }
 
+bool omsi_reader_has_read_values(const omsi_reader *r)
+{
+    return r->ops->read_values != NULL;
+}
+
+int omsi_reader_read_values(omsi_reader *r, uint64_t x, uint64_t y, uint64_t z0, uint64_t n, void *buf,
+                            omsi_error *err)
+{
+    if (!r->ops->read_values)
+        return omsi_error_set(err, OMSI_ERR_UNSUPPORTED, "%s reader has no ranged access to spectra",
+                              r->format->name);
+    return r->ops->read_values(r, x, y, z0, n, buf, err);
+}
+
 void omsi_reader_close(omsi_reader *r)
 {
     if (r)

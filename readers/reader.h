@@ -115,6 +115,11 @@ typedef struct omsi_reader_ops {
     /* Random access: copies pixel (x, y) of the selection into buf (nz values);
      * 0 ok, 1 = no spectrum at that pixel (buf zeroed). Optional. */
     int (*read_spectrum)(omsi_reader *r, uint64_t x, uint64_t y, void *buf, omsi_error *err);
+    /* Values z0 .. z0 + n - 1 of pixel (x, y) into buf (n values), the same
+     * answers; for readers where reading a whole spectrum to use a part of
+     * it costs (the writer's blocks of m/z). Optional. */
+    int (*read_values)(omsi_reader *r, uint64_t x, uint64_t y, uint64_t z0, uint64_t n, void *buf,
+                       omsi_error *err);
     /* The declared checksum's verdict; reads what the reader has not read yet
      * (so a checksum is always verified, at most once). Optional: NULL = absent. */
     int (*checksum)(omsi_reader *r, omsi_checksum_state *out, omsi_error *err);
@@ -175,6 +180,10 @@ int omsi_reader_rewind(omsi_reader *r, omsi_error *err);
 int omsi_reader_next(omsi_reader *r, omsi_spectrum *out, omsi_error *err);
 int omsi_reader_read_spectrum(omsi_reader *r, uint64_t x, uint64_t y, void *buf,
                               omsi_error *err);
+/* ops->read_values where the reader has it; false when it has not. */
+bool omsi_reader_has_read_values(const omsi_reader *r);
+int omsi_reader_read_values(omsi_reader *r, uint64_t x, uint64_t y, uint64_t z0, uint64_t n, void *buf,
+                            omsi_error *err);
 void omsi_reader_close(omsi_reader *r);
 /* ops->checksum, or ABSENT for readers without checksums. */
 int omsi_reader_checksum(omsi_reader *r, omsi_checksum_state *out, omsi_error *err);

@@ -734,6 +734,12 @@ START_TEST(random_access_matches_iterator)
             ck_assert_int_eq(omsi_reader_read_spectrum(r, sp.x, sp.y, got, &err), 0);
             ck_assert_msg(memcmp(sp.intensities, got, bytes) == 0, "%s, region %ld: pixel (%llu, %llu) differs",
                           p.variant, g, (unsigned long long)sp.x, (unsigned long long)sp.y);
+            /* a block of values alone, as the writer reads blocks of m/z */
+            memset(got, 0xa5, bytes);
+            ck_assert_int_eq(r->ops->read_values(r, sp.x, sp.y, 7, 11, got, &err), 0);
+            ck_assert_msg(memcmp((const unsigned char *)sp.intensities + 7 * 4, got, 11 * 4) == 0,
+                          "%s, region %ld: values 7..17 of pixel (%llu, %llu) differ", p.variant, g,
+                          (unsigned long long)sp.x, (unsigned long long)sp.y);
             n++;
         }
         ck_assert_int_eq(rc, 0);
@@ -746,8 +752,13 @@ START_TEST(random_access_matches_iterator)
                 ck_assert_int_eq(omsi_reader_read_spectrum(r, x, y, got, &err), 1);
                 for (size_t b = 0; b < bytes; b++)
                     ck_assert_uint_eq(got[b], 0);
+                memset(got, 0xa5, bytes);
+                ck_assert_int_eq(r->ops->read_values(r, x, y, 3, 5, got, &err), 1);
+                for (size_t b = 0; b < 5 * 4; b++)
+                    ck_assert_uint_eq(got[b], 0);
             }
         ck_assert_int_eq(omsi_reader_read_spectrum(r, info.nx, 0, got, &err), 1);
+        ck_assert_int_lt(r->ops->read_values(r, 0, 0, info.nz - 2, 3, got, &err), 0); /* past the spectrum */
         ck_assert_int_eq(omsi_reader_read_spectrum(r, 0, info.ny, got, &err), 1);
         free(seen);
         free(got);

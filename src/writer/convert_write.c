@@ -386,6 +386,11 @@ static int read_pixel(writer *w, const slab *s, uint64_t x, uint64_t y, bool sta
     bool whole = s->nz == w->info->nz;
     unsigned char *dst = (unsigned char *)slab_at(w, s, x, y, s->z0);
     unsigned char *buf = whole ? dst : w->spectrum;
+    if (!whole && !(stats && s->z0 == 0) && omsi_reader_has_read_values(w->r)) {
+        /* only the block's values (the summaries need none of them) */
+        int rc = omsi_reader_read_values(w->r, x, y, s->z0, s->nz, dst, err);
+        return rc < 0 ? rc : 0;
+    }
     int rc = omsi_reader_read_spectrum(w->r, x, y, buf, err);
     if (rc < 0)
         return rc;
