@@ -1,7 +1,7 @@
 /* The write pipeline (src/writer/convert_write.c, chunk_pool.c): whole
  * chunks compressed on 1 or 3 threads hold every value the reader returns,
- * in data_0 and in the image-chunked copy, for a seekable reader (Analyze)
- * and streaming ones (imzML's iterator, mzML), in one slab or many (small memory limits),
+ * in data_0 and in the image-chunked copy, for seekable readers (Analyze
+ * and Bruker) and streaming ones (imzML's iterator, mzML), in one slab or many (small memory limits),
  * with edge chunks; the deflate filter sits in the creation plist at the
  * requested level; cancellation and a too-small memory limit leave nothing. */
 #include "writer/convert.h"
@@ -71,8 +71,7 @@ static void compare_with_reader(hid_t f, const char *path, const char *input, do
     while ((rc = omsi_reader_next(r, &s, &err)) == 1) {
         seen[s.x * info.ny + s.y] = 1;
         for (uint64_t k = 0; k < info.nz; k++) {
-            double want = info.dtype == OMSI_DT_INT16 ? ((const int16_t *)s.intensities)[k]
-                                                      : ((const float *)s.intensities)[k];
+            double want = omsi_dtype_get(info.dtype, s.intensities, k);
             size_t at = (size_t)((s.x * info.ny + s.y) * info.nz + k);
             *total += want;
             if (cube[at] != want && bad++ == 0)
@@ -80,7 +79,7 @@ static void compare_with_reader(hid_t f, const char *path, const char *input, do
         }
     }
     ck_assert_int_eq(rc, 0);
-    ck_assert(info.dtype == OMSI_DT_INT16 || info.dtype == OMSI_DT_FLOAT32);
+    ck_assert(info.dtype == OMSI_DT_INT16 || info.dtype == OMSI_DT_FLOAT32 || info.dtype == OMSI_DT_INT32);
     for (size_t i = 0; i < n; i++)
         if (!seen[i / info.nz] && cube[i] != 0 && bad++ == 0)
             first_bad = i;
@@ -122,6 +121,10 @@ static const struct {
     {"img", 3, 512 << 10, 1, false, 0, 0, 0, {0, 0, 0}, NULL}, {"imzml", 1, 0, 4, false, 0, 0, 0, {0, 0, 0}, NULL},
     {"imzml", 3, 512 << 10, 4, false, 0, 0, 0, {0, 0, 0}, NULL}, {"img", 3, 0, 6, true, 0, 0, 0, {0, 0, 0}, NULL},
     {"imzml", 1, 0, -1, true, 0, 0, 0, {0, 0, 0}, NULL},       {"img", 3, 1 << 20, 2, true, 0, 0, 0, {0, 0, 0}, NULL},
+    /* Bruker (seekable, int32) larger than the budget: the image copy's
+     * blocks of m/z read only their part of each fid (read_values) */
+    {"brukerflex", 2, 1 << 20, 4, false, 23, 17, 1000, {0, 0, 0}, "missing=7"},
+    {"brukerflex", 3, 1 << 20, 4, true, 23, 17, 1000, {4, 4, 256}, "missing=7,origin=2"},
 };
 
 START_TEST(threads_values_and_filter)
@@ -135,9 +138,10 @@ START_TEST(threads_values_and_filter)
     p.variant = cases[_i].variant ? cases[_i].variant : strcmp(cases[_i].format, "imzml") == 0 ? "missing=5" : NULL;
     char *input = NULL;
     omsi_error err = {0};
-    int rc = strcmp(cases[_i].format, "img") == 0    ? omsi_gen_img(dir, "cube", &p, &input, &err)
-             : strcmp(cases[_i].format, "mzml") == 0 ? omsi_gen_mzml(dir, "cube", &p, &input, &err)
-                                                     : omsi_gen_imzml(dir, "cube", &p, &input, &err);
+    int rc = strcmp(cases[_i].format, "img") == 0          ? omsi_gen_img(dir, "cube", &p, &input, &err)
+             : strcmp(cases[_i].format, "mzml") == 0       ? omsi_gen_mzml(dir, "cube", &p, &input, &err)
+             : strcmp(cases[_i].format, "brukerflex") == 0 ? omsi_gen_bruker_flex(dir, "cube", &p, &input, &err)
+                                                           : omsi_gen_imzml(dir, "cube", &p, &input, &err);
     ck_assert_msg(rc == 0, "%s", err.message);
     char out[4096];
     snprintf(out, sizeof out, "%s/out.h5", dir);
