@@ -270,9 +270,11 @@ static int read_fid_values(flex_reader *r, const bruker_spot *s, uint64_t z0, ui
     return rc;
 }
 
-static int read_fid(flex_reader *r, const bruker_spot *s, void *dest, omsi_error *err)
+/* Spot X and Y of the selection's pixel (0, 0) (imaging runs). */
+static void selection_origin(const flex_reader *r, uint32_t *ox, uint32_t *oy)
 {
-    return read_fid_values(r, s, 0, r->acqu.td, dest, err);
+    *ox = r->selected < 0 ? r->origin_x : r->regions[r->selected].min_x;
+    *oy = r->selected < 0 ? r->origin_y : r->regions[r->selected].min_y;
 }
 
 static int flex_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
@@ -282,11 +284,11 @@ static int flex_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
         const bruker_spot *s = &r->run.spots[r->next++];
         if (!s->fid || !in_selection(r, s))
             continue; /* missing spots stay zero */
-        int rc = read_fid(r, s, r->spectrum, err);
+        int rc = read_fid_values(r, s, 0, r->acqu.td, r->spectrum, err);
         if (rc)
             return rc;
-        uint32_t ox = r->selected < 0 ? r->origin_x : r->regions[r->selected].min_x;
-        uint32_t oy = r->selected < 0 ? r->origin_y : r->regions[r->selected].min_y;
+        uint32_t ox, oy;
+        selection_origin(r, &ox, &oy);
         out->x = r->imaging ? s->x - ox : s->x;
         out->y = r->imaging ? s->y - oy : 0;
         out->z = 0;
@@ -302,18 +304,17 @@ static int flex_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
 static const bruker_spot *spot_at(const flex_reader *r, uint64_t x, uint64_t y)
 {
     /* the selection's box (flex_info would also count its spectra) */
-    uint64_t nx = r->nx, ny = r->ny;
-    if (r->selected >= 0) {
-        const flex_region *g = &r->regions[r->selected];
-        nx = (uint64_t)g->max_x - g->min_x + 1;
-        ny = (uint64_t)g->max_y - g->min_y + 1;
-    }
-    if (x >= nx || y >= ny)
+    omsi_region g = {.nx = r->nx, .ny = r->ny};
+    if (r->selected >= 0)
+        flex_get_region((omsi_reader *)r, (size_t)r->selected, &g);
+    if (x >= g.nx || y >= g.ny)
         return NULL;
     uint64_t want_x = x, want_y = 0;
     if (r->imaging) {
-        want_x += r->selected < 0 ? r->origin_x : r->regions[r->selected].min_x;
-        want_y = y + (r->selected < 0 ? r->origin_y : r->regions[r->selected].min_y);
+        uint32_t ox, oy;
+        selection_origin(r, &ox, &oy);
+        want_x += ox;
+        want_y = y + oy;
     }
     size_t lo = 0, hi = r->run.count;
     while (lo < hi) {
@@ -334,18 +335,7 @@ static const bruker_spot *spot_at(const flex_reader *r, uint64_t x, uint64_t y)
 }
 
 /* Random access for the writer's tile order (no temporary copy of a large
- * tree): one fid straight into buf. */
-static int flex_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *buf, omsi_error *err)
-{
-    flex_reader *r = (flex_reader *)base;
-    const bruker_spot *s = spot_at(r, x, y);
-    if (!s) {
-        memset(buf, 0, (size_t)r->acqu.td * 4);
-        return 1;
-    }
-    return read_fid(r, s, buf, err);
-}
-
+ * tree): values of one fid straight into buf. */
 static int flex_read_values(omsi_reader *base, uint64_t x, uint64_t y, uint64_t z0, uint64_t n, void *buf,
                             omsi_error *err)
 {
@@ -360,6 +350,11 @@ static int flex_read_values(omsi_reader *base, uint64_t x, uint64_t y, uint64_t 
         return 1;
     }
     return read_fid_values(r, s, z0, n, buf, err);
+}
+
+static int flex_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *buf, omsi_error *err)
+{
+    return flex_read_values(base, x, y, 0, ((flex_reader *)base)->acqu.td, buf, err);
 }
 
 static void flex_close(omsi_reader *base)

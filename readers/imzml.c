@@ -214,35 +214,37 @@ static void as_sum_onto_zero(omsi_dtype t, void *out, size_t n)
             ((double *)out)[k] = 0.0 + ((double *)out)[k];
 }
 
+/* The intensities of s onto an axis that is its own m/z array. */
+static int read_onto_axis(imzml_reader *r, const imzml_spectrum *s, void *out, omsi_error *err)
+{
+    int rc = read_as_cube(r, &s->intensity, out, err);
+    if (!rc)
+        as_sum_onto_zero(r->dtype, out, (size_t)r->nz);
+    return rc;
+}
+
 /* Decodes spectrum s into out (nz values of r->dtype). */
 static int decode(imzml_reader *r, const imzml_spectrum *s, void *out, omsi_error *err)
 {
     int rc;
     if (stored_as_cube(r, &s->intensity)) /* no round trip through doubles, no copy */
         return read_as_cube(r, &s->intensity, out, err);
+    /* Processed spectra whose m/z array is the axis itself (files often
+     * repeat one) and whose intensities are stored as the cube's values:
+     * bin k is point k. Marked while the axis was built, the m/z array is
+     * not read again (a checksum reads it as a gap). */
+    bool onto_axis = r->processed && !r->binned && stored_as_cube_type(r, &s->intensity);
+    if (onto_axis && s->mz_is_axis)
+        return read_onto_axis(r, s, out, err);
     /* the array stored first is read first, so the checksum's cursor moves
      * on without reading the other one twice (imzml_checksum.c) */
-    if (r->processed && s->mz_is_axis && !r->binned && stored_as_cube_type(r, &s->intensity)) {
-        /* the m/z array is the axis (found while the axis was built): not
-         * read again; a checksum reads it as a gap */
-        rc = read_as_cube(r, &s->intensity, out, err);
-        if (!rc)
-            as_sum_onto_zero(r->dtype, out, (size_t)r->nz);
-        return rc;
-    }
     bool mz_first = r->processed && s->mz.offset < s->intensity.offset;
     if (mz_first && (rc = imzml_read_array(r->fd, r->files.ibd, &s->mz, r->mz_values, &r->scratch,
                                            &r->scratch_size, &r->sum, err)))
         return rc;
-    if (mz_first && !r->binned && stored_as_cube_type(r, &s->intensity) && s->mz.length == r->nz &&
-        memcmp(r->mz_values, r->mz, (size_t)r->nz * sizeof *r->mz) == 0) {
-        /* the m/z array is the axis itself (processed files often repeat
-         * one) and the intensities are stored as the cube's values */
-        rc = read_as_cube(r, &s->intensity, out, err);
-        if (!rc)
-            as_sum_onto_zero(r->dtype, out, (size_t)r->nz);
-        return rc;
-    }
+    if (onto_axis && mz_first && s->mz.length == r->nz &&
+        memcmp(r->mz_values, r->mz, (size_t)r->nz * sizeof *r->mz) == 0)
+        return read_onto_axis(r, s, out, err); /* the same, found by reading it */
     rc = imzml_read_array(r->fd, r->files.ibd, &s->intensity, r->values, &r->scratch, &r->scratch_size, &r->sum, err);
     if (rc)
         return rc;

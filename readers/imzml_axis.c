@@ -47,7 +47,6 @@ typedef struct union_ctx {
     const char *path;
     imzml_index *ix;
     size_t last_growth;   /* the last spectrum that added values to the set */
-    bool grew;
 } union_ctx;
 
 static int add_to_union(void *ctx, const double *values, uint64_t n, size_t spectrum, omsi_error *err)
@@ -60,22 +59,18 @@ static int add_to_union(void *ctx, const double *values, uint64_t n, size_t spec
     for (uint64_t k = 0; k < n; k++)
         if (!isfinite(values[k]))
             return omsi_error_set(err, OMSI_ERR_FORMAT, "%s: m/z value %g in spectrum %zu", c->path, values[k], spectrum);
-    size_t count = c->u.count, pending = c->u.pending_count;
-    sorted_union_add(&c->u, values, (size_t)n);
-    if (c->u.count != count || c->u.pending_count != pending) {
+    if (sorted_union_add(&c->u, values, (size_t)n))
         c->last_growth = spectrum;
-        c->grew = true;
-    }
     return 0;
 }
 
 /* The set only grows: an array equal to it when added is the final axis
- * unless a later array added values. Spectra that each_mz_array skipped
- * repeat the array before them. */
+ * unless a later array added values (the first one always does). Spectra
+ * that each_mz_array skipped repeat the array before them. */
 static void mark_axis_arrays(union_ctx *c)
 {
     imzml_index *ix = c->ix;
-    for (size_t s = 0; c->grew && s <= c->last_growth && s < ix->count; s++)
+    for (size_t s = 0; s <= c->last_growth && s < ix->count; s++)
         ix->spectra[s].mz_is_axis = false;
     for (size_t s = 1; s < ix->count; s++) {
         const imzml_array *a = &ix->spectra[s].mz, *before = &ix->spectra[s - 1].mz;
@@ -87,9 +82,7 @@ static void mark_axis_arrays(union_ctx *c)
 int imzml_axis_union(imzml_index *ix, int fd, const char *ibd_path, uint64_t max_points,
                      double **axis_out, uint64_t *n_out, uint64_t *unsorted, omsi_error *err)
 {
-    union_ctx c = {.path = ibd_path, .ix = ix};
-    for (size_t s = 0; s < ix->count; s++)
-        ix->spectra[s].mz_is_axis = false;
+    union_ctx c = {.path = ibd_path, .ix = ix}; /* the index comes unmarked (imzml_index.c) */
     sorted_union_init(&c.u, max_points);
     int rc = each_mz_array(ix, fd, ibd_path, add_to_union, &c, err);
     if (!rc && !sorted_union_finish(&c.u))

@@ -181,20 +181,20 @@ bool sorted_union_add_repeat(sorted_union *u, const double *values, size_t n)
     return true;
 }
 
-void sorted_union_add(sorted_union *u, const double *values, size_t n)
+bool sorted_union_add(sorted_union *u, const double *values, size_t n)
 {
     if (n == 0 || u->failed || u->overflow)
-        return;
+        return false;
     u->arrays++;
     if (!reserve_pending(u, n)) {
         u->failed = true;
-        return;
+        return false;
     }
     /* Processed files often repeat one m/z array in every spectrum: once
      * it is the set, a memcmp is all it costs (sorted and distinct, since
      * the set is). */
     if (is_the_set(u, values, n))
-        return;
+        return false;
     size_t start = u->pending_count;
     double *dst = u->pending + start;
     size_t w = keep_new(u, values, n, dst);
@@ -207,7 +207,7 @@ void sorted_union_add(sorted_union *u, const double *values, size_t n)
         w = keep_new(u, dst, n, dst);
     }
     if (w == 0)
-        return;
+        return false;
     u->runs[u->n_runs++] = (sorted_union_run){start, w};
     u->pending_count = start + w;
     /* geometric sizes: each run at least twice the one above it */
@@ -220,6 +220,7 @@ void sorted_union_add(sorted_union *u, const double *values, size_t n)
      * point). The first array goes straight in. */
     if (!u->failed && u->pending_count >= u->count / 2)
         flush(u);
+    return true;
 }
 
 bool sorted_union_finish(sorted_union *u)

@@ -38,7 +38,8 @@ typedef struct sorted_union {
 } sorted_union;
 
 void sorted_union_init(sorted_union *u, uint64_t limit);
-void sorted_union_add(sorted_union *u, const double *values, size_t n);
+/* True when the set (with what is pending) gained values. */
+bool sorted_union_add(sorted_union *u, const double *values, size_t n);
 /* Adds values if they are the set itself (processed files often repeat one
  * m/z array): one memcmp, and such values need no finiteness check, being
  * the set's. False, with nothing done, for any other array. */

@@ -246,6 +246,18 @@ static int classify(const char *path, const check_options *opts, const omsi_form
     return 0;
 }
 
+/* The format's estimate of the cube, from the reader where one is open and
+ * the format can (no second open), else from the path; null when unknown. */
+static json_object *size_json(const omsi_format *fmt, const char *path, omsi_reader *r)
+{
+    uint64_t bytes;
+    omsi_error ignored = {0};
+    int rc = r && fmt->size_of_reader ? fmt->size_of_reader(r, &bytes, &ignored)
+             : fmt->size              ? fmt->size(path, &bytes, &ignored)
+                                      : OMSI_ERR_UNSUPPORTED;
+    return rc == 0 ? json_u64(bytes) : NULL;
+}
+
 bool check_describe_path(const char *path, const check_options *opts, json_object **out)
 {
     json_object *o = json_object_new_object();
@@ -272,12 +284,7 @@ bool check_describe_path(const char *path, const check_options *opts, json_objec
             omsi_error_clear(&err);
             rc = fmt->open(path, &oo, &r, &err);
         }
-        uint64_t bytes;
-        omsi_error size_err = {0};
-        bool sized = r && fmt->size_of_reader ? fmt->size_of_reader(r, &bytes, &size_err) == 0
-                     : rc == 0 && fmt->size   ? fmt->size(path, &bytes, &size_err) == 0
-                                              : false;
-        json_object_object_add(o, "size_bytes", sized ? json_u64(bytes) : NULL);
+        json_object_object_add(o, "size_bytes", rc == 0 ? size_json(fmt, path, r) : NULL);
         json_object_object_add(o, "files", list_files(fmt, path));
         if (validity == OMSI_VALID) {
             if (rc == 0)
