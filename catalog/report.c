@@ -139,7 +139,7 @@ int omsi_catalog_show(omsi_catalog *cat, int64_t source_id, json_object **out, o
         rc = attach(cat, source, "jobs",
                     "SELECT id AS job_id, state, attempts, last_error, created_at, started_at, finished_at, host "
                     "FROM jobs WHERE source_path = (SELECT path FROM sources WHERE id = ?) ORDER BY id",
-                    "itittddt", source_id, err);
+                    "ititdddt", source_id, err);
     if (!rc)
         rc = attach(cat, source, "versions",
                     "SELECT id AS source_id, version, fingerprint, ingested_at FROM sources "
