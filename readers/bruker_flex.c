@@ -340,10 +340,9 @@ static int flex_read_values(omsi_reader *base, uint64_t x, uint64_t y, uint64_t 
                             omsi_error *err)
 {
     flex_reader *r = (flex_reader *)base;
-    if (z0 > r->acqu.td || n > r->acqu.td - z0)
-        return omsi_error_set(err, OMSI_ERR_USAGE, "%s: values %llu + %llu are outside the %llu of a spectrum",
-                              r->run.folder, (unsigned long long)z0, (unsigned long long)n,
-                              (unsigned long long)r->acqu.td);
+    int rc = omsi_reader_check_values_range(r->run.folder, z0, n, r->acqu.td, err);
+    if (rc)
+        return rc;
     const bruker_spot *s = spot_at(r, x, y);
     if (!s) {
         memset(buf, 0, (size_t)n * 4);

@@ -314,14 +314,29 @@ static int img_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
     return 1;
 }
 
-static int img_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *buf, omsi_error *err)
+/* Values z0 .. z0 + n - 1 of one spectrum: spectra are stored whole, one
+ * after another, so the part is one read (the writer's blocks of m/z). */
+static int img_read_values(omsi_reader *base, uint64_t x, uint64_t y, uint64_t z0, uint64_t n, void *buf,
+                           omsi_error *err)
 {
     img_reader *r = (img_reader *)base;
+    int rc = omsi_reader_check_values_range(r->probe.files.img, z0, n, r->probe.nz, err);
+    if (rc)
+        return rc;
     if (x >= r->probe.nx || y >= r->probe.ny)
         return omsi_error_set(err, OMSI_ERR_USAGE, "%s: pixel (%llu, %llu) outside %llu x %llu",
                               r->probe.files.img, (unsigned long long)x, (unsigned long long)y,
                               (unsigned long long)r->probe.nx, (unsigned long long)r->probe.ny);
-    return read_spectra(r, x * r->probe.ny + y, 1, buf, err);
+    uint64_t offset = r->probe.data_offset + (x * r->probe.ny + y) * r->spectrum_bytes + z0 * r->item;
+    rc = omsi_pread_exact(r->fd, buf, (size_t)(n * r->item), offset, r->probe.files.img, err);
+    if (rc == 0 && r->swap)
+        omsi_swap_items(buf, r->item, (size_t)n);
+    return rc;
+}
+
+static int img_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *buf, omsi_error *err)
+{
+    return img_read_values(base, x, y, 0, ((img_reader *)base)->probe.nz, buf, err);
 }
 
 static void img_close(omsi_reader *base)
@@ -348,6 +363,7 @@ static const omsi_reader_ops img_ops = {
     .rewind = img_rewind,
     .next_spectrum = img_next,
     .read_spectrum = img_read_spectrum,
+    .read_values = img_read_values,
     .close = img_close,
 };
 

@@ -333,16 +333,21 @@ static int compare_pixels(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Where the spectrum of pixel (x, y) is, or NULL where it has none. */
+static const imzml_pixel *pixel_at(const imzml_reader *r, uint64_t x, uint64_t y)
+{
+    imzml_pixel want = {.key = x * r->ny + y};
+    return x < r->nx && y < r->ny ? bsearch(&want, r->pixels, r->ix.count, sizeof *r->pixels, compare_pixels)
+                                  : NULL;
+}
+
 /* Random access (both layouts can seek: every array has its own offset), so
  * the writer can read in tile order instead of re-reading the file. */
 static int imzml_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *buf, omsi_error *err)
 {
     imzml_reader *r = (imzml_reader *)base;
     size_t bytes = (size_t)r->nz * omsi_dtype_size(r->dtype);
-    imzml_pixel want = {.key = x * r->ny + y};
-    const imzml_pixel *hit = x < r->nx && y < r->ny
-                                 ? bsearch(&want, r->pixels, r->ix.count, sizeof *r->pixels, compare_pixels)
-                                 : NULL;
+    const imzml_pixel *hit = pixel_at(r, x, y);
     if (!hit) {
         memset(buf, 0, bytes);
         return 1;
@@ -352,6 +357,33 @@ static int imzml_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *
     if (!rc && ++r->random_reads == r->ix.count)
         rc = verdict(r, err); /* every pixel read once: a whole conversion */
     return rc;
+}
+
+/* Values z0 .. z0 + n - 1 of one pixel: one ranged read where the stored
+ * array is the cube's values byte for byte (continuous files, the usual
+ * case), else the whole spectrum decoded and the part copied. */
+static int imzml_read_values(omsi_reader *base, uint64_t x, uint64_t y, uint64_t z0, uint64_t n, void *buf,
+                             omsi_error *err)
+{
+    imzml_reader *r = (imzml_reader *)base;
+    int rc = omsi_reader_check_values_range(r->files.ibd, z0, n, r->nz, err);
+    if (rc)
+        return rc;
+    size_t item = omsi_dtype_size(r->dtype);
+    const imzml_pixel *hit = pixel_at(r, x, y);
+    if (!hit) {
+        memset(buf, 0, (size_t)n * item);
+        return 1;
+    }
+    const imzml_spectrum *s = &r->ix.spectra[hit->spectrum];
+    if (!stored_as_cube(r, &s->intensity)) {
+        if ((rc = decode(r, s, r->out, err)) == 0)
+            memcpy(buf, (const unsigned char *)r->out + z0 * item, (size_t)n * item);
+        return rc;
+    }
+    uint64_t offset = s->intensity.offset + z0 * item;
+    rc = omsi_pread_exact(r->fd, buf, (size_t)n * item, offset, r->files.ibd, err);
+    return rc ? rc : imzml_checksum_feed(&r->sum, r->fd, r->files.ibd, offset, buf, (size_t)n * item, err);
 }
 
 static void imzml_close(omsi_reader *base)
@@ -384,6 +416,7 @@ static const omsi_reader_ops imzml_ops = {
     .rewind = imzml_rewind,
     .next_spectrum = imzml_next,
     .read_spectrum = imzml_read_spectrum,
+    .read_values = imzml_read_values,
     .checksum = imzml_checksum_op,
     .close = imzml_close,
 };

@@ -145,6 +145,14 @@ int omsi_reader_read_values(omsi_reader *r, uint64_t x, uint64_t y, uint64_t z0,
     return r->ops->read_values(r, x, y, z0, n, buf, err);
 }
 
+int omsi_reader_check_values_range(const char *file, uint64_t z0, uint64_t n, uint64_t nz, omsi_error *err)
+{
+    if (z0 > nz || n > nz - z0)
+        return omsi_error_set(err, OMSI_ERR_USAGE, "%s: values %llu + %llu are outside the %llu of a spectrum", file,
+                              (unsigned long long)z0, (unsigned long long)n, (unsigned long long)nz);
+    return 0;
+}
+
 void omsi_reader_close(omsi_reader *r)
 {
     if (r)

@@ -184,6 +184,9 @@ int omsi_reader_read_spectrum(omsi_reader *r, uint64_t x, uint64_t y, void *buf,
 bool omsi_reader_has_read_values(const omsi_reader *r);
 int omsi_reader_read_values(omsi_reader *r, uint64_t x, uint64_t y, uint64_t z0, uint64_t n, void *buf,
                             omsi_error *err);
+/* For read_values: OMSI_ERR_USAGE naming file when values z0 .. z0 + n - 1
+ * are not all within a spectrum of nz values; 0 when they are. */
+int omsi_reader_check_values_range(const char *file, uint64_t z0, uint64_t n, uint64_t nz, omsi_error *err);
 void omsi_reader_close(omsi_reader *r);
 /* ops->checksum, or ABSENT for readers without checksums. */
 int omsi_reader_checksum(omsi_reader *r, omsi_checksum_state *out, omsi_error *err);
