@@ -134,6 +134,12 @@ static const struct {
     {"imzml", 2, 1 << 20, 4, false, 40, 30, 2000, {0, 0, 0}, "missing=9,md5"},
     {"imzml", 2, 1 << 20, 4, false, 30, 20, 1500, {0, 0, 0}, "processed,missing=9,sha1"},
     {"imzml", 2, 1 << 20, 4, false, 30, 20, 1500, {0, 0, 0}, "zlib,missing=4"},
+    /* chunks one value deep (the transpose in blocks of pixels and values):
+     * image chunks of half the image (182 x 182 x 1, ragged at the far
+     * edges), of the whole image in float32, explicit 7 x 9 x 1 chunks */
+    {"img", 2, 0, 4, false, 363, 363, 40, {0, 0, 0}, "missing=6"},
+    {"imzml", 2, 0, 4, false, 100, 90, 300, {0, 0, 0}, "missing=9"},
+    {"img", 3, 0, 1, true, 50, 40, 200, {7, 9, 1}, NULL},
 };
 
 START_TEST(threads_values_and_filter)

@@ -37,7 +37,8 @@ typedef struct writer {
     uint64_t slab_cap;         /* bytes */
     unsigned char *spectrum;   /* one whole spectrum (random access with z blocks) */
     unsigned char *panel;      /* a few image chunks gathered at once */
-    uint64_t panel_cap;        /* bytes */
+    uint64_t panel_cap;        /* bytes a panel may have */
+    uint64_t panel_bytes;      /* bytes the panel has */
     FILE *spill;               /* the cube as raw values (streaming readers), or NULL */
     bool spill_filled;         /* every spectrum is in the spill */
 } writer;
@@ -118,6 +119,7 @@ static double spectrum_sum(omsi_dtype t, const void *values, uint64_t n)
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static uint64_t gcd_u64(uint64_t a, uint64_t b) { return b ? gcd_u64(b, a % b) : a; }
 static uint64_t lcm_u64(uint64_t a, uint64_t b) { return a / gcd_u64(a, b) * b; }
 
@@ -260,6 +262,43 @@ static uint64_t panel_group(const writer *w, const target *t)
     return g ? g : 1;
 }
 
+/* dst[g * dst_stride + j] = src[j * src_stride + g] for npix pixels j and
+ * nrun values g (strides in bytes, values of `item` bytes): a transpose in
+ * square blocks, so that consecutive stores fill one cache line and the
+ * block's source lines stay in L1 (value by value, every store went to
+ * another chunk: the main thread's largest cost beside deflate). */
+static void transpose_runs(const unsigned char *src, size_t src_stride, uint64_t npix, uint64_t nrun,
+                           unsigned char *dst, size_t dst_stride, size_t item)
+{
+    enum { BLOCK = 32, LINE = 64, AHEAD = 2 };
+    size_t run_bytes = (size_t)nrun * item;
+    for (uint64_t jb = 0; jb < npix; jb += BLOCK) {
+        /* the next block's runs: the strided lines are not prefetched by
+         * the hardware, and each is used once (a miss per line was most
+         * of the transpose's time) */
+        for (uint64_t j = jb + AHEAD * BLOCK; j < min_u64(jb + (AHEAD + 1) * BLOCK, npix); j++)
+            for (size_t b = 0; b < run_bytes; b += LINE)
+                __builtin_prefetch(src + j * src_stride + b);
+        for (uint64_t gb = 0; gb < nrun; gb += BLOCK) {
+            uint64_t je = min_u64(jb + BLOCK, npix), ge = min_u64(gb + BLOCK, nrun);
+#define TRANSPOSE_BLOCK(T)                                                                   \
+    for (uint64_t g = gb; g < ge; g++) {                                                      \
+        T *d = (T *)(void *)(dst + g * dst_stride);                                           \
+        const unsigned char *s = src + g * sizeof(T);                                         \
+        for (uint64_t j = jb; j < je; j++)                                                    \
+            memcpy(&d[j], s + j * src_stride, sizeof(T));                                     \
+    }
+            switch (item) {
+            case 1: TRANSPOSE_BLOCK(uint8_t) break;
+            case 2: TRANSPOSE_BLOCK(uint16_t) break;
+            case 4: TRANSPOSE_BLOCK(uint32_t) break;
+            default: TRANSPOSE_BLOCK(uint64_t) break;
+            }
+#undef TRANSPOSE_BLOCK
+        }
+    }
+}
+
 /* Gathers `group` chunks starting at o (consecutive along z) into panel,
  * chunk after chunk, zero-padded like gather(). */
 static void gather_panel(const writer *w, const slab *s, const uint64_t o[3], const uint64_t c[3],
@@ -272,20 +311,22 @@ static void gather_panel(const writer *w, const slab *s, const uint64_t o[3], co
     uint64_t chunk = c[0] * c[1] * c[2] * item;
     if (ex != c[0] || ey != c[1] || run != group * c[2])
         memset(panel, 0, (size_t)(group * chunk));
-    for (uint64_t i = 0; i < ex; i++)
+    for (uint64_t i = 0; i < ex; i++) {
+        if (c[2] == 1) {
+            /* one value per pixel and chunk: the pixels' runs transposed */
+            transpose_runs(slab_at(w, s, o[0] + i, o[1], o[2]), (size_t)(s->nz * item), ey, run,
+                           panel + i * c[1] * item, (size_t)chunk, item);
+            continue;
+        }
         for (uint64_t j = 0; j < ey; j++) {
             const unsigned char *src = slab_at(w, s, o[0] + i, o[1] + j, o[2]);
             unsigned char *d = panel + ((i * c[1] + j) * c[2]) * item;
-            if (c[2] == 1 && item == 2) {
-                for (uint64_t g = 0; g < run; g++)
-                    memcpy(d + g * chunk, src + g * 2, 2);
-                continue;
-            }
             for (uint64_t k = 0; k < run; k += c[2]) {
                 uint64_t n = min_u64(c[2], run - k);
                 memcpy(d + (k / c[2]) * chunk, src + k * item, (size_t)(n * item));
             }
         }
+    }
 }
 
 static int next_chunk(writer *w, size_t ti, const uint64_t o[3], const unsigned char *panel_chunk,
@@ -338,8 +379,11 @@ static int emit_chunks(writer *w, const slab *s, size_t ti, const region *rg, om
     const uint64_t *c = t->chunk;
     size_t raw = (size_t)(c[0] * c[1] * c[2] * w->item);
     uint64_t group = panel_group(w, t);
-    if (group > 1 && !w->panel) {
+    if (group > 1 && group * raw > w->panel_bytes) {
+        /* the targets' panels differ in size: the largest one is kept */
+        free(w->panel);
         w->panel = malloc((size_t)(group * raw));
+        w->panel_bytes = w->panel ? group * raw : 0;
         if (!w->panel)
             return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for a %llu-byte panel of chunks",
                                   (unsigned long long)(group * raw));
@@ -683,7 +727,10 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
     if (w->random_access && slab_bytes > in->nz * w->item)
         slab_bytes -= in->nz * w->item; /* the spectrum buffer */
     w->panel_cap = min_u64(PANEL_MAX_BYTES, budget / 16);
-    uint64_t panel = w->n_targets > 1 ? panel_group(w, &w->t[1]) * chunk_bytes(&w->t[1], w->item) : 0;
+    uint64_t panel = 0;
+    for (size_t i = 0; i < w->n_targets; i++)
+        if (w->t[i].chunked && panel_group(w, &w->t[i]) > 1)
+            panel = max_u64(panel, panel_group(w, &w->t[i]) * chunk_bytes(&w->t[i], w->item));
     slab_bytes = slab_bytes > panel ? slab_bytes - panel : 0;
     uint64_t bx = 0, bz = 0;
     int rc = 0;
