@@ -645,6 +645,18 @@ static int flex_size_of_reader(omsi_reader *r, uint64_t *bytes, omsi_error *err)
     return 0;
 }
 
+/* What flex_list_files lists, summed from the sizes the walk recorded. */
+static int flex_input_bytes_of_reader(omsi_reader *r, uint64_t *bytes, omsi_error *err)
+{
+    (void)err;
+    const bruker_run *run = &((flex_reader *)r)->run;
+    uint64_t total = run->spot_list ? run->spot_list_bytes : 0;
+    for (size_t i = 0; i < run->count; i++)
+        total += (run->spots[i].acqu ? run->spots[i].acqu_bytes : 0) + (run->spots[i].fid ? run->spots[i].fid_bytes : 0);
+    *bytes = total;
+    return 0;
+}
+
 static int flex_size(const char *path, uint64_t *bytes, omsi_error *err)
 {
     return omsi_format_size_by_opening(&omsi_format_bruker_flex, path, bytes, err);
@@ -661,5 +673,6 @@ const omsi_format omsi_format_bruker_flex = {
     .size = flex_size,
     .size_of_reader = flex_size_of_reader,
     .list_files = flex_list_files,
+    .input_bytes_of_reader = flex_input_bytes_of_reader,
     .open = flex_open,
 };

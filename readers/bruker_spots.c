@@ -233,6 +233,7 @@ static void find_acquisition(const char *root_real, const char *spot_dir, bruker
                     char *fid = acq ? omsi_path_join(acq, "fid") : NULL;
                     if (ok) {
                         s->acqu = acqu;
+                        s->acqu_bytes = size;
                         acqu = NULL;
                         free(odd);
                         odd = NULL;
@@ -380,6 +381,7 @@ static int read_spot_list(bruker_run *run, const dir_list *names, const char *ro
     int rc = omsi_read_small_file(run->spot_list, SPOT_LIST_MAX_BYTES, &text, &len, err);
     if (rc)
         return rc;
+    run->spot_list_bytes = len;
     size_t n_idx;
     suffix_entry *idx = suffix_index(names, &n_idx);
     if (!idx) {

@@ -14,6 +14,7 @@ typedef struct bruker_spot {
     uint32_t x, y;          /* X, Y (imaging) or list position (non-imaging) */
     char *acqu, *fid;       /* NULL when the folder or files are missing */
     uint64_t fid_bytes;     /* size of fid when the spot was found */
+    uint64_t acqu_bytes;    /* size of acqu (or acqus) when the spot was found */
     char *unusable;         /* set when one exists but never becomes data: "PATH:
                              * not a regular file (a FIFO)" or outside the tree */
 } bruker_spot;
@@ -29,6 +30,7 @@ typedef struct bruker_region_name {
 typedef struct bruker_run {
     char *folder;           /* the spot folder (absolute) */
     char *spot_list;        /* the spot list file, or NULL */
+    uint64_t spot_list_bytes;
     bruker_spot *spots;
     size_t count;
     bruker_region_name *names;

@@ -152,6 +152,10 @@ typedef struct omsi_format {
     /* Every file that makes up the dataset (for settling and fingerprints),
      * in a stable order. */
     int (*list_files)(const char *path, omsi_path_list *files, omsi_error *err);
+    /* The bytes of the files list_files names, from a reader of this format
+     * already open (NULL: list them and stat each): for formats of many
+     * files whose reader found them all (a Bruker tree, 2 files a spot). */
+    int (*input_bytes_of_reader)(omsi_reader *r, uint64_t *bytes, omsi_error *err);
     int (*open)(const char *path, const omsi_open_options *opts, omsi_reader **out,
                 omsi_error *err);
 } omsi_format;

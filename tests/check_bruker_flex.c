@@ -770,6 +770,41 @@ START_TEST(random_access_matches_iterator)
 }
 END_TEST
 
+/* The reader's sum of its files (no second walk of the tree) is what
+ * listing them and stat'ing each gives. */
+START_TEST(input_bytes_match_the_listed_files)
+{
+    char *dir = omsi_test_mkdtemp("flex-bytes");
+    omsi_gen_params p = omsi_gen_params_default();
+    p.nx = 6;
+    p.ny = 4;
+    p.nz = 40 + 10 * (uint64_t)_i;
+    p.variant = random_variants[_i];
+    char *path = NULL;
+    omsi_error err = {0};
+    ck_assert_int_eq(omsi_gen_bruker_flex(dir, "run", &p, &path, &err), 0);
+    omsi_path_list files;
+    omsi_path_list_init(&files);
+    ck_assert_int_eq(omsi_format_by_name("bruckerflex")->list_files(path, &files, &err), 0);
+    uint64_t listed = 0, size;
+    for (size_t i = 0; i < files.count; i++) {
+        ck_assert_int_eq(omsi_file_size(files.paths[i], &size, &err), 0);
+        listed += size;
+    }
+    ck_assert_uint_gt(files.count, 2);
+    omsi_reader *r = open_ok(path);
+    uint64_t known = 0;
+    ck_assert_int_eq(r->format->input_bytes_of_reader(r, &known, &err), 0);
+    ck_assert_msg(known == listed, "%s: the reader sums %llu bytes, the %zu listed files have %llu", p.variant,
+                  (unsigned long long)known, files.count, (unsigned long long)listed);
+    omsi_reader_close(r);
+    omsi_path_list_free(&files);
+    free(path);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("bruker_flex");
@@ -795,6 +830,7 @@ int main(void)
     tcase_add_test(fixtures, hpc_string);
     tcase_add_test(fixtures, hpc_calibration_modes);
     tcase_add_loop_test(fixtures, random_access_matches_iterator, 0, sizeof random_variants / sizeof random_variants[0]);
+    tcase_add_loop_test(fixtures, input_bytes_match_the_listed_files, 0, sizeof random_variants / sizeof random_variants[0]);
     suite_add_tcase(s, fixtures);
     return omsi_test_run(s, false);
 }

@@ -271,12 +271,15 @@ static int plan_jobs(omsi_reader *r, omsi_region_mode mode, long **jobs, size_t 
     return 0;
 }
 
-static uint64_t input_bytes(const omsi_format *fmt, const char *path)
+static uint64_t input_bytes(omsi_reader *r, const char *path)
 {
-    omsi_path_list files;
-    omsi_path_list_init(&files);
+    const omsi_format *fmt = r->format;
     omsi_error ignore = {0};
     uint64_t total = 0, size;
+    if (fmt->input_bytes_of_reader)
+        return fmt->input_bytes_of_reader(r, &total, &ignore) == 0 ? total : 0;
+    omsi_path_list files;
+    omsi_path_list_init(&files);
     if (fmt->list_files(path, &files, &ignore) == 0)
         for (size_t i = 0; i < files.count; i++)
             if (omsi_file_size(files.paths[i], &size, &ignore) == 0)
@@ -306,7 +309,7 @@ static int convert_input(run *ctx, const char *input, size_t index, omsi_error *
     e->format = r->format->name;
     e->first_dataset = res->n_datasets;
     e->input_path = strdup(input);
-    e->input_bytes = input_bytes(r->format, input);
+    e->input_bytes = input_bytes(r, input);
     res->bytes_in += e->input_bytes;
     if (!e->input_path) {
         rc = omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory");
