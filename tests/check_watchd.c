@@ -13,6 +13,7 @@
 #include "watchd/watchd_config.h"
 #include "watchd/watchd_group.h"
 #include "watchd/watchd_inotify.h"
+#include "watchd/watchd_partials.h"
 #include "watchd/watchd_scan.h"
 #include "watchd/watchd_settle.h"
 
@@ -609,6 +610,49 @@ static omsi_job_state state_of(omsi_catalog *cat, int64_t id)
     return st;
 }
 
+static bool exists_in(const char *dir, const char *name)
+{
+    char *p = join(dir, name);
+    bool yes = access(p, F_OK) == 0;
+    free(p);
+    return yes;
+}
+
+/* A job taken over: the names its stem had before this worker's are
+ * removed where the catalog holds none; the stem is the name without the
+ * "-N.h5" publish gave, even when it ends in digits of its own. */
+START_TEST(unrecorded_outputs_of_a_taken_over_job)
+{
+    char *dir;
+    omsi_catalog *cat = fresh_catalog(&dir);
+    static const char *const names[] = {"d62.h5", "d62-2.h5", "d62-000103262319.h5", "a-0123456789ab.h5",
+                                        "a-0123456789ab-2.h5", "a-0123456789ab-3.h5", "a-0123456789ab-4.h5",
+                                        "a.h5"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        write_text(dir, names[i], "x");
+    omsi_logger quiet = {0};
+    /* the first name of a stem that ends in decimal digits: nothing before it */
+    char *out = join(dir, "d62-000103262319.h5");
+    watchd_remove_unrecorded_outputs(cat, out, 1, &quiet);
+    free(out);
+    ck_assert(exists_in(dir, "d62.h5") && exists_in(dir, "d62-2.h5") && exists_in(dir, "d62-000103262319.h5"));
+    /* a number that is not the name's: nothing */
+    out = join(dir, "a-0123456789ab-3.h5");
+    watchd_remove_unrecorded_outputs(cat, out, 4, &quiet);
+    ck_assert(exists_in(dir, "a-0123456789ab.h5") && exists_in(dir, "a-0123456789ab-2.h5"));
+    /* the third name: the first two go, the output, later names and other stems stay */
+    watchd_remove_unrecorded_outputs(cat, out, 3, &quiet);
+    free(out);
+    ck_assert(!exists_in(dir, "a-0123456789ab.h5"));
+    ck_assert(!exists_in(dir, "a-0123456789ab-2.h5"));
+    ck_assert(exists_in(dir, "a-0123456789ab-3.h5") && exists_in(dir, "a-0123456789ab-4.h5") && exists_in(dir, "a.h5"));
+    ck_assert(exists_in(dir, "d62.h5") && exists_in(dir, "d62-2.h5"));
+    omsi_catalog_close(cat);
+    omsi_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(jobs_claim_records_the_owner)
 {
     char *dir;
@@ -918,6 +962,7 @@ int main(void)
     tc = tcase_create("jobs");
     tcase_add_test(tc, proc_identity_tells_a_dead_or_other_process);
     tcase_add_test(tc, jobs_claim_records_the_owner);
+    tcase_add_test(tc, unrecorded_outputs_of_a_taken_over_job);
     tcase_add_test(tc, jobs_unchanged_dataset_is_not_queued_again);
     tcase_add_test(tc, jobs_history_is_bounded);
     tcase_add_test(tc, jobs_quarantine_and_release_by_a_change);

@@ -92,7 +92,9 @@ static void make_thumbnails(omsi_convert_result *res, const omsi_ingest_options 
     }
 }
 
-static char *publish(const char *staged, const char *stem, omsi_error *err)
+/* Links staged to the first free name of "<stem>.h5", "<stem>-2.h5", ...;
+ * *number gets which one it is. */
+static char *publish(const char *staged, const char *stem, int *number, omsi_error *err)
 {
     size_t n = strlen(stem) + 32;
     char *name = malloc(n);
@@ -106,6 +108,7 @@ static char *publish(const char *staged, const char *stem, omsi_error *err)
         else
             snprintf(name, n, "%s-%d.h5", stem, i);
         if (link(staged, name) == 0) {
+            *number = i;
             unlink(staged);
             char *dir = omsi_path_dirname(name);
             int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
@@ -242,7 +245,8 @@ int omsi_ingest_path(omsi_catalog *cat, const char *path, const omsi_ingest_opti
                             path);
     if (!rc)
         rc = omsi_fingerprint_file(staged, output_sha, err);
-    if (!rc && !(output = publish(staged, stem, err)))
+    int output_number = 0;
+    if (!rc && !(output = publish(staged, stem, &output_number, err)))
         rc = err->status;
     if (rc)
         goto done;
@@ -291,6 +295,7 @@ int omsi_ingest_path(omsi_catalog *cat, const char *path, const omsi_ingest_opti
                       : version > 0 ? OMSI_INGEST_NEW_VERSION
                                     : OMSI_INGEST_NEW;
     report->output_path = output;
+    report->output_number = output_number;
     report->datasets = result.n_datasets;
     output = NULL;
 done:

@@ -28,6 +28,7 @@ typedef struct omsi_ingest_report {
     omsi_ingest_outcome outcome;
     int64_t source_id;
     char *output_path;      /* malloc'ed; NULL when unchanged */
+    int output_number;      /* which name of its stem output_path is: 1 "<stem>.h5", k "<stem>-k.h5" */
     uint64_t datasets;
 } omsi_ingest_report;
 

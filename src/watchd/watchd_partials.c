@@ -2,9 +2,11 @@
 #include "watchd/watchd_partials.h"
 
 #include "base/omsi_proc.h"
+#include "catalog/verify.h"
 
 #include <dirent.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,4 +104,33 @@ void watchd_remove_partials_of(const char *output_dir, const char *host, pid_t p
 {
     owner_ctx c = {.host = host ? host : "", .pid = (long)pid};
     sweep(output_dir, "a worker whose lease expired", log, keep_others, &c);
+}
+
+/* See watchd_partials.h. */
+void watchd_remove_unrecorded_outputs(omsi_catalog *cat, const char *output, int number, const omsi_logger *log)
+{
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, "-%d.h5", number);
+    size_t n = strlen(output), s = strlen(suffix);
+    if (number < 2 || n <= s || strcmp(output + n - s, suffix) != 0)
+        return;
+    const char *dash = output + n - s;
+    char *name = malloc(n + 1);
+    if (!name)
+        return;
+    for (long k = 1; k < number; k++) {
+        int len = (int)(dash - output);
+        if (k == 1)
+            snprintf(name, n + 1, "%.*s.h5", len, output);
+        else
+            snprintf(name, n + 1, "%.*s-%ld.h5", len, output, k);
+        bool recorded = true;
+        omsi_error err = {0};
+        if (access(name, F_OK) != 0 || omsi_catalog_output_recorded(cat, name, &recorded, &err) || recorded)
+            continue;
+        if (unlink(name) == 0)
+            omsi_log(log, OMSI_LOG_NOTICE, "%s: removed, published but never recorded by a worker whose lease expired",
+                     name);
+    }
+    free(name);
 }

@@ -4,7 +4,6 @@
 #include "watchd/watchd_partials.h"
 
 #include "catalog/catalog.h"
-#include "catalog/verify.h"
 #include "ingest/ingest.h"
 
 #include <errno.h>
@@ -53,43 +52,6 @@ static bool wait_for_work(int fd, int timeout_ms)
     return !(n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR));
 }
 
-/* After a job taken over from a dead host was converted here as
- * "<stem>-N.h5": the names below it ("<stem>.h5", "<stem>-2.h5", ...) that
- * no output_files row holds were published by the dead worker, which died
- * before it recorded them (its job was still running, so it is this job).
- * They are removed, so that every .h5 in the output folder is the
- * catalog's. */
-static void remove_unrecorded_outputs(omsi_catalog *cat, const char *output, const omsi_logger *log)
-{
-    size_t n = strlen(output);
-    if (n < 6 || strcmp(output + n - 3, ".h5") != 0)
-        return;
-    const char *dash = output + n - 4;
-    while (dash > output && *dash >= '0' && *dash <= '9')
-        dash--;
-    if (*dash != '-' || dash == output + n - 4)
-        return;
-    long mine = strtol(dash + 1, NULL, 10);
-    char *name = malloc(n + 1);
-    if (!name)
-        return;
-    for (long k = 1; k < mine; k++) {
-        int len = (int)(dash - output);
-        if (k == 1)
-            snprintf(name, n + 1, "%.*s.h5", len, output);
-        else
-            snprintf(name, n + 1, "%.*s-%ld.h5", len, output, k);
-        bool recorded = true;
-        omsi_error err = {0};
-        if (access(name, F_OK) != 0 || omsi_catalog_output_recorded(cat, name, &recorded, &err) || recorded)
-            continue;
-        if (unlink(name) == 0)
-            omsi_log(log, OMSI_LOG_NOTICE, "%s: removed, published but never recorded by a worker whose lease expired",
-                     name);
-    }
-    free(name);
-}
-
 /* Runs one claimed job. Returns false when the worker must stop. */
 static bool run_job(omsi_catalog *cat, const omsi_job *job, const watchd_worker_setup *s,
                     bool *failed)
@@ -134,7 +96,7 @@ static bool run_job(omsi_catalog *cat, const omsi_job *job, const watchd_worker_
                  (unsigned long long)report.datasets, report.output_path ? " -> " : "",
                  report.output_path ? report.output_path : "");
         if (job->stale_host && report.output_path)
-            remove_unrecorded_outputs(cat, report.output_path, s->log);
+            watchd_remove_unrecorded_outputs(cat, report.output_path, report.output_number, s->log);
         omsi_ingest_report_free(&report);
         if (omsi_catalog_job_done(cat, job->id, &db_err))
             omsi_log(s->log, OMSI_LOG_ERR, "job %lld: %s", (long long)job->id, db_err.message);
