@@ -278,15 +278,19 @@ static void check_negative(img_reader *r, const void *values)
         }
 }
 
-/* Reads spectra [first, first+count) into buf, in host byte order. */
+/* Reads n values from byte offset of the .img into buf, in host byte order. */
+static int read_values_at(img_reader *r, uint64_t offset, uint64_t n, void *buf, omsi_error *err)
+{
+    int rc = omsi_pread_exact(r->fd, buf, (size_t)(n * r->item), offset, r->probe.files.img, err);
+    if (rc == 0 && r->swap)
+        omsi_swap_items(buf, r->item, (size_t)n);
+    return rc;
+}
+
+/* Reads spectra [first, first+count) into buf. */
 static int read_spectra(img_reader *r, uint64_t first, uint64_t count, void *buf, omsi_error *err)
 {
-    uint64_t offset = r->probe.data_offset + first * r->spectrum_bytes;
-    size_t bytes = (size_t)(count * r->spectrum_bytes);
-    int rc = omsi_pread_exact(r->fd, buf, bytes, offset, r->probe.files.img, err);
-    if (rc == 0 && r->swap)
-        omsi_swap_items(buf, r->item, (size_t)(count * r->probe.nz));
-    return rc;
+    return read_values_at(r, r->probe.data_offset + first * r->spectrum_bytes, count * r->probe.nz, buf, err);
 }
 
 static int img_next(omsi_reader *base, omsi_spectrum *out, omsi_error *err)
@@ -327,11 +331,8 @@ static int img_read_values(omsi_reader *base, uint64_t x, uint64_t y, uint64_t z
         return omsi_error_set(err, OMSI_ERR_USAGE, "%s: pixel (%llu, %llu) outside %llu x %llu",
                               r->probe.files.img, (unsigned long long)x, (unsigned long long)y,
                               (unsigned long long)r->probe.nx, (unsigned long long)r->probe.ny);
-    uint64_t offset = r->probe.data_offset + (x * r->probe.ny + y) * r->spectrum_bytes + z0 * r->item;
-    rc = omsi_pread_exact(r->fd, buf, (size_t)(n * r->item), offset, r->probe.files.img, err);
-    if (rc == 0 && r->swap)
-        omsi_swap_items(buf, r->item, (size_t)n);
-    return rc;
+    return read_values_at(r, r->probe.data_offset + (x * r->probe.ny + y) * r->spectrum_bytes + z0 * r->item, n,
+                          buf, err);
 }
 
 static int img_read_spectrum(omsi_reader *base, uint64_t x, uint64_t y, void *buf, omsi_error *err)

@@ -205,6 +205,16 @@ static void check_fixture(omsi_gen_params p, bool force_unsigned, omsi_dtype wan
     ck_assert(omsi_dtype_get(info.dtype, buf, p.nz - 1) ==
               omsi_gen_intensity(&p, p.nx - 1, p.ny - 1, p.nz - 1));
     ck_assert_int_ne(omsi_reader_read_spectrum(r, p.nx, 0, buf, &err), 0);
+    /* a block of one spectrum's values alone (byte order as above) */
+    ck_assert_int_eq(omsi_reader_read_values(r, p.nx - 1, p.ny - 1, p.nz - 3, 2, buf, &err), 0);
+    for (uint64_t k = 0; k < 2; k++)
+        ck_assert(omsi_dtype_get(info.dtype, buf, k) == omsi_gen_intensity(&p, p.nx - 1, p.ny - 1, p.nz - 3 + k));
+    omsi_error_clear(&err);
+    ck_assert_int_lt(omsi_reader_read_values(r, 0, 0, p.nz - 1, 2, buf, &err), 0);
+    ck_assert_msg(strstr(err.message, ".img: values ") && strstr(err.message, "are outside the"), "%s", err.message);
+    omsi_error_clear(&err);
+    ck_assert_int_lt(omsi_reader_read_values(r, p.nx, 0, 0, 1, buf, &err), 0);
+    ck_assert_msg(strstr(err.message, "outside"), "%s", err.message);
     free(buf);
     ck_assert_int_eq(omsi_reader_rewind(r, &err), 0);
     ck_assert_int_eq(omsi_reader_next(r, &s, &err), 1);

@@ -603,6 +603,11 @@ START_TEST(random_access_matches_iterator)
         ck_assert_msg(memcmp(expect, got, bytes) == 0, "pixel (%llu, %llu) differs", (unsigned long long)sp.x,
                       (unsigned long long)sp.y);
         ck_assert_double_eq(omsi_dtype_get(info.dtype, got, 3), omsi_gen_intensity(&p, sp.x, sp.y, 3));
+        /* a block of values alone, as the writer reads blocks of m/z */
+        memset(got, 0xa5, bytes);
+        ck_assert_int_eq(omsi_reader_read_values(r, sp.x, sp.y, 7, 11, got, &err), 0);
+        ck_assert_msg(memcmp(expect + 7 * item, got, 11 * item) == 0, "values 7..17 of pixel (%llu, %llu) differ",
+                      (unsigned long long)sp.x, (unsigned long long)sp.y);
         n++;
     }
     ck_assert_int_eq(rc, 0);
@@ -616,11 +621,18 @@ START_TEST(random_access_matches_iterator)
             ck_assert_int_eq(omsi_reader_read_spectrum(r, x, y, got, &err), 1);
             ck_assert_double_eq(omsi_dtype_get(info.dtype, got, 0), 0.0);
             ck_assert_double_eq(omsi_dtype_get(info.dtype, got, info.nz - 1), 0.0);
+            memset(got, 0xff, bytes);
+            ck_assert_int_eq(omsi_reader_read_values(r, x, y, 3, 5, got, &err), 1);
+            for (size_t b = 0; b < 5 * item; b++)
+                ck_assert_uint_eq(got[b], 0);
             missing++;
         }
     ck_assert_int_eq(missing, (int)(info.nx * info.ny) - n);
     ck_assert_int_gt(missing, 0);
     ck_assert_int_eq(omsi_reader_read_spectrum(r, info.nx, 0, got, &err), 1); /* outside the grid */
+    omsi_error_clear(&err);
+    ck_assert_int_lt(omsi_reader_read_values(r, 0, 0, info.nz - 2, 3, got, &err), 0); /* past the spectrum */
+    ck_assert_msg(strstr(err.message, ".ibd: values 38 + 3 are outside the 40 of a spectrum"), "%s", err.message);
     free(seen);
     free(expect);
     free(got);

@@ -114,16 +114,15 @@ void watchd_remove_unrecorded_outputs(omsi_catalog *cat, const char *output, int
     size_t n = strlen(output), s = strlen(suffix);
     if (number < 2 || n <= s || strcmp(output + n - s, suffix) != 0)
         return;
-    const char *dash = output + n - s;
+    int stem = (int)(n - s);
     char *name = malloc(n + 1);
     if (!name)
         return;
-    for (long k = 1; k < number; k++) {
-        int len = (int)(dash - output);
+    for (int k = 1; k < number; k++) {
         if (k == 1)
-            snprintf(name, n + 1, "%.*s.h5", len, output);
+            snprintf(name, n + 1, "%.*s.h5", stem, output);
         else
-            snprintf(name, n + 1, "%.*s-%ld.h5", len, output, k);
+            snprintf(name, n + 1, "%.*s-%d.h5", stem, output, k);
         bool recorded = true;
         omsi_error err = {0};
         if (access(name, F_OK) != 0 || omsi_catalog_output_recorded(cat, name, &recorded, &err) || recorded)

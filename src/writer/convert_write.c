@@ -38,7 +38,6 @@ typedef struct writer {
     unsigned char *spectrum;   /* one whole spectrum (random access with z blocks) */
     unsigned char *panel;      /* a few image chunks gathered at once */
     uint64_t panel_cap;        /* bytes a panel may have */
-    uint64_t panel_bytes;      /* bytes the panel has */
     FILE *spill;               /* the cube as raw values (streaming readers), or NULL */
     bool spill_filled;         /* every spectrum is in the spill */
 } writer;
@@ -378,16 +377,7 @@ static int emit_chunks(writer *w, const slab *s, size_t ti, const region *rg, om
     }
     const uint64_t *c = t->chunk;
     size_t raw = (size_t)(c[0] * c[1] * c[2] * w->item);
-    uint64_t group = panel_group(w, t);
-    if (group > 1 && group * raw > w->panel_bytes) {
-        /* the targets' panels differ in size: the largest one is kept */
-        free(w->panel);
-        w->panel = malloc((size_t)(group * raw));
-        w->panel_bytes = w->panel ? group * raw : 0;
-        if (!w->panel)
-            return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for a %llu-byte panel of chunks",
-                                  (unsigned long long)(group * raw));
-    }
+    uint64_t group = panel_group(w, t); /* > 1: w->panel holds them (write_all) */
     for (uint64_t x = rg->x0; x < rg->x1; x += c[0])
         for (uint64_t y = rg->y0; y < rg->y1; y += c[1])
             for (uint64_t z = s->z0; z < s->z0 + s->nz; z += group * c[2]) {
@@ -732,6 +722,11 @@ static int write_all(writer *w, const omsi_msidata_spec *spec, omsi_error *err)
         if (w->t[i].chunked && panel_group(w, &w->t[i]) > 1)
             panel = max_u64(panel, panel_group(w, &w->t[i]) * chunk_bytes(&w->t[i], w->item));
     slab_bytes = slab_bytes > panel ? slab_bytes - panel : 0;
+    /* one panel for both targets, of the larger one's size (sized for the
+     * first target to use it, it overflowed in the other's) */
+    if (panel && !(w->panel = malloc((size_t)panel)))
+        return omsi_error_set(err, OMSI_ERR_NOMEM, "out of memory for a %llu-byte panel of chunks",
+                              (unsigned long long)panel);
     uint64_t bx = 0, bz = 0;
     int rc = 0;
     bool joint = w->n_targets == 2 && plan_slab(w, 3u, slab_bytes, &bx, &bz);
